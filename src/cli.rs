@@ -1,0 +1,222 @@
+//! Command-line arguments. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0    success (also when the output pipe was closed early, e.g. `| head`)
+  2    error: bad input (file, line and field are named), bad flags, I/O or write error";
+
+/// Filter recorded flight-offer dumps in parallel; stop the moment you have enough.
+#[derive(Debug, Parser)]
+#[command(name = "flightsift", version, about, after_help = EXIT_CODES, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Stream the flights of one or more dumps that match every filter.
+    #[command(after_help = SEARCH_HELP)]
+    Search(SearchArgs),
+}
+
+const SEARCH_HELP: &str = "\
+Examples:
+  flightsift search data/sample.csv --from JFK --to LAX --max-stops 1 -n 5
+  flightsift search data/sample.csv --max-price 300 --cabin economy --count
+  flightsift search data/sample.csv --depart-after 06:00 --depart-before 12:00 -o morning.json
+
+Times of day and dates are local to the airport (as written in the dump). Bounds are
+inclusive except --depart-before/--arrive-before. A filter on an unknown value (an
+empty seats/bags/refundable/co2_kg cell) does not match.
+
+Exit status:
+  0    success (also when the output pipe was closed early, e.g. `| head`)
+  2    error: bad input (file, line and field are named), bad flags, I/O or write error";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Csv,
+    Json,
+    Ndjson,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    Csv,
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Dump files (CSV, or NDJSON by extension .ndjson/.jsonl). `-` or none reads stdin.
+    #[arg(value_name = "DUMP")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Emit at most N matching flights (exactly min(N, matches)); 0 reads nothing.
+    #[arg(short = 'n', long = "limit", value_name = "N", help_heading = "Output")]
+    pub limit: Option<u64>,
+
+    /// Print only the number of matches (at most N with --limit).
+    #[arg(short = 'c', long, help_heading = "Output")]
+    pub count: bool,
+
+    /// Write results to FILE (atomically: whole or not at all) instead of stdout.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        help_heading = "Output"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Output format [default: from -o's extension, else csv].
+    #[arg(long, value_enum, help_heading = "Output")]
+    pub format: Option<OutputFormat>,
+
+    /// Print a run summary to stderr.
+    #[arg(long, help_heading = "Output")]
+    pub stats: bool,
+
+    /// Write the run summary as JSON to FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub stats_json: Option<PathBuf>,
+
+    /// Input format [default: from each file's extension, else csv].
+    #[arg(long, value_enum, help_heading = "Input")]
+    pub input_format: Option<InputFormatArg>,
+
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, value_name = "N", help_heading = "Tuning")]
+    pub threads: Option<usize>,
+
+    /// Records per page handed from the reader to the workers.
+    #[arg(long, value_name = "N", default_value_t = flightsift::DEFAULT_PAGE_SIZE, help_heading = "Tuning")]
+    pub page_size: usize,
+
+    /// Pages the reader may run ahead of the workers [default: 2 x threads].
+    #[arg(long, value_name = "N", help_heading = "Tuning")]
+    pub channel_capacity: Option<usize>,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Filters (all combine with AND)")]
+pub struct FilterArgs {
+    /// Origin airport, any of (comma list).
+    #[arg(long, value_name = "IATA,..", value_delimiter = ',')]
+    pub from: Vec<String>,
+    /// Destination airport, any of (comma list).
+    #[arg(long, value_name = "IATA,..", value_delimiter = ',')]
+    pub to: Vec<String>,
+    /// Local departure date.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// Local departure date on or after.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date_from: Option<String>,
+    /// Local departure date on or before.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date_to: Option<String>,
+    /// Price at least (in the offer's currency).
+    #[arg(long, value_name = "AMOUNT")]
+    pub min_price: Option<String>,
+    /// Price at most (in the offer's currency).
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_price: Option<String>,
+    /// At most this many connections.
+    #[arg(long, value_name = "N")]
+    pub max_stops: Option<String>,
+    /// Every carrier of the offer is one of these (comma list).
+    #[arg(long, value_name = "IATA,..", value_delimiter = ',')]
+    pub airline: Vec<String>,
+    /// No carrier of the offer is one of these (comma list).
+    #[arg(long, value_name = "IATA,..", value_delimiter = ',')]
+    pub exclude_airline: Vec<String>,
+    /// No connection in these airports (comma list).
+    #[arg(long, value_name = "IATA,..", value_delimiter = ',')]
+    pub avoid: Vec<String>,
+    /// Cabin, any of: economy, premium_economy, business, first.
+    #[arg(long, value_name = "CABIN,..", value_delimiter = ',')]
+    pub cabin: Vec<String>,
+    /// Local departure time of day at or after.
+    #[arg(long, value_name = "HH:MM")]
+    pub depart_after: Option<String>,
+    /// Local departure time of day before.
+    #[arg(long, value_name = "HH:MM")]
+    pub depart_before: Option<String>,
+    /// Local arrival time of day at or after.
+    #[arg(long, value_name = "HH:MM")]
+    pub arrive_after: Option<String>,
+    /// Local arrival time of day before.
+    #[arg(long, value_name = "HH:MM")]
+    pub arrive_before: Option<String>,
+    /// Total travel time at most (minutes, or like 7h30m).
+    #[arg(long, value_name = "DURATION")]
+    pub max_duration: Option<String>,
+    /// Every layover at most this long (nonstops pass).
+    #[arg(long, value_name = "DURATION")]
+    pub max_layover: Option<String>,
+    /// Every layover at least this long (nonstops pass).
+    #[arg(long, value_name = "DURATION")]
+    pub min_layover: Option<String>,
+    /// At least this many included checked bags.
+    #[arg(long, value_name = "N")]
+    pub min_bags: Option<String>,
+    /// At least this many seats left.
+    #[arg(long, value_name = "N")]
+    pub min_seats: Option<String>,
+    /// Refundable fares only.
+    #[arg(long)]
+    pub refundable: bool,
+    /// Emissions at most this many kg.
+    #[arg(long, value_name = "KG")]
+    pub max_co2: Option<String>,
+}
+
+impl FilterArgs {
+    pub fn to_flags(&self) -> flightsift::FilterFlags {
+        flightsift::FilterFlags {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            date: self.date.clone(),
+            date_from: self.date_from.clone(),
+            date_to: self.date_to.clone(),
+            min_price: self.min_price.clone(),
+            max_price: self.max_price.clone(),
+            max_stops: self.max_stops.clone(),
+            airline: self.airline.clone(),
+            exclude_airline: self.exclude_airline.clone(),
+            avoid: self.avoid.clone(),
+            cabin: self.cabin.clone(),
+            depart_after: self.depart_after.clone(),
+            depart_before: self.depart_before.clone(),
+            arrive_after: self.arrive_after.clone(),
+            arrive_before: self.arrive_before.clone(),
+            max_duration: self.max_duration.clone(),
+            max_layover: self.max_layover.clone(),
+            min_layover: self.min_layover.clone(),
+            min_bags: self.min_bags.clone(),
+            min_seats: self.min_seats.clone(),
+            refundable: self.refundable,
+            max_co2: self.max_co2.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,100 @@
+//! What workers do with a matching record: keep it, encode it, or just count it.
+//!
+//! A [`Collector`] packs a page's matches into one batch, so exactly one channel send
+//! happens per page however many records match, and the consumer receives finished
+//! work (decoded flights, encoded bytes, or a number).
+
+use crate::encode::Format;
+use crate::record::Flight;
+
+/// A matching record as the worker sees it.
+#[derive(Clone, Copy)]
+pub struct Matched<'a> {
+    /// The decoded flight.
+    pub flight: &'a Flight,
+    /// The record's bytes as read (without terminator).
+    pub raw: &'a [u8],
+    /// Whether `raw` is already a canonical CSV row (the input's header was exactly
+    /// the canonical one), so it can be copied out verbatim.
+    pub raw_is_canonical_csv: bool,
+}
+
+/// Packs matches into batches; shared by every worker.
+pub trait Collector: Send + Sync + 'static {
+    /// One page's worth of matches.
+    type Batch: Send + 'static;
+    /// An empty batch.
+    fn batch(&self) -> Self::Batch;
+    /// Adds one match.
+    fn add(&self, batch: &mut Self::Batch, m: Matched<'_>);
+    /// Matches in the batch.
+    fn len(&self, batch: &Self::Batch) -> u64;
+}
+
+/// Collects decoded [`Flight`] values (for library users).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flights;
+
+impl Collector for Flights {
+    type Batch = Vec<Flight>;
+    fn batch(&self) -> Vec<Flight> {
+        Vec::new()
+    }
+    fn add(&self, batch: &mut Vec<Flight>, m: Matched<'_>) {
+        batch.push(m.flight.clone());
+    }
+    fn len(&self, batch: &Vec<Flight>) -> u64 {
+        batch.len() as u64
+    }
+}
+
+/// Encoded output: a buffer of whole records in one format.
+#[derive(Clone, Debug, Default)]
+pub struct Chunk {
+    /// The encoded records. For JSON each record is preceded by `\n` (first) or `,\n`.
+    pub bytes: Vec<u8>,
+    /// How many records `bytes` holds.
+    pub records: u64,
+}
+
+/// Encodes matches in a given [`Format`] inside the workers, so the single writer
+/// only copies bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Encoded(pub Format);
+
+impl Collector for Encoded {
+    type Batch = Chunk;
+    fn batch(&self) -> Chunk {
+        Chunk::default()
+    }
+    fn add(&self, batch: &mut Chunk, m: Matched<'_>) {
+        if self.0 == Format::Csv && m.raw_is_canonical_csv {
+            batch.bytes.extend_from_slice(m.raw);
+            batch.bytes.push(b'\n');
+        } else {
+            self.0
+                .encode(m.flight, batch.records == 0, &mut batch.bytes);
+        }
+        batch.records += 1;
+    }
+    fn len(&self, batch: &Chunk) -> u64 {
+        batch.records
+    }
+}
+
+/// Counts matches and keeps nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Count;
+
+impl Collector for Count {
+    type Batch = u64;
+    fn batch(&self) -> u64 {
+        0
+    }
+    fn add(&self, batch: &mut u64, _: Matched<'_>) {
+        *batch += 1;
+    }
+    fn len(&self, batch: &u64) -> u64 {
+        *batch
+    }
+}

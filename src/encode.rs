@@ -1,0 +1,251 @@
+//! Writing a [`Flight`] as a canonical CSV row or a JSON object.
+//!
+//! Encoders append to a caller-owned buffer: each worker encodes its matches into one
+//! buffer per page, and the single writer copies whole buffers out, so lines never
+//! tear and the writer never formats anything.
+
+use crate::record::{Flight, Stamp};
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Canonical CSV with a header: itself a valid input dump.
+    Csv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl Format {
+    /// Guesses the format from an output file's extension.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// What goes before the first record.
+    pub fn prefix(self) -> &'static [u8] {
+        match self {
+            Format::Csv => crate::record::CSV_HEADER.as_bytes(),
+            Format::Json => b"[",
+            Format::Ndjson => b"",
+        }
+    }
+
+    /// What goes between two records (or two batches of records).
+    pub fn separator(self) -> &'static [u8] {
+        match self {
+            Format::Json => b",\n",
+            Format::Csv | Format::Ndjson => b"",
+        }
+    }
+
+    /// What goes after the last record.
+    pub fn suffix(self, any_records: bool) -> &'static [u8] {
+        match (self, any_records) {
+            (Format::Json, true) => b"\n]\n",
+            (Format::Json, false) => b"]\n",
+            _ => b"",
+        }
+    }
+
+    /// Appends one record. For JSON, records in one buffer are separated with
+    /// [`Format::separator`]; the caller passes `first` for the first one.
+    pub fn encode(self, f: &Flight, first: bool, out: &mut Vec<u8>) {
+        match self {
+            Format::Csv => encode_csv(f, out),
+            Format::Ndjson => {
+                encode_json(f, out);
+                out.push(b'\n');
+            }
+            Format::Json => {
+                if first {
+                    out.push(b'\n');
+                } else {
+                    out.extend_from_slice(self.separator());
+                }
+                encode_json(f, out);
+            }
+        }
+    }
+}
+
+fn csv_text(s: &str, out: &mut Vec<u8>) {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for b in s.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+fn int(v: u32, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+fn opt_int(v: Option<u32>, out: &mut Vec<u8>, null: &[u8]) {
+    match v {
+        Some(v) => int(v, out),
+        None => out.extend_from_slice(null),
+    }
+}
+
+fn joined<T>(items: &[T], out: &mut Vec<u8>, mut each: impl FnMut(&T, &mut Vec<u8>)) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        each(item, out);
+    }
+}
+
+/// Appends the canonical CSV row (21 columns, `\n`-terminated).
+pub fn encode_csv(f: &Flight, out: &mut Vec<u8>) {
+    csv_text(&f.provider, out);
+    out.push(b',');
+    csv_text(&f.offer_id, out);
+    out.push(b',');
+    out.extend_from_slice(&f.origin.0);
+    out.push(b',');
+    out.extend_from_slice(&f.destination.0);
+    out.push(b',');
+    f.departure.write(out);
+    out.push(b',');
+    f.arrival.write(out);
+    out.push(b',');
+    int(f.duration_min, out);
+    out.push(b',');
+    int(f.stops, out);
+    out.push(b',');
+    joined(&f.via, out, |c, o| o.extend_from_slice(&c.0));
+    out.push(b',');
+    joined(&f.carriers, out, |c, o| o.extend_from_slice(&c.0));
+    out.push(b',');
+    joined(&f.flight_numbers, out, |c, o| {
+        o.extend_from_slice(c.as_str().as_bytes())
+    });
+    out.push(b',');
+    joined(&f.layover_min, out, |m, o| int(*m, o));
+    out.push(b',');
+    out.extend_from_slice(f.cabin.as_str().as_bytes());
+    out.push(b',');
+    f.price.write(out);
+    out.push(b',');
+    out.extend_from_slice(&f.currency.0);
+    out.push(b',');
+    opt_int(f.seats, out, b"");
+    out.push(b',');
+    opt_int(f.bags, out, b"");
+    out.push(b',');
+    if let Some(r) = f.refundable {
+        out.extend_from_slice(if r { b"true" } else { b"false" });
+    }
+    out.push(b',');
+    opt_int(f.co2_kg, out, b"");
+    out.push(b',');
+    if let Some(s) = f.return_departure {
+        s.write(out);
+    }
+    out.push(b',');
+    if let Some(s) = f.return_arrival {
+        s.write(out);
+    }
+    out.push(b'\n');
+}
+
+fn json_str(s: &str, out: &mut Vec<u8>) {
+    // serde_json's escaping is exact and fast; writing to a Vec cannot fail.
+    serde_json::to_writer(&mut *out, s).expect("writing to a Vec");
+}
+
+fn json_stamp(s: Option<Stamp>, out: &mut Vec<u8>) {
+    match s {
+        Some(s) => {
+            out.push(b'"');
+            s.write(out);
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn json_list<T>(items: &[T], out: &mut Vec<u8>, mut each: impl FnMut(&T, &mut Vec<u8>)) {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(item, out);
+    }
+    out.push(b']');
+}
+
+fn quoted(bytes: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    out.extend_from_slice(bytes);
+    out.push(b'"');
+}
+
+/// Appends one JSON object (no trailing newline), members in canonical order.
+pub fn encode_json(f: &Flight, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"provider\":");
+    json_str(&f.provider, out);
+    out.extend_from_slice(b",\"offer_id\":");
+    json_str(&f.offer_id, out);
+    out.extend_from_slice(b",\"origin\":");
+    quoted(&f.origin.0, out);
+    out.extend_from_slice(b",\"destination\":");
+    quoted(&f.destination.0, out);
+    out.extend_from_slice(b",\"departure\":");
+    json_stamp(Some(f.departure), out);
+    out.extend_from_slice(b",\"arrival\":");
+    json_stamp(Some(f.arrival), out);
+    out.extend_from_slice(b",\"duration_min\":");
+    int(f.duration_min, out);
+    out.extend_from_slice(b",\"stops\":");
+    int(f.stops, out);
+    out.extend_from_slice(b",\"via\":");
+    json_list(&f.via, out, |c, o| quoted(&c.0, o));
+    out.extend_from_slice(b",\"carriers\":");
+    json_list(&f.carriers, out, |c, o| quoted(&c.0, o));
+    out.extend_from_slice(b",\"flight_numbers\":");
+    json_list(&f.flight_numbers, out, |c, o| {
+        quoted(c.as_str().as_bytes(), o)
+    });
+    out.extend_from_slice(b",\"layover_min\":");
+    json_list(&f.layover_min, out, |m, o| int(*m, o));
+    out.extend_from_slice(b",\"cabin\":");
+    quoted(f.cabin.as_str().as_bytes(), out);
+    out.extend_from_slice(b",\"price\":");
+    f.price.write(out);
+    out.extend_from_slice(b",\"currency\":");
+    quoted(&f.currency.0, out);
+    out.extend_from_slice(b",\"seats\":");
+    opt_int(f.seats, out, b"null");
+    out.extend_from_slice(b",\"bags\":");
+    opt_int(f.bags, out, b"null");
+    out.extend_from_slice(b",\"refundable\":");
+    out.extend_from_slice(match f.refundable {
+        Some(true) => b"true",
+        Some(false) => b"false",
+        None => b"null",
+    });
+    out.extend_from_slice(b",\"co2_kg\":");
+    opt_int(f.co2_kg, out, b"null");
+    out.extend_from_slice(b",\"return_departure\":");
+    json_stamp(f.return_departure, out);
+    out.extend_from_slice(b",\"return_arrival\":");
+    json_stamp(f.return_arrival, out);
+    out.push(b'}');
+}

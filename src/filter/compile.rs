@@ -1,0 +1,701 @@
+//! Type-checking an [`Expr`] into an evaluable [`Filter`], and evaluating it.
+//!
+//! Every literal is converted once, here, into an integer in the unit the record keeps
+//! (price in millionths, times in seconds, codes packed into integers), so evaluating
+//! a record is a walk over integer comparisons with no allocation and no parsing.
+//! Evaluation follows SQL's three-valued logic: `None` is "unknown".
+
+use super::ast::{CmpOp, Expr, FieldRef, Literal, Origin, Span};
+use super::field::{Field, FieldType};
+use crate::record::{
+    parse_date, parse_local_datetime, parse_time_of_day, Airline, Airport, Cabin, Currency, Flight,
+    FlightNumber, Price, Stamp,
+};
+
+/// An expression that failed to type-check, with the place to point at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// Where.
+    pub origin: Origin,
+}
+
+impl CompileError {
+    pub(crate) fn new(message: impl Into<String>, origin: &Origin) -> Self {
+        CompileError {
+            message: message.into(),
+            origin: origin.clone(),
+        }
+    }
+
+    /// Renders the error for a terminal: the flag name, or the expression with a caret
+    /// line under the offending span.
+    pub fn render(&self, source: Option<&str>) -> String {
+        match (&self.origin, source) {
+            (Origin::Flag(flag), _) => format!("{flag}: {}", self.message),
+            (Origin::Text(span), Some(src)) => render_caret(src, *span, &self.message),
+            _ => self.message.clone(),
+        }
+    }
+}
+
+/// `error: msg` / the source / carets under `span`.
+pub fn render_caret(src: &str, span: Span, message: &str) -> String {
+    let start = src[..span.start.min(src.len())].chars().count();
+    let width = src
+        .get(span.start.min(src.len())..span.end.min(src.len()))
+        .map_or(1, |s| s.chars().count())
+        .max(1);
+    format!(
+        "invalid filter: {message}\n  {src}\n  {}{}",
+        " ".repeat(start),
+        "^".repeat(width)
+    )
+}
+
+/// Three-valued truth: `None` is unknown.
+pub type Truth = Option<bool>;
+
+/// Scalar values a compiled node reads from a record, all as `i64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    Origin,
+    Destination,
+    DepartureLocal,
+    DepartureInstant,
+    ArrivalLocal,
+    ArrivalInstant,
+    ReturnDepartureLocal,
+    ReturnDepartureInstant,
+    ReturnArrivalLocal,
+    ReturnArrivalInstant,
+    DurationMin,
+    Stops,
+    Cabin,
+    Price,
+    Currency,
+    Seats,
+    Bags,
+    Refundable,
+    Co2Kg,
+    DepartTime,
+    ArriveTime,
+    DepartDate,
+    ArriveDate,
+    ReturnDepartTime,
+    MaxLayover,
+    MinLayover,
+}
+
+impl Key {
+    #[inline]
+    fn get(self, f: &Flight) -> Option<i64> {
+        Some(match self {
+            Key::Origin => f.origin.key(),
+            Key::Destination => f.destination.key(),
+            Key::DepartureLocal => f.departure.local,
+            Key::DepartureInstant => f.departure.instant(),
+            Key::ArrivalLocal => f.arrival.local,
+            Key::ArrivalInstant => f.arrival.instant(),
+            Key::ReturnDepartureLocal => f.return_departure?.local,
+            Key::ReturnDepartureInstant => f.return_departure?.instant(),
+            Key::ReturnArrivalLocal => f.return_arrival?.local,
+            Key::ReturnArrivalInstant => f.return_arrival?.instant(),
+            Key::DurationMin => f.duration_min as i64,
+            Key::Stops => f.stops as i64,
+            Key::Cabin => f.cabin as i64,
+            Key::Price => f.price.micros,
+            Key::Currency => f.currency.key(),
+            Key::Seats => f.seats? as i64,
+            Key::Bags => f.bags? as i64,
+            Key::Refundable => f.refundable? as i64,
+            Key::Co2Kg => f.co2_kg? as i64,
+            Key::DepartTime => f.departure.time_of_day(),
+            Key::ArriveTime => f.arrival.time_of_day(),
+            Key::DepartDate => f.departure.local_day(),
+            Key::ArriveDate => f.arrival.local_day(),
+            Key::ReturnDepartTime => f.return_departure?.time_of_day(),
+            Key::MaxLayover => f.max_layover()? as i64,
+            Key::MinLayover => f.min_layover()? as i64,
+        })
+    }
+
+    /// Rough relative cost of reading the key, for ordering conjunctions.
+    fn cost(self) -> u32 {
+        match self {
+            Key::MaxLayover | Key::MinLayover => 3,
+            Key::DepartTime
+            | Key::ArriveTime
+            | Key::DepartDate
+            | Key::ArriveDate
+            | Key::ReturnDepartTime => 2,
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ListKey {
+    Via,
+    Carriers,
+    FlightNumbers,
+    LayoverMin,
+}
+
+impl ListKey {
+    #[inline]
+    fn any(self, f: &Flight, mut pred: impl FnMut(i64) -> bool) -> bool {
+        match self {
+            ListKey::Via => f.via.iter().any(|c| pred(c.key())),
+            ListKey::Carriers => f.carriers.iter().any(|c| pred(c.key())),
+            ListKey::FlightNumbers => f.flight_numbers.iter().any(|c| pred(c.key())),
+            ListKey::LayoverMin => f.layover_min.iter().any(|&m| pred(m as i64)),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TextKey {
+    Provider,
+    OfferId,
+}
+
+/// A compiled node.
+#[derive(Clone, Debug)]
+enum Node {
+    Const(Truth),
+    And(Box<[Node]>),
+    Or(Box<[Node]>),
+    Not(Box<Node>),
+    Cmp {
+        key: Key,
+        op: CmpOp,
+        rhs: i64,
+    },
+    InSet {
+        key: Key,
+        set: Box<[i64]>,
+    },
+    IsNull {
+        key: Key,
+    },
+    TextEq {
+        key: TextKey,
+        rhs: Box<str>,
+        negated: bool,
+    },
+    TextIn {
+        key: TextKey,
+        set: Box<[Box<str>]>,
+    },
+    ListHas {
+        list: ListKey,
+        rhs: i64,
+    },
+    ListAllIn {
+        list: ListKey,
+        set: Box<[i64]>,
+    },
+}
+
+impl Node {
+    #[inline]
+    fn eval(&self, f: &Flight) -> Truth {
+        match self {
+            Node::Const(t) => *t,
+            Node::And(parts) => {
+                let mut acc = Some(true);
+                for p in parts.iter() {
+                    match p.eval(f) {
+                        Some(false) => return Some(false),
+                        None => acc = None,
+                        Some(true) => {}
+                    }
+                }
+                acc
+            }
+            Node::Or(parts) => {
+                let mut acc = Some(false);
+                for p in parts.iter() {
+                    match p.eval(f) {
+                        Some(true) => return Some(true),
+                        None => acc = None,
+                        Some(false) => {}
+                    }
+                }
+                acc
+            }
+            Node::Not(inner) => inner.eval(f).map(|b| !b),
+            Node::Cmp { key, op, rhs } => key.get(f).map(|v| op.test(v, *rhs)),
+            Node::InSet { key, set } => key.get(f).map(|v| set.contains(&v)),
+            Node::IsNull { key } => Some(key.get(f).is_none()),
+            Node::TextEq { key, rhs, negated } => Some(text_eq(*key, f, rhs) != *negated),
+            Node::TextIn { key, set } => Some(set.iter().any(|s| text_eq(*key, f, s))),
+            Node::ListHas { list, rhs } => Some(list.any(f, |v| v == *rhs)),
+            Node::ListAllIn { list, set } => Some(!list.any(f, |v| !set.contains(&v))),
+        }
+    }
+
+    fn cost(&self) -> u32 {
+        match self {
+            Node::Const(_) => 0,
+            Node::And(p) | Node::Or(p) => p.iter().map(Node::cost).sum::<u32>() + 1,
+            Node::Not(n) => n.cost(),
+            Node::Cmp { key, .. } | Node::IsNull { key } => key.cost(),
+            Node::InSet { key, set } => key.cost() + set.len() as u32 / 4,
+            Node::TextEq { .. } => 4,
+            Node::TextIn { set, .. } => 4 + set.len() as u32,
+            Node::ListHas { .. } => 4,
+            Node::ListAllIn { set, .. } => 5 + set.len() as u32 / 4,
+        }
+    }
+}
+
+#[inline]
+fn text_eq(key: TextKey, f: &Flight, rhs: &str) -> bool {
+    match key {
+        // Provider names are identifiers whose case varies between sources.
+        TextKey::Provider => f.provider.eq_ignore_ascii_case(rhs),
+        TextKey::OfferId => f.offer_id == rhs,
+    }
+}
+
+/// A compiled filter: cheap to clone into every worker, cheap to evaluate.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    root: Node,
+    expr: Expr,
+}
+
+/// Deepest nesting accepted; deeper trees are refused, not evaluated (hostile input
+/// must not overflow the stack).
+pub const MAX_DEPTH: usize = 64;
+
+impl Filter {
+    /// A filter that accepts every record.
+    pub fn all() -> Filter {
+        Filter {
+            root: Node::Const(Some(true)),
+            expr: Expr::And(Vec::new()),
+        }
+    }
+
+    /// Type-checks `expr` and converts every literal; conjunctions are reordered so
+    /// cheap tests run first (AND is commutative under three-valued logic, so the
+    /// result cannot change).
+    pub fn compile(expr: &Expr) -> Result<Filter, CompileError> {
+        if expr.depth() > MAX_DEPTH {
+            return Err(CompileError::new(
+                format!("expression nests deeper than {MAX_DEPTH} levels"),
+                &Origin::Code,
+            ));
+        }
+        let root = compile_node(expr)?;
+        Ok(Filter {
+            root,
+            expr: expr.clone(),
+        })
+    }
+
+    /// Whether the record passes: only a definite `true` does.
+    #[inline]
+    pub fn matches(&self, f: &Flight) -> bool {
+        self.root.eval(f) == Some(true)
+    }
+
+    /// The three-valued result for a record.
+    pub fn eval(&self, f: &Flight) -> Truth {
+        self.root.eval(f)
+    }
+
+    /// The expression this filter was compiled from.
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+}
+
+fn compile_node(e: &Expr) -> Result<Node, CompileError> {
+    Ok(match e {
+        Expr::Const(b) => Node::Const(Some(*b)),
+        Expr::And(parts) => {
+            let mut nodes = parts
+                .iter()
+                .map(compile_node)
+                .collect::<Result<Vec<_>, _>>()?;
+            nodes.sort_by_key(Node::cost);
+            if nodes.len() == 1 {
+                nodes.pop().expect("one")
+            } else {
+                Node::And(nodes.into())
+            }
+        }
+        Expr::Or(parts) => {
+            let nodes = parts
+                .iter()
+                .map(compile_node)
+                .collect::<Result<Vec<_>, _>>()?;
+            Node::Or(nodes.into())
+        }
+        Expr::Not(inner) => Node::Not(Box::new(compile_node(inner)?)),
+        Expr::Cmp { field, op, value } => compile_cmp(field, *op, value)?,
+        Expr::Between {
+            field,
+            low,
+            high,
+            negated,
+        } => {
+            let both = Node::And(
+                vec![
+                    compile_cmp(field, CmpOp::Ge, low)?,
+                    compile_cmp(field, CmpOp::Le, high)?,
+                ]
+                .into(),
+            );
+            if *negated {
+                Node::Not(Box::new(both))
+            } else {
+                both
+            }
+        }
+        Expr::In {
+            field,
+            values,
+            negated,
+        } => {
+            let node = compile_in(field, values)?;
+            if *negated {
+                Node::Not(Box::new(node))
+            } else {
+                node
+            }
+        }
+        Expr::Has { field, value } => {
+            let ty = field.field.ty();
+            let Some(list) = list_key(field.field) else {
+                return Err(CompileError::new(
+                    format!("`has` needs a list field (via, carriers, flight_numbers, layover_min); `{}` is a {}", field.field, ty.describe()),
+                    &field.origin,
+                ));
+            };
+            Node::ListHas {
+                list,
+                rhs: member(ty, value)?,
+            }
+        }
+        Expr::IsNull { field, negated } => {
+            let node = match scalar_key(field.field, None) {
+                Some(key) if field.field.nullable() => Node::IsNull { key },
+                // Never-unknown fields (and lists, which are at worst empty) are never null.
+                _ => Node::Const(Some(false)),
+            };
+            if *negated {
+                Node::Not(Box::new(node))
+            } else {
+                node
+            }
+        }
+        Expr::Truthy(field) => {
+            if field.field.ty() != FieldType::Bool {
+                return Err(CompileError::new(
+                    format!(
+                        "`{}` is a {}, not a condition; compare it with something",
+                        field.field,
+                        field.field.ty().describe()
+                    ),
+                    &field.origin,
+                ));
+            }
+            Node::Cmp {
+                key: Key::Refundable,
+                op: CmpOp::Eq,
+                rhs: 1,
+            }
+        }
+    })
+}
+
+fn list_key(f: Field) -> Option<ListKey> {
+    Some(match f {
+        Field::Via => ListKey::Via,
+        Field::Carriers => ListKey::Carriers,
+        Field::FlightNumbers => ListKey::FlightNumbers,
+        Field::LayoverMin => ListKey::LayoverMin,
+        _ => return None,
+    })
+}
+
+fn text_key(f: Field) -> Option<TextKey> {
+    match f {
+        Field::Provider => Some(TextKey::Provider),
+        Field::OfferId => Some(TextKey::OfferId),
+        _ => None,
+    }
+}
+
+/// Which key a scalar field reads. Timestamps read the local reading unless the
+/// literal carries an offset (`instant`), in which case they compare instants.
+fn scalar_key(f: Field, instant: Option<bool>) -> Option<Key> {
+    let inst = instant.unwrap_or(false);
+    Some(match f {
+        Field::Origin => Key::Origin,
+        Field::Destination => Key::Destination,
+        Field::Departure if inst => Key::DepartureInstant,
+        Field::Departure => Key::DepartureLocal,
+        Field::Arrival if inst => Key::ArrivalInstant,
+        Field::Arrival => Key::ArrivalLocal,
+        Field::ReturnDeparture if inst => Key::ReturnDepartureInstant,
+        Field::ReturnDeparture => Key::ReturnDepartureLocal,
+        Field::ReturnArrival if inst => Key::ReturnArrivalInstant,
+        Field::ReturnArrival => Key::ReturnArrivalLocal,
+        Field::DurationMin | Field::Duration => Key::DurationMin,
+        Field::Stops => Key::Stops,
+        Field::Cabin => Key::Cabin,
+        Field::Price => Key::Price,
+        Field::Currency => Key::Currency,
+        Field::Seats => Key::Seats,
+        Field::Bags => Key::Bags,
+        Field::Refundable => Key::Refundable,
+        Field::Co2Kg => Key::Co2Kg,
+        Field::DepartTime => Key::DepartTime,
+        Field::ArriveTime => Key::ArriveTime,
+        Field::DepartDate => Key::DepartDate,
+        Field::ArriveDate => Key::ArriveDate,
+        Field::ReturnDepartTime => Key::ReturnDepartTime,
+        Field::MaxLayover => Key::MaxLayover,
+        Field::MinLayover => Key::MinLayover,
+        Field::Provider
+        | Field::OfferId
+        | Field::Via
+        | Field::Carriers
+        | Field::FlightNumbers
+        | Field::LayoverMin => return None,
+    })
+}
+
+fn compile_cmp(field: &FieldRef, op: CmpOp, value: &Literal) -> Result<Node, CompileError> {
+    let f = field.field;
+    let ty = f.ty();
+    if ty.is_list() {
+        return Err(CompileError::new(
+            format!(
+                "`{f}` is a {}; use `{f} has X` or `{f} in (...)`",
+                ty.describe()
+            ),
+            &field.origin,
+        ));
+    }
+    if let Some(key) = text_key(f) {
+        let negated = match op {
+            CmpOp::Eq => false,
+            CmpOp::Ne => true,
+            _ => {
+                return Err(CompileError::new(
+                    format!("`{f}` is text; only = != and in apply"),
+                    &field.origin,
+                ))
+            }
+        };
+        return Ok(Node::TextEq {
+            key,
+            rhs: value.text.clone().into(),
+            negated,
+        });
+    }
+    if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !ty.is_ordered() {
+        return Err(CompileError::new(
+            format!(
+                "`{f}` is a {}; only = != and in apply, not {}",
+                ty.describe(),
+                op.symbol()
+            ),
+            &field.origin,
+        ));
+    }
+    let (rhs, instant) = typed(ty, value)?;
+    let key = scalar_key(f, Some(instant)).expect("scalar field");
+    Ok(Node::Cmp { key, op, rhs })
+}
+
+fn compile_in(field: &FieldRef, values: &[Literal]) -> Result<Node, CompileError> {
+    let f = field.field;
+    let ty = f.ty();
+    if values.is_empty() {
+        return Err(CompileError::new(
+            "`in` needs at least one value",
+            &field.origin,
+        ));
+    }
+    if let Some(key) = text_key(f) {
+        return Ok(Node::TextIn {
+            key,
+            set: values.iter().map(|v| v.text.clone().into()).collect(),
+        });
+    }
+    if let Some(list) = list_key(f) {
+        let set = values
+            .iter()
+            .map(|v| member(ty, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Node::ListAllIn {
+            list,
+            set: set.into(),
+        });
+    }
+    if ty == FieldType::Stamp {
+        // Mixed local/instant literals cannot share one key: expand to equalities.
+        let parts = values
+            .iter()
+            .map(|v| compile_cmp(field, CmpOp::Eq, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Node::Or(parts.into()));
+    }
+    let key = scalar_key(f, None).expect("scalar field");
+    let set = values
+        .iter()
+        .map(|v| typed(ty, v).map(|(x, _)| x))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Node::InSet {
+        key,
+        set: set.into(),
+    })
+}
+
+/// Converts a list member literal.
+fn member(list_ty: FieldType, value: &Literal) -> Result<i64, CompileError> {
+    let elem = match list_ty {
+        FieldType::AirportList => FieldType::Airport,
+        FieldType::AirlineList => return airline(value),
+        FieldType::FlightNumberList => {
+            return FlightNumber::parse(value.text.to_ascii_uppercase().as_bytes())
+                .map(|n| n.key())
+                .ok_or_else(|| bad(value, "a flight number like AA100"))
+        }
+        FieldType::MinutesList => FieldType::Minutes,
+        other => unreachable!("not a list: {other:?}"),
+    };
+    typed(elem, value).map(|(v, _)| v)
+}
+
+fn bad(value: &Literal, expected: &str) -> CompileError {
+    CompileError::new(
+        format!("expected {expected}, found `{}`", value.text),
+        &value.origin,
+    )
+}
+
+fn airline(value: &Literal) -> Result<i64, CompileError> {
+    Airline::parse_ignore_case(value.text.as_bytes())
+        .map(|c| c.key())
+        .ok_or_else(|| bad(value, "a 2-character airline code like AA"))
+}
+
+/// Converts a literal for a scalar field of type `ty`; the flag says whether it was an
+/// absolute instant (a timestamp with an offset).
+fn typed(ty: FieldType, value: &Literal) -> Result<(i64, bool), CompileError> {
+    let text = value.text.trim();
+    let bytes = text.as_bytes();
+    let v = match ty {
+        FieldType::Airport => Airport::parse_ignore_case(bytes).map(|c| c.key()).ok_or_else(|| bad(value, "a 3-letter airport code like JFK"))?,
+        FieldType::Currency => Currency::parse_ignore_case(bytes).map(|c| c.key()).ok_or_else(|| bad(value, "a currency code like USD"))?,
+        FieldType::Cabin => Cabin::parse(text.to_ascii_lowercase().as_bytes())
+            .map(|c| c as i64)
+            .ok_or_else(|| bad(value, "a cabin: economy, premium_economy, business or first"))?,
+        FieldType::Int => crate::decode::parse_u32(bytes).map(i64::from).ok_or_else(|| bad(value, "a non-negative integer"))?,
+        FieldType::Minutes => parse_minutes(text).ok_or_else(|| bad(value, "a duration like 450, 90m, 7h or 7h30m"))?,
+        FieldType::Price => Price::parse(bytes).map(|p| p.micros).map_err(|_| bad(value, "a decimal amount like 412.37 (at most 6 decimals)"))?,
+        FieldType::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" => 1,
+            "false" => 0,
+            _ => return Err(bad(value, "true or false")),
+        },
+        FieldType::Date => parse_date(bytes).ok_or_else(|| bad(value, "a date like 2026-12-01"))?,
+        FieldType::TimeOfDay => parse_time_of_day(bytes).ok_or_else(|| bad(value, "a time of day like 06:30 (00:00 to 23:59)"))?,
+        FieldType::Stamp => return parse_stamp_literal(bytes).ok_or_else(|| bad(value, "a date (2026-12-01), a local date-time (2026-12-01T06:30) or a timestamp with offset (2026-12-01T06:30:00Z)")),
+        FieldType::Text | FieldType::AirportList | FieldType::AirlineList | FieldType::FlightNumberList | FieldType::MinutesList => {
+            unreachable!("handled by the caller")
+        }
+    };
+    Ok((v, false))
+}
+
+/// A timestamp literal: a date (local midnight), a local date-time with or without
+/// seconds, or an RFC 3339 timestamp with offset (an instant).
+pub(crate) fn parse_stamp_literal(b: &[u8]) -> Option<(i64, bool)> {
+    if b.len() == 10 {
+        return parse_date(b).map(|d| (d * 86_400, false));
+    }
+    if b.len() == 16 {
+        // YYYY-MM-DDTHH:MM
+        let mut full = b.to_vec();
+        full.extend_from_slice(b":00");
+        return parse_local_datetime(&full)
+            .filter(|(_, rest)| rest.is_empty())
+            .map(|(l, _)| (l, false));
+    }
+    if let Some((local, rest)) = parse_local_datetime(b) {
+        if rest.is_empty() {
+            return Some((local, false));
+        }
+        return Stamp::parse(b).ok().map(|s| (s.instant(), true));
+    }
+    None
+}
+
+/// `450`, `90m`, `7h`, `7h30m` → minutes.
+pub(crate) fn parse_minutes(text: &str) -> Option<i64> {
+    let t = text.to_ascii_lowercase();
+    if let Some(n) = crate::decode::parse_u32(t.as_bytes()) {
+        return Some(n as i64);
+    }
+    let (hours, rest) = match t.find('h') {
+        Some(i) => (
+            crate::decode::parse_u32(&t.as_bytes()[..i])? as i64,
+            &t[i + 1..],
+        ),
+        None => (0, t.as_str()),
+    };
+    let minutes = match rest {
+        "" if t.contains('h') => 0,
+        r => crate::decode::parse_u32(r.strip_suffix('m')?.as_bytes())? as i64,
+    };
+    if rest.is_empty() && !t.contains('h') {
+        return None;
+    }
+    Some(hours * 60 + minutes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minutes_literals() {
+        assert_eq!(parse_minutes("450"), Some(450));
+        assert_eq!(parse_minutes("90m"), Some(90));
+        assert_eq!(parse_minutes("7h"), Some(420));
+        assert_eq!(parse_minutes("7h30m"), Some(450));
+        assert_eq!(parse_minutes("7H30M"), Some(450));
+        for bad in ["", "h", "m", "7h30", "x", "7m30h", "-5"] {
+            assert_eq!(parse_minutes(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn stamp_literals() {
+        assert_eq!(parse_stamp_literal(b"1970-01-02"), Some((86_400, false)));
+        assert_eq!(
+            parse_stamp_literal(b"1970-01-01T01:00"),
+            Some((3600, false))
+        );
+        assert_eq!(
+            parse_stamp_literal(b"1970-01-01T01:00:00Z"),
+            Some((3600, true))
+        );
+        assert_eq!(
+            parse_stamp_literal(b"1970-01-01T01:00:00+01:00"),
+            Some((0, true))
+        );
+        assert_eq!(parse_stamp_literal(b"1970-13-01"), None);
+    }
+}

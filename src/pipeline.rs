@@ -1,0 +1,624 @@
+//! The search pipeline, top to bottom.
+//!
+//! ```text
+//!  producer thread          dedicated rayon pool (par_bridge)            consumer
+//!  ───────────────          ────────────────────────────────            ────────
+//!  read blocks, cut    ──▶  recv page ─▶ decode ─▶ filter ─▶ reserve ─▶  SearchHandle
+//!  pages of records   flume  (each worker reuses one Flight)   slot     (iterator of
+//!  (source.rs)       bounded                                    │        batches)
+//!                                                   limit hit ──┴─▶ stop flag
+//! ```
+//!
+//! * Pages, not records, cross the channel: one send per page keeps the hand-off cost
+//!   negligible, and parsing happens in the workers, in parallel.
+//! * Exactly `min(N, matches)` records are emitted: a worker reserves an output slot
+//!   (`fetch_update` + `checked_sub`, as rayon's `take_any` does) *before* it keeps a
+//!   match, so the count can never overshoot whatever the thread count.
+//! * Stopping is prompt: taking the last slot sets the stop flag; workers check it per
+//!   record, the page iterator polls it between receives (so no worker stays parked on
+//!   a stalled input), and the producer checks it between pages.
+//! * Shutdown order: stop flag → bridge drains → page receiver dropped (a producer
+//!   blocked in `send` wakes with an error) → result sender dropped (the consumer's
+//!   iterator ends) → producer joined, or left behind if it is stuck in a blocking
+//!   read of a pipe that never closes; it owns nothing the caller waits for.
+//! * The producer and driver are plain threads, never rayon jobs, and filter code never
+//!   calls into rayon, so the pool cannot deadlock on itself.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use rayon::iter::{ParallelBridge, ParallelIterator};
+
+use crate::collect::{Collector, Flights, Matched};
+use crate::decode::{csv::CsvRecords, ndjson, InputFormat};
+use crate::error::{Error, Location, Result};
+use crate::filter::Filter;
+use crate::record::Flight;
+use crate::source::{Input, Page, PageReader};
+use crate::summary::{Counters, Outcome, Progress, Summary};
+
+/// How often an idle worker re-checks the stop flag while waiting for a page.
+const POLL: Duration = Duration::from_millis(20);
+/// How long shutdown waits for a producer stuck in a blocking read.
+const PRODUCER_GRACE: Duration = Duration::from_millis(200);
+/// Default records per page, chosen by measurement (see README, "Performance").
+pub const DEFAULT_PAGE_SIZE: usize = 2048;
+
+/// Everything a search needs, validated by [`Search::start_with`].
+#[derive(Clone, Debug)]
+pub struct SearchConfig {
+    /// Inputs, read in order.
+    pub inputs: Vec<Input>,
+    /// The compiled filter.
+    pub filter: Filter,
+    /// Emit at most this many matches (`None`: all).
+    pub limit: Option<u64>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Records per page.
+    pub page_size: usize,
+    /// Pages the channel between producer and workers holds (0: twice the threads).
+    pub channel_capacity: usize,
+}
+
+impl SearchConfig {
+    /// A configuration with defaults: no filter, no limit, all cores.
+    pub fn new(inputs: Vec<Input>) -> SearchConfig {
+        SearchConfig {
+            inputs,
+            filter: Filter::all(),
+            limit: None,
+            threads: 0,
+            page_size: DEFAULT_PAGE_SIZE,
+            channel_capacity: 0,
+        }
+    }
+}
+
+/// State shared by the producer, the workers and the handle.
+struct Shared {
+    stop: AtomicBool,
+    limit_reached: AtomicBool,
+    cancelled: AtomicBool,
+    /// Output slots left; `None` when unlimited.
+    remaining: Option<AtomicU64>,
+    counters: Counters,
+    error: Mutex<Option<Error>>,
+}
+
+impl Shared {
+    fn stopped(&self) -> bool {
+        self.stop.load(Relaxed)
+    }
+
+    /// Reserves one output slot. `Some(true)` means this was the last one.
+    #[inline]
+    fn take_slot(&self) -> Option<bool> {
+        let Some(remaining) = &self.remaining else {
+            return Some(false);
+        };
+        match remaining.fetch_update(AcqRel, Acquire, |n| n.checked_sub(1)) {
+            Ok(1) => {
+                self.limit_reached.store(true, Relaxed);
+                self.stop.store(true, Release);
+                Some(true)
+            }
+            Ok(_) => Some(false),
+            Err(_) => {
+                self.stop.store(true, Release);
+                None
+            }
+        }
+    }
+
+    /// Records the first fatal error and stops the run.
+    fn fail(&self, err: Error) {
+        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() && !self.limit_reached.load(Relaxed) {
+            *slot = Some(err);
+        }
+        self.stop.store(true, Release);
+    }
+
+    fn cancel(&self) {
+        if !self.stopped() {
+            self.cancelled.store(true, Relaxed);
+        }
+        self.stop.store(true, Release);
+    }
+}
+
+/// Sets the stop flag when dropped, so a panic anywhere still ends the producer.
+struct StopOnDrop(Arc<Shared>);
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Release);
+    }
+}
+
+/// Entry point of the library.
+pub struct Search;
+
+impl Search {
+    /// Starts a search whose results are decoded [`Flight`]s. Returns at once.
+    pub fn start(config: SearchConfig) -> Result<SearchHandle<Flights>> {
+        Search::start_with(config, Flights)
+    }
+
+    /// Starts a search whose matches are packed by `collector` (decoded flights,
+    /// encoded bytes, or a count). Returns at once; the work runs on its own threads.
+    pub fn start_with<C: Collector>(config: SearchConfig, collector: C) -> Result<SearchHandle<C>> {
+        let threads = match config.threads {
+            0 => thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        if config.page_size == 0 {
+            return Err(Error::Config("page size must be at least 1".into()));
+        }
+        let capacity = if config.channel_capacity == 0 {
+            2 * threads
+        } else {
+            config.channel_capacity
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("flightsift-worker-{i}"))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start {threads} worker threads: {e}")))?;
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            limit_reached: AtomicBool::new(false),
+            cancelled: AtomicBool::new(false),
+            remaining: config.limit.map(AtomicU64::new),
+            counters: Counters::default(),
+            error: Mutex::new(None),
+        });
+        // Results are bounded too: a slow consumer slows the workers instead of
+        // letting memory grow.
+        let (results_tx, results_rx) = flume::bounded(capacity.max(2));
+        let collector = Arc::new(collector);
+        let run = Run {
+            config: config.clone(),
+            threads,
+            capacity,
+            shared: shared.clone(),
+            collector: collector.clone(),
+        };
+        let driver = thread::Builder::new()
+            .name("flightsift-driver".into())
+            .spawn(move || run.drive(pool, results_tx))
+            .map_err(|e| Error::Config(format!("cannot start the driver thread: {e}")))?;
+        Ok(SearchHandle {
+            results: Some(results_rx),
+            collector,
+            shared,
+            driver: Some(driver),
+            started: Instant::now(),
+            emitted: 0,
+            shape: (threads, config.page_size, capacity),
+        })
+    }
+}
+
+struct Run<C: Collector> {
+    config: SearchConfig,
+    threads: usize,
+    capacity: usize,
+    shared: Arc<Shared>,
+    collector: Arc<C>,
+}
+
+impl<C: Collector> Run<C> {
+    /// Runs the whole search on the driver thread and says how it ended.
+    fn drive(self, pool: rayon::ThreadPool, results: flume::Sender<C::Batch>) {
+        let _guard = StopOnDrop(self.shared.clone());
+        if self.config.limit == Some(0) {
+            // `-n 0`: emit nothing, read nothing.
+            self.shared.limit_reached.store(true, Relaxed);
+            return;
+        }
+        let (page_tx, page_rx) = flume::bounded::<Result<Page>>(self.capacity);
+        let (spare_tx, spare_rx) = flume::bounded::<Vec<u8>>(self.capacity + self.threads);
+        let producer = {
+            let shared = self.shared.clone();
+            let inputs = self.config.inputs.clone();
+            let page_size = self.config.page_size;
+            thread::Builder::new()
+                .name("flightsift-producer".into())
+                .spawn(move || produce(&inputs, page_size, &page_tx, &spare_rx, &shared))
+        };
+        let producer = match producer {
+            Ok(p) => p,
+            Err(e) => {
+                self.shared.fail(Error::Config(format!(
+                    "cannot start the producer thread: {e}"
+                )));
+                return;
+            }
+        };
+
+        let pages = Pages {
+            rx: page_rx,
+            shared: &self.shared,
+        };
+        let (shared, filter, collector, sender, spare) = (
+            &*self.shared,
+            &self.config.filter,
+            &*self.collector,
+            &results,
+            &spare_tx,
+        );
+        let _ = pool.install(|| {
+            pages.par_bridge().try_for_each_init(
+                || Worker {
+                    flight: Flight::default(),
+                    csv: CsvRecords::new(),
+                    shared,
+                    filter,
+                    collector,
+                    results: sender,
+                    spare,
+                },
+                |worker, page| worker.page(page),
+            )
+        });
+        // The bridge is done and its receiver dropped: the producer wakes if blocked.
+        shared.stop.store(true, Release);
+        drop(results);
+        wait_briefly(producer, PRODUCER_GRACE);
+    }
+}
+
+/// Joins the producer unless it is stuck in a read that may never return (a FIFO or
+/// terminal left open); such a thread exits on its own once the read returns.
+fn wait_briefly(producer: JoinHandle<()>, grace: Duration) {
+    let deadline = Instant::now() + grace;
+    while !producer.is_finished() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    if producer.is_finished() {
+        let _ = producer.join();
+    }
+}
+
+/// The producer: pages every input in order into the channel.
+fn produce(
+    inputs: &[Input],
+    page_size: usize,
+    tx: &flume::Sender<Result<Page>>,
+    spare: &flume::Receiver<Vec<u8>>,
+    shared: &Shared,
+) {
+    let mut seq = 0;
+    for input in inputs {
+        if shared.stopped() {
+            return;
+        }
+        let mut reader = match PageReader::open(input, page_size) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        let mut counted = reader.bytes_read;
+        loop {
+            let page = reader.next_page(spare.try_recv().unwrap_or_default());
+            shared
+                .counters
+                .bytes
+                .fetch_add(reader.bytes_read - counted, Relaxed);
+            counted = reader.bytes_read;
+            match page {
+                Ok(Some(mut page)) => {
+                    if shared.stopped() {
+                        if shared.limit_reached.load(Relaxed) {
+                            shared.counters.pages_after_limit.fetch_add(1, Relaxed);
+                        }
+                        return;
+                    }
+                    page.seq = seq;
+                    seq += 1;
+                    shared.counters.pages.fetch_add(1, Relaxed);
+                    if tx.send(Ok(page)).is_err() {
+                        return; // the workers are gone
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The bridged iterator: receives pages, but never waits past a stop.
+struct Pages<'a> {
+    rx: flume::Receiver<Result<Page>>,
+    shared: &'a Shared,
+}
+
+impl Iterator for Pages<'_> {
+    type Item = Result<Page>;
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.shared.stopped() {
+                return None;
+            }
+            match self.rx.recv_timeout(POLL) {
+                Ok(item) => return Some(item),
+                Err(flume::RecvTimeoutError::Timeout) => continue,
+                Err(flume::RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+}
+
+/// How scanning a page ended.
+enum Scan {
+    /// The page is done; go on.
+    Done,
+    /// The run is over (limit, cancel, or another worker's error).
+    Stop,
+    /// This page holds a fatal error.
+    Fail(Error),
+}
+
+/// One worker's reusable state.
+struct Worker<'a, C: Collector> {
+    flight: Flight,
+    csv: CsvRecords,
+    shared: &'a Shared,
+    filter: &'a Filter,
+    collector: &'a C,
+    results: &'a flume::Sender<C::Batch>,
+    spare: &'a flume::Sender<Vec<u8>>,
+}
+
+impl<C: Collector> Worker<'_, C> {
+    /// Filters one page; `Err` short-circuits the parallel iteration.
+    fn page(&mut self, item: Result<Page>) -> std::result::Result<(), ()> {
+        let page = match item {
+            Ok(p) => p,
+            Err(e) => {
+                self.shared.fail(e);
+                return Err(());
+            }
+        };
+        let mut batch = self.collector.batch();
+        let mut records = 0u64;
+        let mut matched = 0u64;
+        let scan = match page.source.format {
+            InputFormat::Csv => self.csv_page(&page, &mut batch, &mut records, &mut matched),
+            InputFormat::Ndjson => self.ndjson_page(&page, &mut batch, &mut records, &mut matched),
+        };
+        let counters = &self.shared.counters;
+        counters.records.fetch_add(records, Relaxed);
+        counters.matched.fetch_add(matched, Relaxed);
+        // Slots reserved in this batch must reach the consumer, even on the way out.
+        if self.collector.len(&batch) > 0 && self.results.send(batch).is_err() {
+            self.shared.cancel(); // the consumer went away
+            return Err(());
+        }
+        let _ = self.spare.try_send(page.bytes);
+        match scan {
+            Scan::Done => Ok(()),
+            Scan::Stop => Err(()),
+            Scan::Fail(e) => {
+                self.shared.fail(e);
+                Err(())
+            }
+        }
+    }
+
+    /// Filters the flight just decoded; `false` when the run must stop.
+    #[inline]
+    fn consider(
+        &mut self,
+        raw: &[u8],
+        canonical: bool,
+        batch: &mut C::Batch,
+        matched: &mut u64,
+    ) -> bool {
+        if !self.filter.matches(&self.flight) {
+            return true;
+        }
+        *matched += 1;
+        match self.shared.take_slot() {
+            None => false,
+            Some(last) => {
+                self.collector.add(
+                    batch,
+                    Matched {
+                        flight: &self.flight,
+                        raw,
+                        raw_is_canonical_csv: canonical,
+                    },
+                );
+                !last
+            }
+        }
+    }
+
+    fn bad_record(page: &Page, line_offset: u64, error: crate::error::RecordError) -> Scan {
+        Scan::Fail(Error::Record {
+            location: Location {
+                input: page.source.name.clone(),
+                line: page.first_line + line_offset,
+            },
+            error,
+        })
+    }
+
+    fn csv_page(
+        &mut self,
+        page: &Page,
+        batch: &mut C::Batch,
+        records: &mut u64,
+        matched: &mut u64,
+    ) -> Scan {
+        let Some(schema) = page.source.schema.as_ref() else {
+            return Scan::Fail(Error::Internal("CSV page without a schema".into()));
+        };
+        let bytes = &page.bytes[..];
+        self.csv.reset();
+        while let Some(span) = self.csv.next(bytes) {
+            if self.shared.stopped() {
+                return Scan::Stop;
+            }
+            if let Err(e) = self.csv.decode(bytes, schema, &mut self.flight) {
+                return Self::bad_record(page, span.line_offset, e);
+            }
+            *records += 1;
+            if !self.consider(&bytes[span.range], schema.canonical, batch, matched) {
+                return Scan::Stop;
+            }
+        }
+        Scan::Done
+    }
+
+    fn ndjson_page(
+        &mut self,
+        page: &Page,
+        batch: &mut C::Batch,
+        records: &mut u64,
+        matched: &mut u64,
+    ) -> Scan {
+        let bytes = &page.bytes[..];
+        let mut pos = 0;
+        let mut line_offset = 0u64;
+        while pos < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            let line = bytes[pos..end].trim_ascii();
+            let this_line = line_offset;
+            pos = end + 1;
+            line_offset += 1;
+            if line.is_empty() {
+                continue;
+            }
+            if self.shared.stopped() {
+                return Scan::Stop;
+            }
+            if let Err(e) = ndjson::decode_line(line, &mut self.flight) {
+                return Self::bad_record(page, this_line, e);
+            }
+            *records += 1;
+            if !self.consider(line, false, batch, matched) {
+                return Scan::Stop;
+            }
+        }
+        Scan::Done
+    }
+}
+
+/// A running search: iterate it for batches of results as they are found.
+///
+/// The iterator ends when the run ends, for whatever reason; [`SearchHandle::join`]
+/// then says why (and returns the fatal error, if any). Dropping the handle cancels
+/// the run and waits for its threads.
+pub struct SearchHandle<C: Collector> {
+    results: Option<flume::Receiver<C::Batch>>,
+    collector: Arc<C>,
+    shared: Arc<Shared>,
+    driver: Option<JoinHandle<()>>,
+    started: Instant,
+    emitted: u64,
+    shape: (usize, usize, usize),
+}
+
+impl<C: Collector> SearchHandle<C> {
+    /// Asks the run to stop as soon as possible. Batches already found can still be
+    /// taken; nothing new is started.
+    pub fn cancel(&self) {
+        self.shared.cancel();
+    }
+
+    /// Live counters.
+    pub fn progress(&self) -> Progress {
+        self.shared.counters.snapshot()
+    }
+
+    /// Batches found but not yet taken.
+    pub fn pending(&self) -> usize {
+        self.results.as_ref().map_or(0, |r| r.len())
+    }
+
+    /// Records taken from the handle so far.
+    pub fn emitted(&self) -> u64 {
+        self.emitted
+    }
+
+    /// Waits for the run to end and returns its summary, or the error that ended it.
+    /// Batches not yet taken are discarded (and the run cancelled, if still going).
+    pub fn join(mut self) -> Result<Summary> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Result<Summary> {
+        if let Some(rx) = self.results.take() {
+            if !rx.is_disconnected() {
+                self.shared.cancel();
+            }
+            drop(rx);
+        }
+        let panicked = match self.driver.take() {
+            Some(d) => d.join().is_err(),
+            None => false,
+        };
+        let error = self
+            .shared
+            .error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(e) = error {
+            return Err(e);
+        }
+        if panicked {
+            return Err(Error::Internal("a pipeline thread panicked".into()));
+        }
+        let outcome = if self.shared.limit_reached.load(Relaxed) {
+            Outcome::LimitReached
+        } else if self.shared.cancelled.load(Relaxed) {
+            Outcome::Cancelled
+        } else {
+            Outcome::Complete
+        };
+        Ok(Summary::new(
+            &self.shared.counters,
+            outcome,
+            self.emitted,
+            self.started.elapsed(),
+            self.shape,
+        ))
+    }
+}
+
+impl<C: Collector> Iterator for SearchHandle<C> {
+    type Item = C::Batch;
+    fn next(&mut self) -> Option<C::Batch> {
+        let batch = self.results.as_ref()?.recv().ok()?;
+        self.emitted += self.collector.len(&batch);
+        Some(batch)
+    }
+}
+
+impl SearchHandle<Flights> {
+    /// The results one flight at a time.
+    pub fn flights(&mut self) -> impl Iterator<Item = Flight> + '_ {
+        self.flatten()
+    }
+}
+
+impl<C: Collector> Drop for SearchHandle<C> {
+    fn drop(&mut self) {
+        if self.driver.is_some() {
+            self.shared.cancel();
+            let _ = self.finish();
+        }
+    }
+}

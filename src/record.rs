@@ -1,0 +1,612 @@
+//! The canonical flight record and its value types.
+//!
+//! Values are kept compact and exact: codes are fixed byte arrays, times are integer
+//! seconds, money is integer micro-units. That keeps a record free of per-field heap
+//! allocation (a worker reuses one `Flight` for every row it decodes) and makes every
+//! comparison an integer comparison with no floating-point surprises.
+
+use std::fmt;
+
+/// The canonical columns, in output order. The first 19 are required in a CSV header.
+pub const COLUMNS: [&str; 21] = [
+    "provider",
+    "offer_id",
+    "origin",
+    "destination",
+    "departure",
+    "arrival",
+    "duration_min",
+    "stops",
+    "via",
+    "carriers",
+    "flight_numbers",
+    "layover_min",
+    "cabin",
+    "price",
+    "currency",
+    "seats",
+    "bags",
+    "refundable",
+    "co2_kg",
+    "return_departure",
+    "return_arrival",
+];
+
+/// How many of [`COLUMNS`] an input must have.
+pub const REQUIRED_COLUMNS: usize = 19;
+
+/// The canonical CSV header line, with its newline.
+pub const CSV_HEADER: &str = "provider,offer_id,origin,destination,departure,arrival,duration_min,stops,via,carriers,flight_numbers,layover_min,cabin,price,currency,seats,bags,refundable,co2_kg,return_departure,return_arrival\n";
+
+/// An uppercase alphanumeric code of exactly `N` bytes: an IATA airport (3), an IATA
+/// airline (2) or an ISO 4217 currency (3).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> Default for Code<N> {
+    fn default() -> Self {
+        Code([b'?'; N])
+    }
+}
+
+/// IATA airport code, e.g. `JFK`.
+pub type Airport = Code<3>;
+/// IATA airline code, e.g. `B6`.
+pub type Airline = Code<2>;
+/// ISO 4217 currency code, e.g. `USD`.
+pub type Currency = Code<3>;
+
+impl<const N: usize> Code<N> {
+    /// Parses an already-uppercase code of exactly `N` ASCII letters or digits.
+    pub fn parse(s: &[u8]) -> Option<Self> {
+        if s.len() != N
+            || !s
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            return None;
+        }
+        let mut out = [0u8; N];
+        out.copy_from_slice(s);
+        Some(Code(out))
+    }
+
+    /// Like [`Code::parse`] but accepts lowercase (filter literals are case-insensitive).
+    pub fn parse_ignore_case(s: &[u8]) -> Option<Self> {
+        let upper: Vec<u8> = s.to_ascii_uppercase();
+        Self::parse(&upper)
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        // Construction only admits ASCII.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+
+    /// The code packed into an integer, for the filter's integer comparisons.
+    pub fn key(&self) -> i64 {
+        self.0.iter().fold(0i64, |acc, &b| (acc << 8) | b as i64)
+    }
+}
+
+impl<const N: usize> fmt::Debug for Code<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl<const N: usize> fmt::Display for Code<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An IATA flight designator such as `AA100` or `B61234A`: 2-character airline, 1-4
+/// digits, optional suffix letter. Stored inline (at most 7 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FlightNumber {
+    bytes: [u8; 7],
+    len: u8,
+}
+
+impl FlightNumber {
+    /// Parses an uppercase designator.
+    pub fn parse(s: &[u8]) -> Option<Self> {
+        if s.len() < 3 || s.len() > 7 {
+            return None;
+        }
+        Airline::parse(&s[..2])?;
+        let rest = &s[2..];
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let suffix = &rest[digits..];
+        if !(1..=4).contains(&digits)
+            || suffix.len() > 1
+            || suffix.iter().any(|b| !b.is_ascii_uppercase())
+        {
+            return None;
+        }
+        let mut bytes = [0u8; 7];
+        bytes[..s.len()].copy_from_slice(s);
+        Some(FlightNumber {
+            bytes,
+            len: s.len() as u8,
+        })
+    }
+
+    /// The designator as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("???")
+    }
+
+    /// Packed into an integer for equality tests in filters.
+    pub fn key(&self) -> i64 {
+        self.bytes
+            .iter()
+            .fold(0i64, |acc, &b| (acc << 8) | b as i64)
+    }
+}
+
+impl fmt::Debug for FlightNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A timestamp as the dump wrote it: local wall-clock time plus its UTC offset.
+///
+/// Filters on time of day or date mean *local time at that airport*, which is what
+/// flight search products mean, so the local reading is what we keep; the instant is
+/// derived (`local - offset`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Stamp {
+    /// Seconds from 1970-01-01T00:00:00 to the local wall-clock reading, as if it were UTC.
+    pub local: i64,
+    /// UTC offset in seconds (east positive).
+    pub offset: i32,
+}
+
+const SECS_PER_DAY: i64 = 86_400;
+
+impl Stamp {
+    /// The instant, in Unix seconds.
+    pub fn instant(&self) -> i64 {
+        self.local - self.offset as i64
+    }
+    /// Local calendar date as days since 1970-01-01.
+    pub fn local_day(&self) -> i64 {
+        self.local.div_euclid(SECS_PER_DAY)
+    }
+    /// Local time of day in seconds since midnight.
+    pub fn time_of_day(&self) -> i64 {
+        self.local.rem_euclid(SECS_PER_DAY)
+    }
+
+    /// Parses RFC 3339 with a mandatory offset: `2026-12-01T06:35:00-05:00` (also `Z`,
+    /// a space for `T`, and a lowercase `t`/`z`). Fractional seconds are rejected rather
+    /// than silently dropped.
+    pub fn parse(s: &[u8]) -> Result<Stamp, &'static str> {
+        const EXPECT: &str =
+            "expected an RFC 3339 timestamp with offset, like 2026-12-01T06:35:00-05:00";
+        if s.len() < 20 {
+            return Err(EXPECT);
+        }
+        let (local, rest) = parse_local_datetime(s).ok_or(EXPECT)?;
+        let offset = match rest {
+            b"Z" | b"z" => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let h = two_digits(*h1, *h2).ok_or(EXPECT)?;
+                let m = two_digits(*m1, *m2).ok_or(EXPECT)?;
+                if h > 23 || m > 59 {
+                    return Err("UTC offset out of range");
+                }
+                let v = (h * 3600 + m * 60) as i32;
+                if *sign == b'-' {
+                    -v
+                } else {
+                    v
+                }
+            }
+            [b'.', ..] => return Err(
+                "fractional seconds are not supported; expected HH:MM:SS followed by the offset",
+            ),
+            _ => return Err(EXPECT),
+        };
+        Ok(Stamp { local, offset })
+    }
+
+    /// Writes `YYYY-MM-DDTHH:MM:SS±HH:MM`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        write_local_datetime(self.local, out);
+        let (sign, off) = if self.offset < 0 {
+            (b'-', -self.offset)
+        } else {
+            (b'+', self.offset)
+        };
+        out.push(sign);
+        push2(out, (off / 3600) as u32);
+        out.push(b':');
+        push2(out, ((off / 60) % 60) as u32);
+    }
+}
+
+impl fmt::Debug for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut v = Vec::new();
+        self.write(&mut v);
+        f.write_str(std::str::from_utf8(&v).unwrap_or("?"))
+    }
+}
+
+impl fmt::Display for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+fn two_digits(a: u8, b: u8) -> Option<i64> {
+    if a.is_ascii_digit() && b.is_ascii_digit() {
+        Some(((a - b'0') * 10 + (b - b'0')) as i64)
+    } else {
+        None
+    }
+}
+
+fn push2(out: &mut Vec<u8>, v: u32) {
+    out.push(b'0' + (v / 10 % 10) as u8);
+    out.push(b'0' + (v % 10) as u8);
+}
+
+/// Parses `YYYY-MM-DD` into days since 1970-01-01, validating the calendar.
+pub fn parse_date(s: &[u8]) -> Option<i64> {
+    if s.len() != 10 || s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let y = two_digits(s[0], s[1])? * 100 + two_digits(s[2], s[3])?;
+    let m = two_digits(s[5], s[6])?;
+    let d = two_digits(s[8], s[9])?;
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Parses `HH:MM` or `HH:MM:SS` into seconds since midnight.
+pub fn parse_time_of_day(s: &[u8]) -> Option<i64> {
+    let (h, m, sec) = match s {
+        [h1, h2, b':', m1, m2] => (two_digits(*h1, *h2)?, two_digits(*m1, *m2)?, 0),
+        [h1, h2, b':', m1, m2, b':', s1, s2] => (
+            two_digits(*h1, *h2)?,
+            two_digits(*m1, *m2)?,
+            two_digits(*s1, *s2)?,
+        ),
+        _ => return None,
+    };
+    if h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some(h * 3600 + m * 60 + sec)
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS` (the first 19 bytes) and returns the local seconds and
+/// the remaining bytes.
+pub fn parse_local_datetime(s: &[u8]) -> Option<(i64, &[u8])> {
+    if s.len() < 19 || !matches!(s[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let day = parse_date(&s[..10])?;
+    let tod = parse_time_of_day(&s[11..19])?;
+    Some((day * SECS_PER_DAY + tod, &s[19..]))
+}
+
+fn write_local_datetime(local: i64, out: &mut Vec<u8>) {
+    let (y, m, d) = civil_from_days(local.div_euclid(SECS_PER_DAY));
+    let tod = local.rem_euclid(SECS_PER_DAY);
+    push2(out, (y / 100) as u32);
+    push2(out, (y % 100) as u32);
+    out.push(b'-');
+    push2(out, m as u32);
+    out.push(b'-');
+    push2(out, d as u32);
+    out.push(b'T');
+    push2(out, (tod / 3600) as u32);
+    out.push(b':');
+    push2(out, (tod / 60 % 60) as u32);
+    out.push(b':');
+    push2(out, (tod % 60) as u32);
+}
+
+/// Formats days since 1970-01-01 as `YYYY-MM-DD`.
+pub fn format_date(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's days_from_civil / civil_from_days: exact for the proleptic
+// Gregorian calendar, branch-light, and much cheaper per record than a general
+// date-time library call.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// An exact non-negative decimal amount, in millionths, plus the number of decimals it
+/// was written with (so `250.10` is written back as `250.10`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Price {
+    /// The amount in millionths of a currency unit.
+    pub micros: i64,
+    /// Decimals as written (0..=6).
+    pub scale: u8,
+}
+
+impl Price {
+    /// Parses `123`, `123.4`, `123.45` ... up to 6 decimals. No sign, no exponent.
+    pub fn parse(s: &[u8]) -> Result<Price, &'static str> {
+        const EXPECT: &str = "expected a non-negative decimal amount like 412.37";
+        let (int, frac) = match memchr::memchr(b'.', s) {
+            Some(i) => (&s[..i], Some(&s[i + 1..])),
+            None => (s, None),
+        };
+        if int.is_empty() || int.len() > 12 || !int.iter().all(u8::is_ascii_digit) {
+            return Err(EXPECT);
+        }
+        let mut micros: i64 = 0;
+        for &b in int {
+            micros = micros * 10 + (b - b'0') as i64;
+        }
+        micros *= 1_000_000;
+        let mut scale = 0u8;
+        if let Some(frac) = frac {
+            if frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) {
+                return Err(EXPECT);
+            }
+            if frac.len() > 6 {
+                return Err("more than 6 decimal places");
+            }
+            let mut unit = 100_000;
+            for &b in frac {
+                micros += (b - b'0') as i64 * unit;
+                unit /= 10;
+            }
+            scale = frac.len() as u8;
+        }
+        Ok(Price { micros, scale })
+    }
+
+    /// Writes the amount with the decimals it was read with.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        let mut b = itoa::Buffer::new();
+        out.extend_from_slice(b.format(self.micros / 1_000_000).as_bytes());
+        if self.scale > 0 {
+            out.push(b'.');
+            let frac = self.micros % 1_000_000;
+            let digits = format!("{frac:06}");
+            out.extend_from_slice(&digits.as_bytes()[..self.scale as usize]);
+        }
+    }
+}
+
+impl fmt::Debug for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut v = Vec::new();
+        self.write(&mut v);
+        f.write_str(std::str::from_utf8(&v).unwrap_or("?"))
+    }
+}
+impl fmt::Display for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Cabin class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Cabin {
+    /// `economy`
+    #[default]
+    Economy,
+    /// `premium_economy`
+    PremiumEconomy,
+    /// `business`
+    Business,
+    /// `first`
+    First,
+}
+
+impl Cabin {
+    /// All cabins, in order.
+    pub const ALL: [Cabin; 4] = [
+        Cabin::Economy,
+        Cabin::PremiumEconomy,
+        Cabin::Business,
+        Cabin::First,
+    ];
+
+    /// Parses the canonical lowercase name.
+    pub fn parse(s: &[u8]) -> Option<Cabin> {
+        Some(match s {
+            b"economy" => Cabin::Economy,
+            b"premium_economy" => Cabin::PremiumEconomy,
+            b"business" => Cabin::Business,
+            b"first" => Cabin::First,
+            _ => return None,
+        })
+    }
+    /// The canonical name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Cabin::Economy => "economy",
+            Cabin::PremiumEconomy => "premium_economy",
+            Cabin::Business => "business",
+            Cabin::First => "first",
+        }
+    }
+}
+
+/// One flight offer, decoded from any input format.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Flight {
+    /// Which provider the offer came from (e.g. `duffel`).
+    pub provider: String,
+    /// The provider's offer id.
+    pub offer_id: String,
+    /// Departure airport.
+    pub origin: Airport,
+    /// Final arrival airport.
+    pub destination: Airport,
+    /// Outbound departure, local time at the origin.
+    pub departure: Stamp,
+    /// Outbound arrival, local time at the destination.
+    pub arrival: Stamp,
+    /// Total outbound travel time in minutes.
+    pub duration_min: u32,
+    /// Number of connections.
+    pub stops: u32,
+    /// Connection airports, in order (`stops` entries).
+    pub via: Vec<Airport>,
+    /// Marketing carrier of each segment.
+    pub carriers: Vec<Airline>,
+    /// Flight designator of each segment.
+    pub flight_numbers: Vec<FlightNumber>,
+    /// Layover before each connection, in minutes (`stops` entries).
+    pub layover_min: Vec<u32>,
+    /// Cabin class.
+    pub cabin: Cabin,
+    /// Total price.
+    pub price: Price,
+    /// Currency of `price`.
+    pub currency: Currency,
+    /// Seats left at this price, when known.
+    pub seats: Option<u32>,
+    /// Included checked bags, when known.
+    pub bags: Option<u32>,
+    /// Whether the fare is refundable, when known.
+    pub refundable: Option<bool>,
+    /// Estimated emissions, when known.
+    pub co2_kg: Option<u32>,
+    /// Return departure (round trips only).
+    pub return_departure: Option<Stamp>,
+    /// Return arrival (round trips only).
+    pub return_arrival: Option<Stamp>,
+}
+
+impl Flight {
+    /// Resets every field, keeping allocated capacity, so a worker can decode the next
+    /// record into the same value without touching the allocator.
+    pub fn clear(&mut self) {
+        self.provider.clear();
+        self.offer_id.clear();
+        self.via.clear();
+        self.carriers.clear();
+        self.flight_numbers.clear();
+        self.layover_min.clear();
+        self.seats = None;
+        self.bags = None;
+        self.refundable = None;
+        self.co2_kg = None;
+        self.return_departure = None;
+        self.return_arrival = None;
+    }
+
+    /// Longest layover in minutes; `None` for a nonstop.
+    pub fn max_layover(&self) -> Option<u32> {
+        self.layover_min.iter().copied().max()
+    }
+    /// Shortest layover in minutes; `None` for a nonstop.
+    pub fn min_layover(&self) -> Option<u32> {
+        self.layover_min.iter().copied().min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamp_round_trips_and_derives_local_parts() {
+        let s = Stamp::parse(b"2026-12-01T06:35:00-05:00").unwrap();
+        assert_eq!(s.time_of_day(), 6 * 3600 + 35 * 60);
+        assert_eq!(format_date(s.local_day()), "2026-12-01");
+        assert_eq!(s.instant() - s.local, 5 * 3600);
+        let mut out = Vec::new();
+        s.write(&mut out);
+        assert_eq!(out, b"2026-12-01T06:35:00-05:00");
+        let z = Stamp::parse(b"2026-12-01T06:35:00Z").unwrap();
+        assert_eq!(z.offset, 0);
+    }
+
+    #[test]
+    fn stamp_rejects_bad_calendar_and_fractions() {
+        assert!(Stamp::parse(b"2026-02-29T06:35:00-05:00").is_err());
+        assert!(Stamp::parse(b"2028-02-29T06:35:00-05:00").is_ok());
+        assert!(Stamp::parse(b"2026-12-01T24:00:00-05:00").is_err());
+        assert!(Stamp::parse(b"2026-12-01T06:35:00.5-05:00").is_err());
+        assert!(Stamp::parse(b"2026-12-01T06:35:00").is_err());
+        assert!(Stamp::parse(b"2026-12-01T06:35:00+25:00").is_err());
+    }
+
+    #[test]
+    fn civil_conversions_agree_over_a_long_range() {
+        for day in -800_000..800_000i64 {
+            let (y, m, d) = civil_from_days(day);
+            assert_eq!(days_from_civil(y, m, d), day);
+        }
+        assert_eq!(parse_date(b"1970-01-01"), Some(0));
+        assert_eq!(parse_date(b"2000-03-01"), Some(11_017));
+    }
+
+    #[test]
+    fn price_is_exact_and_keeps_its_scale() {
+        let p = Price::parse(b"250.10").unwrap();
+        assert_eq!(p.micros, 250_100_000);
+        let mut out = Vec::new();
+        p.write(&mut out);
+        assert_eq!(out, b"250.10");
+        assert_eq!(Price::parse(b"41200").unwrap().micros, 41_200_000_000);
+        for bad in [&b""[..], b"-1", b"1e3", b"1.", b".5", b"1.2345678", b"12a"] {
+            assert!(Price::parse(bad).is_err(), "{:?}", std::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn codes_and_flight_numbers() {
+        assert_eq!(Airport::parse(b"JFK").unwrap().as_str(), "JFK");
+        assert!(Airport::parse(b"jfk").is_none());
+        assert_eq!(Airport::parse_ignore_case(b"jfk"), Airport::parse(b"JFK"));
+        assert!(Airline::parse(b"B6").is_some());
+        assert!(FlightNumber::parse(b"AA100").is_some());
+        assert!(FlightNumber::parse(b"B61234A").is_some());
+        assert!(FlightNumber::parse(b"AA").is_none());
+        assert!(FlightNumber::parse(b"AA12345").is_none());
+    }
+}

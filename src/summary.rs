@@ -1,0 +1,141 @@
+//! Run accounting: live counters the workers bump, and the summary a run ends with.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Counters shared by the producer and the workers; read live through
+/// [`crate::SearchHandle::progress`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub records: AtomicU64,
+    pub pages: AtomicU64,
+    pub pages_after_limit: AtomicU64,
+    pub matched: AtomicU64,
+    pub bad_records: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> Progress {
+        Progress {
+            records_read: self.records.load(Relaxed),
+            pages_read: self.pages.load(Relaxed),
+            matched: self.matched.load(Relaxed),
+            bytes_read: self.bytes.load(Relaxed),
+        }
+    }
+}
+
+/// A live view of a running search.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Records decoded so far.
+    pub records_read: u64,
+    /// Pages the producer has read so far.
+    pub pages_read: u64,
+    /// Records that matched the filter so far.
+    pub matched: u64,
+    /// Input bytes read so far.
+    pub bytes_read: u64,
+}
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every input was read to the end.
+    Complete,
+    /// `--limit` matches were emitted; the rest of the input was not read.
+    LimitReached,
+    /// The caller cancelled (or the consumer went away, e.g. a closed pipe).
+    Cancelled,
+    /// A fatal error ended the run.
+    Failed,
+}
+
+/// What a finished run did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Why it ended.
+    pub outcome: Outcome,
+    /// Records decoded.
+    pub records_read: u64,
+    /// Pages the producer read.
+    pub pages_read: u64,
+    /// Pages read after the limit was reached (wasted work; small by design).
+    pub pages_read_after_limit: u64,
+    /// Records that matched the filter (a few more than `emitted` when several
+    /// workers matched at once as the limit was reached).
+    pub matched: u64,
+    /// Records delivered to the consumer.
+    pub emitted: u64,
+    /// Malformed records met.
+    pub bad_records: u64,
+    /// Input bytes read.
+    pub bytes_read: u64,
+    /// Wall time in seconds.
+    pub elapsed_secs: f64,
+    /// Records decoded per second.
+    pub records_per_sec: f64,
+    /// Input megabytes (10^6 bytes) read per second.
+    pub mb_per_sec: f64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Records per page.
+    pub page_size: usize,
+    /// Pages the input channel holds.
+    pub channel_capacity: usize,
+}
+
+impl Summary {
+    pub(crate) fn new(
+        counters: &Counters,
+        outcome: Outcome,
+        emitted: u64,
+        elapsed: Duration,
+        config: (usize, usize, usize),
+    ) -> Summary {
+        let secs = elapsed.as_secs_f64();
+        let records = counters.records.load(Relaxed);
+        let bytes = counters.bytes.load(Relaxed);
+        let rate = |n: f64| if secs > 0.0 { n / secs } else { 0.0 };
+        Summary {
+            outcome,
+            records_read: records,
+            pages_read: counters.pages.load(Relaxed),
+            pages_read_after_limit: counters.pages_after_limit.load(Relaxed),
+            matched: counters.matched.load(Relaxed),
+            emitted,
+            bad_records: counters.bad_records.load(Relaxed),
+            bytes_read: bytes,
+            elapsed_secs: secs,
+            records_per_sec: rate(records as f64),
+            mb_per_sec: rate(bytes as f64 / 1e6),
+            threads: config.0,
+            page_size: config.1,
+            channel_capacity: config.2,
+        }
+    }
+
+    /// The human-readable block `--stats` prints.
+    pub fn render(&self) -> String {
+        format!(
+            "outcome:          {:?}\nrecords read:     {}\npages read:       {} ({} after the limit was reached)\nmatched:          {}\nemitted:          {}\nbad records:      {}\nelapsed:          {:.3} s\nthroughput:       {:.0} records/s, {:.1} MB/s\nthreads:          {} (page size {}, channel capacity {})\n",
+            self.outcome,
+            self.records_read,
+            self.pages_read,
+            self.pages_read_after_limit,
+            self.matched,
+            self.emitted,
+            self.bad_records,
+            self.elapsed_secs,
+            self.records_per_sec,
+            self.mb_per_sec,
+            self.threads,
+            self.page_size,
+            self.channel_capacity
+        )
+    }
+}
