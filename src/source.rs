@@ -81,6 +81,7 @@ pub(crate) struct PageReader {
     lines_at_cut: u64,
     next_line: u64,
     eof: bool,
+    short_read: bool,
     page_records: usize,
     quote_aware: bool,
     pub bytes_read: u64,
@@ -123,6 +124,7 @@ impl PageReader {
             lines_at_cut: 0,
             next_line: 1,
             eof: false,
+            short_read: false,
             page_records: page_records.max(1),
             quote_aware,
             bytes_read: 0,
@@ -178,14 +180,17 @@ impl PageReader {
     pub(crate) fn next_page(&mut self, spare: Vec<u8>) -> Result<Option<Page>> {
         loop {
             self.find_boundaries();
-            if self.records >= self.page_records || (self.eof && self.cut > 0) {
+            // A short read means the source is slow (a pipe, a terminal, a provider
+            // still sending): hand out what is complete instead of waiting for a full
+            // page, so results stream and a stalled source cannot hold them back.
+            if self.records >= self.page_records || (self.short_read && self.records > 0) {
                 return Ok(Some(self.emit(self.cut, spare)));
             }
             if self.eof {
                 if self.buf.is_empty() {
                     return Ok(None);
                 }
-                // The last record has no terminator; it is whole all the same.
+                // Whatever follows the last terminator is the last record (or blank).
                 let end = self.buf.len();
                 self.lines_at_cut = self.lines_scanned;
                 return Ok(Some(self.emit(end, spare)));
@@ -218,6 +223,7 @@ impl PageReader {
                 Ok(n) => {
                     self.buf.truncate(old + n);
                     self.bytes_read += n as u64;
+                    self.short_read = n < READ_CHUNK;
                     if n == 0 {
                         self.eof = true;
                     }
@@ -309,11 +315,14 @@ mod tests {
         );
         let data = data.as_bytes();
         let got = pages(data, InputFormat::Csv, 2);
+        // The read was short (all there is), so the complete record is handed out at
+        // once rather than held back for a fuller page.
         assert_eq!(
             got,
             vec![
                 (2, "a,b\n\"multi\nline\",c\n".to_string()),
-                (5, "d,e\nf,g".to_string())
+                (5, "d,e\n".to_string()),
+                (6, "f,g".to_string())
             ]
         );
         let got = pages(data, InputFormat::Csv, 1);

@@ -1,1 +1,13 @@
+//! The integration test binary: every module drives the real `flightsift` binary or
+//! the library's public API on real files.
 
+mod util;
+
+/// Malformed input, bad flags, I/O errors: messages and exit codes.
+mod errors;
+/// Exactly-N and parallel == sequential, swept over threads, capacities, page sizes.
+mod limit;
+/// Closed pipes, stalled inputs, early stop on large inputs.
+mod pipes;
+/// Each search flag and output format against hand-checked expectations.
+mod search;
