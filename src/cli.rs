@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit status:
   0    success (also when the output pipe was closed early, e.g. `| head`)
-  2    error: bad input (file, line and field are named), bad flags, I/O or write error";
+  2    error: bad input (file, line and field are named), bad flags, I/O or write error
+  124  --timeout expired (the output is valid and holds what was found)
+  130  interrupted by Ctrl-C (143: SIGTERM); the output is valid and partial";
 
 /// Filter recorded flight-offer dumps in parallel; stop the moment you have enough.
 #[derive(Debug, Parser)]
@@ -36,7 +38,17 @@ empty seats/bags/refundable/co2_kg cell) does not match.
 
 Exit status:
   0    success (also when the output pipe was closed early, e.g. `| head`)
-  2    error: bad input (file, line and field are named), bad flags, I/O or write error";
+  2    error: bad input (file, line and field are named), bad flags, I/O or write error
+  124  --timeout expired (the output is valid and holds what was found)
+  130  interrupted by Ctrl-C (143: SIGTERM); the output is valid and partial";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnError {
+    /// Stop at the first malformed record (exit 2).
+    Fail,
+    /// Skip malformed records, count them per file and reason.
+    Skip,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -78,6 +90,10 @@ pub struct SearchArgs {
     #[arg(long, value_enum, help_heading = "Output")]
     pub format: Option<OutputFormat>,
 
+    /// Emit exactly the first N matches in input order (as a sequential scan would).
+    #[arg(long, help_heading = "Output")]
+    pub ordered: bool,
+
     /// Print a run summary to stderr.
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
@@ -85,6 +101,24 @@ pub struct SearchArgs {
     /// Write the run summary as JSON to FILE.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub stats_json: Option<PathBuf>,
+
+    /// Stop after this long (e.g. 500ms, 2s, 1m) and finish the output validly; exit 124.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Input")]
+    pub timeout: Option<std::time::Duration>,
+
+    /// What to do with a malformed record.
+    #[arg(long, value_enum, default_value_t = OnError::Fail, help_heading = "Input")]
+    pub on_error: OnError,
+
+    /// With --on-error skip, write each skipped record to FILE (CSV: input, line,
+    /// reason, field, message, record).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "on_error",
+        help_heading = "Input"
+    )]
+    pub rejects: Option<PathBuf>,
 
     /// Input format [default: from each file's extension, else csv].
     #[arg(long, value_enum, help_heading = "Input")]
@@ -178,6 +212,10 @@ pub struct FilterArgs {
     /// Emissions at most this many kg.
     #[arg(long, value_name = "KG")]
     pub max_co2: Option<String>,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 500ms, 2s, 1m30s)"))
 }
 
 impl FilterArgs {

@@ -29,6 +29,8 @@ pub trait Collector: Send + Sync + 'static {
     fn add(&self, batch: &mut Self::Batch, m: Matched<'_>);
     /// Matches in the batch.
     fn len(&self, batch: &Self::Batch) -> u64;
+    /// Keeps only the first `n` matches (ordered runs trim the last batch to the limit).
+    fn truncate(&self, batch: &mut Self::Batch, n: u64);
 }
 
 /// Collects decoded [`Flight`] values (for library users).
@@ -46,6 +48,9 @@ impl Collector for Flights {
     fn len(&self, batch: &Vec<Flight>) -> u64 {
         batch.len() as u64
     }
+    fn truncate(&self, batch: &mut Vec<Flight>, n: u64) {
+        batch.truncate(n as usize);
+    }
 }
 
 /// Encoded output: a buffer of whole records in one format.
@@ -55,6 +60,8 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
     /// How many records `bytes` holds.
     pub records: u64,
+    /// Where each record ends in `bytes`.
+    ends: Vec<usize>,
 }
 
 /// Encodes matches in a given [`Format`] inside the workers, so the single writer
@@ -76,9 +83,22 @@ impl Collector for Encoded {
                 .encode(m.flight, batch.records == 0, &mut batch.bytes);
         }
         batch.records += 1;
+        batch.ends.push(batch.bytes.len());
     }
     fn len(&self, batch: &Chunk) -> u64 {
         batch.records
+    }
+    fn truncate(&self, batch: &mut Chunk, n: u64) {
+        if n < batch.records {
+            let end = if n == 0 {
+                0
+            } else {
+                batch.ends[n as usize - 1]
+            };
+            batch.bytes.truncate(end);
+            batch.ends.truncate(n as usize);
+            batch.records = n;
+        }
     }
 }
 
@@ -96,5 +116,8 @@ impl Collector for Count {
     }
     fn len(&self, batch: &u64) -> u64 {
         *batch
+    }
+    fn truncate(&self, batch: &mut u64, n: u64) {
+        *batch = (*batch).min(n);
     }
 }

@@ -43,7 +43,9 @@ pub use decode::InputFormat;
 pub use encode::Format;
 pub use error::{Error, Location, RecordError, Result};
 pub use filter::{CompileError, Expr, Filter, FilterFlags};
-pub use pipeline::{Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE};
+pub use pipeline::{
+    Canceller, ErrorPolicy, Reject, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
+};
 pub use record::Flight;
 pub use source::{Input, MAX_RECORD_BYTES};
 pub use summary::{Outcome, Progress, Summary};

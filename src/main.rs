@@ -3,6 +3,7 @@
 
 mod cli;
 mod output;
+mod signals;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -10,10 +11,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use flightsift::{
-    Count, Encoded, Error, Filter, Format, Input, InputFormat, Search, SearchConfig, Summary,
+    Count, Encoded, Error, ErrorPolicy, Filter, Format, Input, InputFormat, Outcome, Search,
+    SearchConfig, Summary,
 };
 
-use cli::{Cli, Command, InputFormatArg, OutputFormat, SearchArgs};
+use cli::{Cli, Command, InputFormatArg, OnError, OutputFormat, SearchArgs};
 use output::Output;
 
 fn main() -> ExitCode {
@@ -69,20 +71,80 @@ fn search(args: SearchArgs) -> Result<ExitCode> {
     config.threads = args.threads.unwrap_or(0);
     config.page_size = args.page_size;
     config.channel_capacity = args.channel_capacity.unwrap_or(0);
+    config.ordered = args.ordered;
+    config.timeout = args.timeout;
+    config.on_error = match args.on_error {
+        OnError::Fail => ErrorPolicy::Fail,
+        OnError::Skip => ErrorPolicy::Skip,
+    };
+    config.collect_rejects = args.rejects.is_some();
 
     let summary = if args.count {
-        count(config)?
+        count(config, &args)?
     } else {
         emit(config, &args)?
     };
     report(&args, &summary)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(match summary.outcome {
+        Outcome::TimedOut => ExitCode::from(124),
+        Outcome::Interrupted => ExitCode::from(signals::exit_code()),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
-fn count(config: SearchConfig) -> Result<Summary> {
+type RejectsWriter = std::thread::JoinHandle<Result<()>>;
+
+/// Starts the rejects writer when asked for: a thread that drains the skipped
+/// records into a CSV file, published atomically when the run ends.
+fn rejects_writer<C: flightsift::Collector>(
+    handle: &mut flightsift::SearchHandle<C>,
+    args: &SearchArgs,
+) -> Result<Option<RejectsWriter>> {
+    let (Some(path), Some(rx)) = (args.rejects.clone(), handle.rejects()) else {
+        return Ok(None);
+    };
+    let out = Output::file(&path)
+        .with_context(|| format!("cannot create a temporary file next to {}", path.display()))?;
+    signals::register_temp(&out);
+    Ok(Some(std::thread::spawn(move || -> Result<()> {
+        let mut wtr = csv::Writer::from_writer(out);
+        wtr.write_record(["input", "line", "reason", "field", "message", "record"])?;
+        for r in rx.iter() {
+            let line = r.location.line.to_string();
+            let fields: [&[u8]; 6] = [
+                r.location.input.as_bytes(),
+                line.as_bytes(),
+                r.error.reason.as_bytes(),
+                r.error.field.unwrap_or("").as_bytes(),
+                r.error.message.as_bytes(),
+                &r.raw,
+            ];
+            wtr.write_record(fields)?;
+        }
+        let out = wtr
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error()))?;
+        out.finish()
+            .with_context(|| format!("writing {}", path.display()))
+    })))
+}
+
+fn finish_rejects(writer: Option<RejectsWriter>) -> Result<()> {
+    match writer.map(|w| w.join()) {
+        None => Ok(()),
+        Some(Ok(result)) => result,
+        Some(Err(_)) => Err(anyhow::anyhow!("the rejects writer panicked")),
+    }
+}
+
+fn count(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
     let mut handle = Search::start_with(config, Count)?;
+    signals::install(handle.canceller());
+    let rejects = rejects_writer(&mut handle, args)?;
     let total: u64 = handle.by_ref().sum();
-    let summary = handle.join()?;
+    let summary = handle.join();
+    finish_rejects(rejects)?;
+    let summary = summary?;
     let mut out = io::stdout().lock();
     writeln!(out, "{total}")?;
     out.flush()?;
@@ -104,7 +166,10 @@ fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
         None => Output::stdout(),
     };
     let target = out.name();
+    signals::register_temp(&out);
     let mut handle = Search::start_with(config, Encoded(format))?;
+    signals::install(handle.canceller());
+    let rejects = rejects_writer(&mut handle, args)?;
 
     // The single writer: whole chunks from the workers, separators between them.
     let mut written = 0u64;
@@ -129,10 +194,12 @@ fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
         handle.cancel();
     }
     let summary = handle.join();
+    let rejected = finish_rejects(rejects);
     if let Err(e) = written_ok {
         return Err(Error::Output { target, source: e }.into());
     }
     let summary = summary?;
+    rejected?;
     out.finish()
         .map_err(|source| Error::Output { target, source })?;
     Ok(summary)

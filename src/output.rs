@@ -15,6 +15,18 @@ pub enum Output {
     },
 }
 
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File { tmp, .. } => tmp.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Output::flush(self)
+    }
+}
+
 impl Output {
     pub fn stdout() -> Output {
         Output::Stdout(BufWriter::with_capacity(256 * 1024, io::stdout()))
@@ -44,6 +56,14 @@ impl Output {
         match self {
             Output::Stdout(_) => "<stdout>".into(),
             Output::File { target, .. } => target.display().to_string(),
+        }
+    }
+
+    /// The temporary file's path, while there is one.
+    pub fn temp_path(&self) -> Option<PathBuf> {
+        match self {
+            Output::Stdout(_) => None,
+            Output::File { tmp, .. } => Some(tmp.get_ref().path().to_path_buf()),
         }
     }
 

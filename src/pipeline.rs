@@ -24,7 +24,8 @@
 //! * The producer and driver are plain threads, never rayon jobs, and filter code never
 //!   calls into rayon, so the pool cannot deadlock on itself.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::*};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -33,7 +34,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::collect::{Collector, Flights, Matched};
 use crate::decode::{csv::CsvRecords, ndjson, InputFormat};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, RecordError, Result};
 use crate::filter::Filter;
 use crate::record::Flight;
 use crate::source::{Input, Page, PageReader};
@@ -45,6 +46,19 @@ const POLL: Duration = Duration::from_millis(20);
 const PRODUCER_GRACE: Duration = Duration::from_millis(200);
 /// Default records per page, chosen by measurement (see README, "Performance").
 pub const DEFAULT_PAGE_SIZE: usize = 2048;
+/// Bytes of an oversized record kept in its reject.
+const REJECT_SAMPLE: usize = 1024;
+
+/// What to do with a malformed record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ErrorPolicy {
+    /// Stop the run with an error naming file, line and field.
+    #[default]
+    Fail,
+    /// Skip it, count it per input and reason, and (optionally) hand it to
+    /// [`SearchHandle::rejects`]. I/O errors stay fatal.
+    Skip,
+}
 
 /// Everything a search needs, validated by [`Search::start_with`].
 #[derive(Clone, Debug)]
@@ -55,6 +69,16 @@ pub struct SearchConfig {
     pub filter: Filter,
     /// Emit at most this many matches (`None`: all).
     pub limit: Option<u64>,
+    /// Emit matches in input order (the first N of a sequential scan), still
+    /// filtering in parallel and still stopping early.
+    pub ordered: bool,
+    /// Stop paging after this long; the run ends validly with what it found.
+    pub timeout: Option<Duration>,
+    /// Malformed records: fail (default) or skip and count.
+    pub on_error: ErrorPolicy,
+    /// With [`ErrorPolicy::Skip`], deliver each skipped record on
+    /// [`SearchHandle::rejects`] (which must then be drained).
+    pub collect_rejects: bool,
     /// Worker threads (0: one per core).
     pub threads: usize,
     /// Records per page.
@@ -70,6 +94,10 @@ impl SearchConfig {
             inputs,
             filter: Filter::all(),
             limit: None,
+            ordered: false,
+            timeout: None,
+            on_error: ErrorPolicy::Fail,
+            collect_rejects: false,
             threads: 0,
             page_size: DEFAULT_PAGE_SIZE,
             channel_capacity: 0,
@@ -77,20 +105,66 @@ impl SearchConfig {
     }
 }
 
+/// A record skipped under [`ErrorPolicy::Skip`].
+#[derive(Clone, Debug)]
+pub struct Reject {
+    /// File and line.
+    pub location: Location,
+    /// What was wrong.
+    pub error: RecordError,
+    /// The record's bytes as read (the first KiB only for an oversized record).
+    pub raw: Vec<u8>,
+}
+
+/// Why the run stopped; the first reason wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Stop {
+    Running = 0,
+    Limit = 1,
+    Cancelled = 2,
+    TimedOut = 3,
+    Interrupted = 4,
+    Failed = 5,
+    /// Every input was read (set by the driver as it finishes).
+    Finished = 6,
+}
+
 /// State shared by the producer, the workers and the handle.
 struct Shared {
-    stop: AtomicBool,
-    limit_reached: AtomicBool,
-    cancelled: AtomicBool,
-    /// Output slots left; `None` when unlimited.
+    stop: AtomicU8,
+    /// Output slots left; `None` when unlimited (or ordered: the consumer counts).
     remaining: Option<AtomicU64>,
     counters: Counters,
     error: Mutex<Option<Error>>,
+    policy: ErrorPolicy,
+    rejects: Option<flume::Sender<Reject>>,
+    bad_by_input: Mutex<HashMap<String, BTreeMap<&'static str, u64>>>,
 }
 
 impl Shared {
+    #[inline]
     fn stopped(&self) -> bool {
-        self.stop.load(Relaxed)
+        self.stop.load(Relaxed) != Stop::Running as u8
+    }
+
+    fn reason(&self) -> Stop {
+        match self.stop.load(Acquire) {
+            0 => Stop::Running,
+            1 => Stop::Limit,
+            2 => Stop::Cancelled,
+            3 => Stop::TimedOut,
+            4 => Stop::Interrupted,
+            5 => Stop::Failed,
+            _ => Stop::Finished,
+        }
+    }
+
+    /// Stops the run for `reason` unless it already stopped; true if this call did.
+    fn halt(&self, reason: Stop) -> bool {
+        self.stop
+            .compare_exchange(Stop::Running as u8, reason as u8, AcqRel, Acquire)
+            .is_ok()
     }
 
     /// Reserves one output slot. `Some(true)` means this was the last one.
@@ -101,32 +175,46 @@ impl Shared {
         };
         match remaining.fetch_update(AcqRel, Acquire, |n| n.checked_sub(1)) {
             Ok(1) => {
-                self.limit_reached.store(true, Relaxed);
-                self.stop.store(true, Release);
+                self.halt(Stop::Limit);
                 Some(true)
             }
             Ok(_) => Some(false),
             Err(_) => {
-                self.stop.store(true, Release);
+                self.halt(Stop::Limit);
                 None
             }
         }
     }
 
-    /// Records the first fatal error and stops the run.
+    /// Records the fatal error that stopped the run (later ones are consequences).
     fn fail(&self, err: Error) {
-        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() && !self.limit_reached.load(Relaxed) {
-            *slot = Some(err);
+        if self.halt(Stop::Failed) {
+            *self.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
         }
-        self.stop.store(true, Release);
     }
 
-    fn cancel(&self) {
-        if !self.stopped() {
-            self.cancelled.store(true, Relaxed);
+    /// Applies the error policy to a malformed record: `Err` when it is fatal.
+    fn bad_record(&self, location: Location, error: RecordError, raw: &[u8]) -> Result<()> {
+        if self.policy == ErrorPolicy::Fail {
+            return Err(Error::Record { location, error });
         }
-        self.stop.store(true, Release);
+        self.counters.bad_records.fetch_add(1, Relaxed);
+        {
+            let mut by = self.bad_by_input.lock().unwrap_or_else(|p| p.into_inner());
+            *by.entry(location.input.clone())
+                .or_default()
+                .entry(error.reason)
+                .or_default() += 1;
+        }
+        if let Some(tx) = &self.rejects {
+            // A consumer that dropped the receiver no longer wants them.
+            let _ = tx.send(Reject {
+                location,
+                error,
+                raw: raw.to_vec(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -134,7 +222,11 @@ impl Shared {
 struct StopOnDrop(Arc<Shared>);
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        self.0.stop.store(true, Release);
+        if thread::panicking() {
+            self.0
+                .fail(Error::Internal("a pipeline thread panicked".into()));
+        }
+        self.0.halt(Stop::Finished);
     }
 }
 
@@ -167,13 +259,26 @@ impl Search {
             .thread_name(|i| format!("flightsift-worker-{i}"))
             .build()
             .map_err(|e| Error::Config(format!("cannot start {threads} worker threads: {e}")))?;
+        let (rejects_tx, rejects_rx) =
+            if config.collect_rejects && config.on_error == ErrorPolicy::Skip {
+                let (tx, rx) = flume::bounded(1024);
+                (Some(tx), Some(rx))
+            } else {
+                (None, None)
+            };
         let shared = Arc::new(Shared {
-            stop: AtomicBool::new(false),
-            limit_reached: AtomicBool::new(false),
-            cancelled: AtomicBool::new(false),
-            remaining: config.limit.map(AtomicU64::new),
+            stop: AtomicU8::new(Stop::Running as u8),
+            // In ordered mode the consumer decides which matches count, in order.
+            remaining: if config.ordered {
+                None
+            } else {
+                config.limit.map(AtomicU64::new)
+            },
             counters: Counters::default(),
             error: Mutex::new(None),
+            policy: config.on_error,
+            rejects: rejects_tx,
+            bad_by_input: Mutex::new(HashMap::new()),
         });
         // Results are bounded too: a slow consumer slows the workers instead of
         // letting memory grow.
@@ -192,14 +297,29 @@ impl Search {
             .map_err(|e| Error::Config(format!("cannot start the driver thread: {e}")))?;
         Ok(SearchHandle {
             results: Some(results_rx),
+            rejects: rejects_rx,
             collector,
             shared,
             driver: Some(driver),
             started: Instant::now(),
             emitted: 0,
+            order: config.ordered.then(|| Reorder {
+                next: 0,
+                waiting: BTreeMap::new(),
+                left: config.limit,
+                ended: false,
+            }),
             shape: (threads, config.page_size, capacity),
         })
     }
+}
+
+/// A batch of matches from one page.
+struct Delivery<B> {
+    seq: u64,
+    batch: B,
+    /// False when the page's scan was cut short by a stop.
+    complete: bool,
 }
 
 struct Run<C: Collector> {
@@ -211,14 +331,18 @@ struct Run<C: Collector> {
 }
 
 impl<C: Collector> Run<C> {
-    /// Runs the whole search on the driver thread and says how it ended.
-    fn drive(self, pool: rayon::ThreadPool, results: flume::Sender<C::Batch>) {
+    /// Runs the whole search on the driver thread.
+    fn drive(self, pool: rayon::ThreadPool, results: flume::Sender<Delivery<C::Batch>>) {
         let _guard = StopOnDrop(self.shared.clone());
         if self.config.limit == Some(0) {
             // `-n 0`: emit nothing, read nothing.
-            self.shared.limit_reached.store(true, Relaxed);
+            self.shared.halt(Stop::Limit);
             return;
         }
+        let _watchdog = self
+            .config
+            .timeout
+            .map(|t| Watchdog::start(t, self.shared.clone()));
         let (page_tx, page_rx) = flume::bounded::<Result<Page>>(self.capacity);
         let (spare_tx, spare_rx) = flume::bounded::<Vec<u8>>(self.capacity + self.threads);
         let producer = {
@@ -243,6 +367,8 @@ impl<C: Collector> Run<C> {
             rx: page_rx,
             shared: &self.shared,
         };
+        let ordered = self.config.ordered;
+        let per_page_cap = if ordered { self.config.limit } else { None };
         let (shared, filter, collector, sender, spare) = (
             &*self.shared,
             &self.config.filter,
@@ -260,14 +386,35 @@ impl<C: Collector> Run<C> {
                     collector,
                     results: sender,
                     spare,
+                    ordered,
+                    per_page_cap,
                 },
                 |worker, page| worker.page(page),
             )
         });
         // The bridge is done and its receiver dropped: the producer wakes if blocked.
-        shared.stop.store(true, Release);
+        self.shared.halt(Stop::Finished);
         drop(results);
         wait_briefly(producer, PRODUCER_GRACE);
+    }
+}
+
+/// Ends the run at a deadline, like a context timeout. Dropping it disarms it.
+struct Watchdog {
+    _disarm: flume::Sender<()>,
+}
+
+impl Watchdog {
+    fn start(after: Duration, shared: Arc<Shared>) -> Watchdog {
+        let (tx, rx) = flume::bounded::<()>(0);
+        let _ = thread::Builder::new()
+            .name("flightsift-timeout".into())
+            .spawn(move || {
+                if let Err(flume::RecvTimeoutError::Timeout) = rx.recv_timeout(after) {
+                    shared.halt(Stop::TimedOut);
+                }
+            });
+        Watchdog { _disarm: tx }
     }
 }
 
@@ -292,6 +439,9 @@ fn produce(
     shared: &Shared,
 ) {
     let mut seq = 0;
+    let mut on_oversized = |location: Location, error: RecordError, sample: &[u8]| {
+        shared.bad_record(location, error, &sample[..sample.len().min(REJECT_SAMPLE)])
+    };
     for input in inputs {
         if shared.stopped() {
             return;
@@ -305,7 +455,7 @@ fn produce(
         };
         let mut counted = reader.bytes_read;
         loop {
-            let page = reader.next_page(spare.try_recv().unwrap_or_default());
+            let page = reader.next_page(spare.try_recv().unwrap_or_default(), &mut on_oversized);
             shared
                 .counters
                 .bytes
@@ -314,7 +464,7 @@ fn produce(
             match page {
                 Ok(Some(mut page)) => {
                     if shared.stopped() {
-                        if shared.limit_reached.load(Relaxed) {
+                        if shared.reason() == Stop::Limit {
                             shared.counters.pages_after_limit.fetch_add(1, Relaxed);
                         }
                         return;
@@ -375,8 +525,12 @@ struct Worker<'a, C: Collector> {
     shared: &'a Shared,
     filter: &'a Filter,
     collector: &'a C,
-    results: &'a flume::Sender<C::Batch>,
+    results: &'a flume::Sender<Delivery<C::Batch>>,
     spare: &'a flume::Sender<Vec<u8>>,
+    /// Every page reports to the consumer's reorder stage.
+    ordered: bool,
+    /// Ordered mode with a limit: no page can contribute more than the limit.
+    per_page_cap: Option<u64>,
 }
 
 impl<C: Collector> Worker<'_, C> {
@@ -400,9 +554,18 @@ impl<C: Collector> Worker<'_, C> {
         counters.records.fetch_add(records, Relaxed);
         counters.matched.fetch_add(matched, Relaxed);
         // Slots reserved in this batch must reach the consumer, even on the way out.
-        if self.collector.len(&batch) > 0 && self.results.send(batch).is_err() {
-            self.shared.cancel(); // the consumer went away
-            return Err(());
+        // In ordered mode every page reports, empty or not, so the consumer can tell
+        // a page with no match from one still in progress.
+        if self.ordered || self.collector.len(&batch) > 0 {
+            let delivery = Delivery {
+                seq: page.seq,
+                batch,
+                complete: matches!(scan, Scan::Done),
+            };
+            if self.results.send(delivery).is_err() {
+                self.shared.halt(Stop::Cancelled); // the consumer went away
+                return Err(());
+            }
         }
         let _ = self.spare.try_send(page.bytes);
         match scan {
@@ -415,7 +578,7 @@ impl<C: Collector> Worker<'_, C> {
         }
     }
 
-    /// Filters the flight just decoded; `false` when the run must stop.
+    /// Filters the flight just decoded; `false` when this page or the run is done.
     #[inline]
     fn consider(
         &mut self,
@@ -440,18 +603,29 @@ impl<C: Collector> Worker<'_, C> {
                     },
                 );
                 !last
+                    && self
+                        .per_page_cap
+                        .is_none_or(|cap| self.collector.len(batch) < cap)
             }
         }
     }
 
-    fn bad_record(page: &Page, line_offset: u64, error: crate::error::RecordError) -> Scan {
-        Scan::Fail(Error::Record {
-            location: Location {
-                input: page.source.name.clone(),
-                line: page.first_line + line_offset,
-            },
-            error,
-        })
+    /// Applies the error policy; `Some` when the page must end.
+    fn bad_record(
+        &self,
+        page: &Page,
+        line_offset: u64,
+        error: RecordError,
+        raw: &[u8],
+    ) -> Option<Scan> {
+        let location = Location {
+            input: page.source.name.clone(),
+            line: page.first_line + line_offset,
+        };
+        self.shared
+            .bad_record(location, error, raw)
+            .err()
+            .map(Scan::Fail)
     }
 
     fn csv_page(
@@ -470,12 +644,20 @@ impl<C: Collector> Worker<'_, C> {
             if self.shared.stopped() {
                 return Scan::Stop;
             }
+            let raw = &bytes[span.range.clone()];
             if let Err(e) = self.csv.decode(bytes, schema, &mut self.flight) {
-                return Self::bad_record(page, span.line_offset, e);
+                match self.bad_record(page, span.line_offset, e, raw) {
+                    Some(scan) => return scan,
+                    None => continue,
+                }
             }
             *records += 1;
-            if !self.consider(&bytes[span.range], schema.canonical, batch, matched) {
-                return Scan::Stop;
+            if !self.consider(raw, schema.canonical, batch, matched) {
+                return if self.per_page_cap.is_some() && !self.shared.stopped() {
+                    Scan::Done
+                } else {
+                    Scan::Stop
+                };
             }
         }
         Scan::Done
@@ -504,14 +686,46 @@ impl<C: Collector> Worker<'_, C> {
                 return Scan::Stop;
             }
             if let Err(e) = ndjson::decode_line(line, &mut self.flight) {
-                return Self::bad_record(page, this_line, e);
+                match self.bad_record(page, this_line, e, line) {
+                    Some(scan) => return scan,
+                    None => continue,
+                }
             }
             *records += 1;
             if !self.consider(line, false, batch, matched) {
-                return Scan::Stop;
+                return if self.per_page_cap.is_some() && !self.shared.stopped() {
+                    Scan::Done
+                } else {
+                    Scan::Stop
+                };
             }
         }
         Scan::Done
+    }
+}
+
+/// Consumer-side reordering for `ordered` runs: pages are released in sequence, and
+/// the run stops once the first N matches in input order are known.
+struct Reorder<B> {
+    next: u64,
+    waiting: BTreeMap<u64, Delivery<B>>,
+    left: Option<u64>,
+    ended: bool,
+}
+
+/// Stops a run from another thread (a signal handler, a UI): cheap to clone.
+#[derive(Clone)]
+pub struct Canceller(Arc<Shared>);
+
+impl Canceller {
+    /// Stops the run; its outcome is [`Outcome::Cancelled`].
+    pub fn cancel(&self) {
+        self.0.halt(Stop::Cancelled);
+    }
+    /// Stops the run because the user interrupted it; its outcome is
+    /// [`Outcome::Interrupted`].
+    pub fn interrupt(&self) {
+        self.0.halt(Stop::Interrupted);
     }
 }
 
@@ -521,12 +735,14 @@ impl<C: Collector> Worker<'_, C> {
 /// then says why (and returns the fatal error, if any). Dropping the handle cancels
 /// the run and waits for its threads.
 pub struct SearchHandle<C: Collector> {
-    results: Option<flume::Receiver<C::Batch>>,
+    results: Option<flume::Receiver<Delivery<C::Batch>>>,
+    rejects: Option<flume::Receiver<Reject>>,
     collector: Arc<C>,
     shared: Arc<Shared>,
     driver: Option<JoinHandle<()>>,
     started: Instant,
     emitted: u64,
+    order: Option<Reorder<C::Batch>>,
     shape: (usize, usize, usize),
 }
 
@@ -534,7 +750,18 @@ impl<C: Collector> SearchHandle<C> {
     /// Asks the run to stop as soon as possible. Batches already found can still be
     /// taken; nothing new is started.
     pub fn cancel(&self) {
-        self.shared.cancel();
+        self.shared.halt(Stop::Cancelled);
+    }
+
+    /// A handle that can stop this run from another thread.
+    pub fn canceller(&self) -> Canceller {
+        Canceller(self.shared.clone())
+    }
+
+    /// Records skipped under [`ErrorPolicy::Skip`], when the configuration asked to
+    /// collect them. Drain it (from another thread) while the run goes on.
+    pub fn rejects(&mut self) -> Option<flume::Receiver<Reject>> {
+        self.rejects.take()
     }
 
     /// Live counters.
@@ -561,47 +788,110 @@ impl<C: Collector> SearchHandle<C> {
     fn finish(&mut self) -> Result<Summary> {
         if let Some(rx) = self.results.take() {
             if !rx.is_disconnected() {
-                self.shared.cancel();
+                self.shared.halt(Stop::Cancelled);
             }
             drop(rx);
         }
-        let panicked = match self.driver.take() {
-            Some(d) => d.join().is_err(),
-            None => false,
-        };
-        let error = self
+        drop(self.rejects.take());
+        if let Some(driver) = self.driver.take() {
+            if driver.join().is_err() {
+                self.shared
+                    .fail(Error::Internal("the pipeline driver panicked".into()));
+            }
+        }
+        if let Some(e) = self
             .shared
             .error
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(e) = error {
+            .take()
+        {
             return Err(e);
         }
-        if panicked {
-            return Err(Error::Internal("a pipeline thread panicked".into()));
-        }
-        let outcome = if self.shared.limit_reached.load(Relaxed) {
-            Outcome::LimitReached
-        } else if self.shared.cancelled.load(Relaxed) {
-            Outcome::Cancelled
-        } else {
-            Outcome::Complete
+        let outcome = match self.shared.reason() {
+            Stop::Limit => Outcome::LimitReached,
+            Stop::TimedOut => Outcome::TimedOut,
+            Stop::Interrupted => Outcome::Interrupted,
+            Stop::Failed => Outcome::Failed,
+            Stop::Cancelled => Outcome::Cancelled,
+            Stop::Finished | Stop::Running => Outcome::Complete,
         };
+        let bad_by_input = std::mem::take(
+            &mut *self
+                .shared
+                .bad_by_input
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
         Ok(Summary::new(
             &self.shared.counters,
             outcome,
             self.emitted,
             self.started.elapsed(),
             self.shape,
+            bad_by_input,
         ))
+    }
+
+    fn recv(&mut self) -> Option<Delivery<C::Batch>> {
+        self.results.as_ref()?.recv().ok()
+    }
+
+    /// Ordered mode: the next batch in sequence, trimmed to the limit.
+    fn next_in_order(&mut self) -> Option<C::Batch> {
+        loop {
+            let order = self.order.as_mut()?;
+            if order.ended {
+                return None;
+            }
+            if let Some(d) = order.waiting.remove(&order.next) {
+                order.next += 1;
+                let mut batch = d.batch;
+                if !d.complete {
+                    // A page cut short by a stop: what follows it is not a prefix.
+                    order.ended = true;
+                }
+                if let Some(left) = order.left.as_mut() {
+                    let n = self.collector.len(&batch);
+                    if n >= *left {
+                        self.collector.truncate(&mut batch, *left);
+                        *left = 0;
+                        order.ended = true;
+                        self.shared.halt(Stop::Limit);
+                    } else {
+                        *left -= n;
+                    }
+                }
+                if self.collector.len(&batch) > 0 {
+                    return Some(batch);
+                }
+                continue;
+            }
+            match self.recv() {
+                Some(d) => {
+                    let order = self.order.as_mut()?;
+                    order.waiting.insert(d.seq, d);
+                }
+                None => {
+                    // The run is over; a gap means later pages were never finished.
+                    let order = self.order.as_mut()?;
+                    if !order.waiting.contains_key(&order.next) {
+                        order.ended = true;
+                    }
+                }
+            }
+        }
     }
 }
 
 impl<C: Collector> Iterator for SearchHandle<C> {
     type Item = C::Batch;
     fn next(&mut self) -> Option<C::Batch> {
-        let batch = self.results.as_ref()?.recv().ok()?;
+        let batch = if self.order.is_some() {
+            self.next_in_order()?
+        } else {
+            self.recv()?.batch
+        };
         self.emitted += self.collector.len(&batch);
         Some(batch)
     }
@@ -617,7 +907,7 @@ impl SearchHandle<Flights> {
 impl<C: Collector> Drop for SearchHandle<C> {
     fn drop(&mut self) {
         if self.driver.is_some() {
-            self.shared.cancel();
+            self.shared.halt(Stop::Cancelled);
             let _ = self.finish();
         }
     }

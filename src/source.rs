@@ -1,25 +1,36 @@
 //! Cutting inputs into pages of whole records.
 //!
 //! The producer thread runs this: it reads big blocks, finds record boundaries with
-//! `memchr` (quote-aware for CSV, so a quoted line break never splits a record), and
+//! `memchr` (a record is a line: see [`PageReader`]), and
 //! hands out pages of raw bytes. Parsing happens later, in parallel, in the workers.
 //! Nothing here knows about threads or channels.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::decode::{InputFormat, Schema};
 use crate::error::{display_name, Error, Location, RecordError, Result};
 
-/// One input: a file path (or `-` / `None` for stdin) and its format.
+/// One input: a file path (or `-` / `None` for stdin), or any reader, and its format.
 #[derive(Clone, Debug)]
 pub struct Input {
     /// File to read; `None` or `-` reads standard input.
     pub path: Option<PathBuf>,
     /// How to parse it.
     pub format: InputFormat,
+    reader: Option<SharedReader>,
+}
+
+/// A reader handed over once, to whichever run opens the input first.
+#[derive(Clone)]
+struct SharedReader(Arc<Mutex<Option<Box<dyn Read + Send>>>>);
+
+impl std::fmt::Debug for SharedReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedReader")
+    }
 }
 
 impl Input {
@@ -30,7 +41,28 @@ impl Input {
         Input {
             path: Some(path),
             format,
+            reader: None,
         }
+    }
+
+    /// An input read from any reader (a decompressor, a socket, a test double). It
+    /// can be read by one run only; `name` appears in messages.
+    pub fn from_reader(
+        name: impl Into<PathBuf>,
+        format: InputFormat,
+        reader: Box<dyn Read + Send>,
+    ) -> Input {
+        Input {
+            path: Some(name.into()),
+            format,
+            reader: Some(SharedReader(Arc::new(Mutex::new(Some(reader))))),
+        }
+    }
+
+    fn take_reader(&self) -> Option<Box<dyn Read + Send>> {
+        let shared = self.reader.as_ref()?;
+        let mut slot = shared.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.take().or_else(|| Some(Box::new(io::empty())))
     }
 
     /// The name used in messages.
@@ -58,32 +90,35 @@ pub(crate) struct Page {
     pub bytes: Vec<u8>,
 }
 
-/// Largest record accepted. A record this large is an unbalanced quote or a
-/// corrupt file far more often than real data, and refusing it bounds memory.
+/// Longest record accepted. A line this long is a corrupt or binary file far more
+/// often than real data, and refusing it bounds memory.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 const READ_CHUNK: usize = 256 * 1024;
 
+/// Called with a record too large to hold: `Err` ends the run, `Ok` skips it.
+pub(crate) type OnOversized<'a> = dyn FnMut(Location, RecordError, &[u8]) -> Result<()> + 'a;
+
 /// Reads one input into pages of at most `page_records` records.
+///
+/// A record is a line. Quoted CSV fields may contain commas and quotes but not line
+/// breaks: no canonical field can hold one, and refusing them means one stray quote
+/// spoils only its own line instead of silently swallowing the rest of the file.
 pub(crate) struct PageReader {
     reader: Box<dyn Read + Send>,
     pub info: Arc<SourceInfo>,
     buf: Vec<u8>,
     /// Where the boundary scan resumes.
     scan: usize,
-    in_quote: bool,
     /// End of the last complete record found in `buf` for the current page.
     cut: usize,
     records: usize,
-    /// Newlines in `buf[..scan]`.
-    lines_scanned: u64,
-    /// Newlines in `buf[..cut]`.
-    lines_at_cut: u64,
     next_line: u64,
     eof: bool,
     short_read: bool,
+    /// Dropping the rest of an oversized record, up to its newline.
+    discarding: bool,
     page_records: usize,
-    quote_aware: bool,
     pub bytes_read: u64,
 }
 
@@ -91,23 +126,26 @@ impl PageReader {
     /// Opens the input and, for CSV, reads and resolves its header.
     pub(crate) fn open(input: &Input, page_records: usize) -> Result<PageReader> {
         let name = input.name();
-        let reader: Box<dyn Read + Send> = match &input.path {
-            Some(p) if p.as_os_str() != "-" => {
-                Box::new(File::open(p).map_err(|e| Error::io(&name, e))?)
+        let reader: Box<dyn Read + Send> = if let Some(r) = input.take_reader() {
+            r
+        } else {
+            match &input.path {
+                Some(p) if p.as_os_str() != "-" => {
+                    Box::new(File::open(p).map_err(|e| Error::io(&name, e))?)
+                }
+                _ => Box::new(io::stdin()),
             }
-            _ => Box::new(io::stdin()),
         };
         Self::from_reader(reader, name, input.format, page_records)
     }
 
-    /// Wraps any reader (tests use this to inject faults).
+    /// Wraps any reader.
     pub(crate) fn from_reader(
         reader: Box<dyn Read + Send>,
         name: String,
         format: InputFormat,
         page_records: usize,
     ) -> Result<PageReader> {
-        let quote_aware = format == InputFormat::Csv;
         let mut r = PageReader {
             reader,
             info: Arc::new(SourceInfo {
@@ -117,16 +155,13 @@ impl PageReader {
             }),
             buf: Vec::with_capacity(READ_CHUNK * 2),
             scan: 0,
-            in_quote: false,
             cut: 0,
             records: 0,
-            lines_scanned: 0,
-            lines_at_cut: 0,
             next_line: 1,
             eof: false,
             short_read: false,
+            discarding: false,
             page_records: page_records.max(1),
-            quote_aware,
             bytes_read: 0,
         };
         if format == InputFormat::Csv {
@@ -138,7 +173,9 @@ impl PageReader {
     fn read_header(&mut self) -> Result<()> {
         let saved = self.page_records;
         self.page_records = 1;
-        let header = self.next_page(Vec::new())?;
+        let header = self.next_page(Vec::new(), &mut |location, error, _| {
+            Err(Error::Record { location, error })
+        })?;
         self.page_records = saved;
         let name = self.info.name.clone();
         let Some(header) = header else {
@@ -177,42 +214,68 @@ impl PageReader {
 
     /// The next page, reusing `spare`'s allocation for what stays behind; `None` at
     /// end of input.
-    pub(crate) fn next_page(&mut self, spare: Vec<u8>) -> Result<Option<Page>> {
+    pub(crate) fn next_page(
+        &mut self,
+        spare: Vec<u8>,
+        on_oversized: &mut OnOversized<'_>,
+    ) -> Result<Option<Page>> {
         loop {
-            self.find_boundaries();
+            let oversized = self.find_boundaries();
             // A short read means the source is slow (a pipe, a terminal, a provider
             // still sending): hand out what is complete instead of waiting for a full
             // page, so results stream and a stalled source cannot hold them back.
-            if self.records >= self.page_records || (self.short_read && self.records > 0) {
+            if self.records > 0
+                && (self.records >= self.page_records || self.short_read || oversized.is_some())
+            {
                 return Ok(Some(self.emit(self.cut, spare)));
+            }
+            if let Some(end) = oversized {
+                // A whole line over the cap, first in the buffer: report it, drop it.
+                self.report_oversized(on_oversized)?;
+                self.buf.drain(..end);
+                self.next_line += 1;
+                self.scan = 0;
+                continue;
             }
             if self.eof {
                 if self.buf.is_empty() {
                     return Ok(None);
                 }
-                // Whatever follows the last terminator is the last record (or blank).
+                // Whatever follows the last newline is the last record (or blank).
                 let end = self.buf.len();
-                self.lines_at_cut = self.lines_scanned;
                 return Ok(Some(self.emit(end, spare)));
             }
             if self.buf.len() - self.cut > MAX_RECORD_BYTES {
-                let line = self.next_line + self.lines_at_cut;
-                return Err(Error::Record {
-                    location: Location {
-                        input: self.info.name.clone(),
-                        line,
-                    },
-                    error: RecordError::record(
-                        "too_large",
-                        format!(
-                            "record is larger than {} bytes (an unbalanced quote?)",
-                            MAX_RECORD_BYTES
-                        ),
-                    ),
-                });
+                if self.records > 0 {
+                    // Hand out the records before it first, so line numbers stay exact.
+                    return Ok(Some(self.emit(self.cut, spare)));
+                }
+                // No end in sight: report it, then drop bytes up to its newline.
+                self.report_oversized(on_oversized)?;
+                self.buf.truncate(self.cut);
+                self.scan = self.cut;
+                self.discarding = true;
             }
             self.fill()?;
         }
+    }
+
+    /// Reports the record starting at `cut` as too large.
+    fn report_oversized(&self, on_oversized: &mut OnOversized<'_>) -> Result<()> {
+        let line = self.next_line + self.records as u64;
+        let sample = &self.buf[self.cut..(self.cut + 1024).min(self.buf.len())];
+        let error = RecordError::record(
+            "too_large",
+            format!("record is longer than {MAX_RECORD_BYTES} bytes"),
+        );
+        on_oversized(
+            Location {
+                input: self.info.name.clone(),
+                line,
+            },
+            error,
+            sample,
+        )
     }
 
     fn fill(&mut self) -> Result<()> {
@@ -227,6 +290,17 @@ impl PageReader {
                     if n == 0 {
                         self.eof = true;
                     }
+                    if self.discarding {
+                        match memchr::memchr(b'\n', &self.buf[old..]) {
+                            Some(i) => {
+                                self.buf.drain(old..=old + i);
+                                self.discarding = false;
+                                // The dropped record's own line still counts.
+                                self.next_line += 1;
+                            }
+                            None => self.buf.truncate(old),
+                        }
+                    }
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -238,33 +312,28 @@ impl PageReader {
         }
     }
 
-    /// Scans `buf[scan..]` for record ends until the page is full.
-    fn find_boundaries(&mut self) {
+    /// Scans `buf[scan..]` for line ends until the page is full. Stops before a line
+    /// longer than the cap and returns where that line ends.
+    fn find_boundaries(&mut self) -> Option<usize> {
+        if self.discarding {
+            return None;
+        }
         let buf = &self.buf[..];
-        while self.records < self.page_records && self.scan < buf.len() {
-            let rest = &buf[self.scan..];
-            let hit = if self.quote_aware {
-                memchr::memchr2(b'\n', b'"', rest)
-            } else {
-                memchr::memchr(b'\n', rest)
-            };
-            let Some(i) = hit else {
+        while self.records < self.page_records {
+            let Some(i) = memchr::memchr(b'\n', &buf[self.scan..]) else {
                 self.scan = buf.len();
                 break;
             };
-            let at = self.scan + i;
-            self.scan = at + 1;
-            if buf[at] == b'"' {
-                self.in_quote = !self.in_quote;
-                continue;
+            let end = self.scan + i + 1;
+            if end - self.cut > MAX_RECORD_BYTES + 1 {
+                self.scan = self.cut;
+                return Some(end);
             }
-            self.lines_scanned += 1;
-            if !self.in_quote {
-                self.records += 1;
-                self.cut = at + 1;
-                self.lines_at_cut = self.lines_scanned;
-            }
+            self.scan = end;
+            self.cut = end;
+            self.records += 1;
         }
+        None
     }
 
     fn emit(&mut self, end: usize, mut spare: Vec<u8>) -> Page {
@@ -278,11 +347,11 @@ impl PageReader {
             first_line: self.next_line,
             bytes,
         };
-        self.next_line += self.lines_at_cut;
-        self.lines_scanned -= self.lines_at_cut;
+        // A page holds whole lines, so its line count is its record count, except a
+        // final record without a newline, which is the last line anyway.
+        self.next_line += self.records as u64;
         self.scan -= end.min(self.scan);
         self.cut = 0;
-        self.lines_at_cut = 0;
         self.records = 0;
         page
     }
@@ -301,35 +370,94 @@ mod tests {
         )
         .unwrap();
         let mut out = Vec::new();
-        while let Some(p) = r.next_page(Vec::new()).unwrap() {
+        while let Some(p) = r
+            .next_page(Vec::new(), &mut |_, e, _| panic!("{e}"))
+            .unwrap()
+        {
             out.push((p.first_line, String::from_utf8(p.bytes).unwrap()));
         }
         out
     }
 
     #[test]
-    fn pages_cut_at_record_ends_and_count_lines() {
+    fn pages_cut_at_line_ends_and_count_lines() {
         let data = format!(
             "{}a,b\n\"multi\nline\",c\nd,e\nf,g",
             crate::record::CSV_HEADER
         );
         let data = data.as_bytes();
         let got = pages(data, InputFormat::Csv, 2);
-        // The read was short (all there is), so the complete record is handed out at
-        // once rather than held back for a fuller page.
+        // A record is a line, even inside quotes. The read was short (all there is), so
+        // the complete record is handed out at once rather than held for a fuller page.
         assert_eq!(
             got,
             vec![
-                (2, "a,b\n\"multi\nline\",c\n".to_string()),
-                (5, "d,e\n".to_string()),
+                (2, "a,b\n\"multi\n".to_string()),
+                (4, "line\",c\nd,e\n".to_string()),
                 (6, "f,g".to_string())
             ]
         );
         let got = pages(data, InputFormat::Csv, 1);
         assert_eq!(
             got.iter().map(|p| p.0).collect::<Vec<_>>(),
-            vec![2, 3, 5, 6]
+            vec![2, 3, 4, 5, 6]
         );
+    }
+
+    #[test]
+    fn an_oversized_record_is_reported_then_skipped_or_fatal() {
+        let mut data = crate::record::CSV_HEADER.as_bytes().to_vec();
+        data.extend_from_slice(b"a,b\n");
+        data.extend(std::iter::repeat_n(b'x', MAX_RECORD_BYTES + 5000));
+        data.extend_from_slice(b"\nc,d\n");
+        let open = || {
+            PageReader::from_reader(
+                Box::new(io::Cursor::new(data.clone())),
+                "t".into(),
+                InputFormat::Csv,
+                100,
+            )
+            .unwrap()
+        };
+
+        let mut r = open();
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        while let Some(p) = r
+            .next_page(Vec::new(), &mut |loc, e, sample| {
+                seen.push((loc.line, e.reason, sample.len()));
+                Ok(())
+            })
+            .unwrap()
+        {
+            out.push((p.first_line, String::from_utf8(p.bytes).unwrap()));
+        }
+        assert_eq!(seen, vec![(3, "too_large", 1024)]);
+        let lines: Vec<_> = out
+            .iter()
+            .flat_map(|(first, text)| {
+                text.lines()
+                    .enumerate()
+                    .map(move |(i, l)| (first + i as u64, l.to_string()))
+            })
+            .collect();
+        assert_eq!(lines, vec![(2, "a,b".to_string()), (4, "c,d".to_string())]);
+
+        let mut r = open();
+        let mut result = Ok(None);
+        for _ in 0..10 {
+            result = r.next_page(Vec::new(), &mut |location, error, _| {
+                Err(Error::Record { location, error })
+            });
+            if result.is_err() {
+                break;
+            }
+        }
+        let err = result
+            .err()
+            .expect("oversized record is fatal by default")
+            .to_string();
+        assert!(err.starts_with("t:3: record is longer than"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Run accounting: live counters the workers bump, and the summary a run ends with.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
@@ -51,6 +52,10 @@ pub enum Outcome {
     LimitReached,
     /// The caller cancelled (or the consumer went away, e.g. a closed pipe).
     Cancelled,
+    /// The timeout expired; the output holds what was found until then.
+    TimedOut,
+    /// Interrupted (Ctrl-C, SIGTERM); the output holds what was found until then.
+    Interrupted,
     /// A fatal error ended the run.
     Failed,
 }
@@ -71,8 +76,13 @@ pub struct Summary {
     pub matched: u64,
     /// Records delivered to the consumer.
     pub emitted: u64,
-    /// Malformed records met.
+    /// Malformed records skipped (with `--on-error skip`).
     pub bad_records: u64,
+    /// Skipped records per input, per reason.
+    pub bad_records_by_input: BTreeMap<String, BTreeMap<String, u64>>,
+    /// True when the run stopped before reading everything it would otherwise have
+    /// read (timeout, interruption, cancellation): the output is valid but partial.
+    pub partial: bool,
     /// Input bytes read.
     pub bytes_read: u64,
     /// Wall time in seconds.
@@ -96,6 +106,7 @@ impl Summary {
         emitted: u64,
         elapsed: Duration,
         config: (usize, usize, usize),
+        bad_by_input: HashMap<String, BTreeMap<&'static str, u64>>,
     ) -> Summary {
         let secs = elapsed.as_secs_f64();
         let records = counters.records.load(Relaxed);
@@ -109,6 +120,22 @@ impl Summary {
             matched: counters.matched.load(Relaxed),
             emitted,
             bad_records: counters.bad_records.load(Relaxed),
+            bad_records_by_input: bad_by_input
+                .into_iter()
+                .map(|(input, reasons)| {
+                    (
+                        input,
+                        reasons
+                            .into_iter()
+                            .map(|(r, n)| (r.to_string(), n))
+                            .collect(),
+                    )
+                })
+                .collect(),
+            partial: matches!(
+                outcome,
+                Outcome::TimedOut | Outcome::Interrupted | Outcome::Cancelled
+            ),
             bytes_read: bytes,
             elapsed_secs: secs,
             records_per_sec: rate(records as f64),
@@ -121,21 +148,28 @@ impl Summary {
 
     /// The human-readable block `--stats` prints.
     pub fn render(&self) -> String {
-        format!(
-            "outcome:          {:?}\nrecords read:     {}\npages read:       {} ({} after the limit was reached)\nmatched:          {}\nemitted:          {}\nbad records:      {}\nelapsed:          {:.3} s\nthroughput:       {:.0} records/s, {:.1} MB/s\nthreads:          {} (page size {}, channel capacity {})\n",
-            self.outcome,
+        let outcome = serde_json::to_value(self.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let mut out = format!(
+            "outcome:          {outcome}{}\nrecords read:     {}\npages read:       {} ({} after the limit was reached)\nmatched:          {}\nemitted:          {}\nbad records:      {}\n",
+            if self.partial { " (partial output)" } else { "" },
             self.records_read,
             self.pages_read,
             self.pages_read_after_limit,
             self.matched,
             self.emitted,
             self.bad_records,
-            self.elapsed_secs,
-            self.records_per_sec,
-            self.mb_per_sec,
-            self.threads,
-            self.page_size,
-            self.channel_capacity
-        )
+        );
+        for (input, reasons) in &self.bad_records_by_input {
+            let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            out.push_str(&format!("  {input}: {}\n", list.join(", ")));
+        }
+        out.push_str(&format!(
+            "elapsed:          {:.3} s\nthroughput:       {:.0} records/s, {:.1} MB/s\nthreads:          {} (page size {}, channel capacity {})\n",
+            self.elapsed_secs, self.records_per_sec, self.mb_per_sec, self.threads, self.page_size, self.channel_capacity
+        ));
+        out
     }
 }

@@ -52,26 +52,23 @@ impl CsvRecords {
 
     /// Advances to the next non-empty record of `page`, or returns `None` at its end.
     pub(crate) fn next(&mut self, page: &[u8]) -> Option<RawSpan> {
-        loop {
-            if self.pos >= page.len() {
-                return None;
-            }
+        while self.pos < page.len() {
             let start = self.pos;
-            let rest = &page[start..];
-            let nl = memchr::memchr(b'\n', rest);
-            let line_end = nl.map_or(page.len(), |i| start + i);
-            let mut end = line_end;
+            let nl = memchr::memchr(b'\n', &page[start..]);
+            let mut end = nl.map_or(page.len(), |i| start + i);
+            self.pos = nl.map_or(page.len(), |i| start + i + 1);
+            let line_offset = self.lines;
+            self.lines += nl.is_some() as u64;
             if end > start && page[end - 1] == b'\r' {
                 end -= 1;
             }
             let line = &page[start..end];
-            if memchr::memchr(b'"', line).is_none() {
-                self.pos = nl.map_or(page.len(), |i| start + i + 1);
-                let line_offset = self.lines;
-                self.lines += nl.is_some() as u64;
-                if line.is_empty() {
-                    continue;
-                }
+            if line.is_empty() {
+                continue;
+            }
+            if memchr::memchr(b'"', line).is_some() {
+                self.quoted(line);
+            } else {
                 self.fields.clear();
                 let mut field_start = start;
                 for comma in memchr::memchr_iter(b',', line) {
@@ -80,20 +77,20 @@ impl CsvRecords {
                 }
                 self.fields.push(field_start..end);
                 self.in_page = true;
-                return Some(RawSpan {
-                    range: start..end,
-                    line_offset,
-                });
             }
-            return Some(self.quoted(page, start));
+            return Some(RawSpan {
+                range: start..end,
+                line_offset,
+            });
         }
+        None
     }
 
-    /// Reads one record that contains a quote with the csv-core DFA.
-    fn quoted(&mut self, page: &[u8], start: usize) -> RawSpan {
+    /// Splits one line that contains a quote with the csv-core DFA. The DFA sees only
+    /// this line, so an unbalanced quote cannot run on into the next record.
+    fn quoted(&mut self, line: &[u8]) {
         self.core.reset();
-        let mut input = &page[start..];
-        let mut consumed = 0;
+        let mut input = line;
         let mut out_len = 0;
         let mut n_ends = 0;
         loop {
@@ -103,14 +100,11 @@ impl CsvRecords {
                 &mut self.ends[n_ends..],
             );
             input = &input[nin..];
-            consumed += nin;
             out_len += nout;
             n_ends += nend;
             match res {
-                csv_core::ReadRecordResult::InputEmpty => {
-                    // End of page: the producer only cuts at record ends, so finish.
-                    input = &[];
-                }
+                // End of the line: an empty input tells the DFA to finish the record.
+                csv_core::ReadRecordResult::InputEmpty => input = &[],
                 csv_core::ReadRecordResult::OutputFull => {
                     let n = self.unescaped.len() * 2;
                     self.unescaped.resize(n, 0);
@@ -122,16 +116,6 @@ impl CsvRecords {
                 csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
             }
         }
-        let raw_end = start + consumed;
-        self.pos = raw_end;
-        let line_offset = self.lines;
-        let newlines = memchr::memchr_iter(b'\n', &page[start..raw_end]).count() as u64;
-        self.lines += newlines;
-        // The raw record without its terminator.
-        let mut end = raw_end;
-        while end > start && matches!(page[end - 1], b'\n' | b'\r') {
-            end -= 1;
-        }
         self.fields.clear();
         let mut prev = 0;
         for &e in &self.ends[..n_ends] {
@@ -139,10 +123,6 @@ impl CsvRecords {
             prev = e;
         }
         self.in_page = false;
-        RawSpan {
-            range: start..end,
-            line_offset,
-        }
     }
 
     /// The current record's field `i`.
@@ -205,7 +185,7 @@ mod tests {
 
     #[test]
     fn fast_and_quoted_paths_agree_with_the_csv_crate() {
-        let page = b"a,b,c\r\n\n\"x,1\",\"he said \"\"hi\"\"\",z\n\"multi\nline\",2,3\nlast,,\n";
+        let page = b"a,b,c\r\n\n\"x,1\",\"he said \"\"hi\"\"\",z\n\"quoted \r\",2,3\nlast,,\n";
         let got = records(page);
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -218,8 +198,15 @@ mod tests {
         assert_eq!(got.iter().map(|g| g.0.clone()).collect::<Vec<_>>(), want);
         assert_eq!(
             got.iter().map(|g| g.1).collect::<Vec<_>>(),
-            vec![0, 2, 3, 5]
+            vec![0, 2, 3, 4]
         );
+    }
+
+    #[test]
+    fn an_unbalanced_quote_spoils_only_its_line() {
+        let got = records(b"a,\"b,c\nd,e,f\n");
+        assert_eq!(got[0].0, vec!["a", "b,c"]);
+        assert_eq!(got[1].0, vec!["d", "e", "f"]);
     }
 
     #[test]

@@ -40,6 +40,14 @@ impl CompileError {
     }
 }
 
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(None))
+    }
+}
+
+impl std::error::Error for CompileError {}
+
 /// `error: msg` / the source / carets under `span`.
 pub fn render_caret(src: &str, span: Span, message: &str) -> String {
     let start = src[..span.start.min(src.len())].chars().count();
