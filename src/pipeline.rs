@@ -138,7 +138,9 @@ struct Shared {
     counters: Counters,
     error: Mutex<Option<Error>>,
     policy: ErrorPolicy,
-    rejects: Option<flume::Sender<Reject>>,
+    /// Taken (and so closed) by the driver when the run ends, so a consumer draining
+    /// rejects sees the end even while something else still holds the shared state.
+    rejects: Mutex<Option<flume::Sender<Reject>>>,
     bad_by_input: Mutex<HashMap<String, BTreeMap<&'static str, u64>>>,
 }
 
@@ -206,7 +208,12 @@ impl Shared {
                 .entry(error.reason)
                 .or_default() += 1;
         }
-        if let Some(tx) = &self.rejects {
+        let tx = self
+            .rejects
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(tx) = tx {
             // A consumer that dropped the receiver no longer wants them.
             let _ = tx.send(Reject {
                 location,
@@ -218,7 +225,8 @@ impl Shared {
     }
 }
 
-/// Sets the stop flag when dropped, so a panic anywhere still ends the producer.
+/// Ends the run when the driver returns, however it returns: sets the stop flag (so
+/// a panic anywhere still ends the producer) and closes the rejects stream.
 struct StopOnDrop(Arc<Shared>);
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
@@ -227,6 +235,11 @@ impl Drop for StopOnDrop {
                 .fail(Error::Internal("a pipeline thread panicked".into()));
         }
         self.0.halt(Stop::Finished);
+        self.0
+            .rejects
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 }
 
@@ -277,7 +290,7 @@ impl Search {
             counters: Counters::default(),
             error: Mutex::new(None),
             policy: config.on_error,
-            rejects: rejects_tx,
+            rejects: Mutex::new(rejects_tx),
             bad_by_input: Mutex::new(HashMap::new()),
         });
         // Results are bounded too: a slow consumer slows the workers instead of

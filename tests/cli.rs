@@ -9,5 +9,7 @@ mod errors;
 mod limit;
 /// Closed pipes, stalled inputs, early stop on large inputs.
 mod pipes;
+/// Ordered first-N, faults, timeouts, signals, skip-and-count.
+mod reliability;
 /// Each search flag and output format against hand-checked expectations.
 mod search;
