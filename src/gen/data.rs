@@ -54,13 +54,13 @@ pub enum Currency {
 }
 
 impl Currency {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> &'static [u8; 3] {
         match self {
-            Currency::Usd => "USD",
-            Currency::Eur => "EUR",
-            Currency::Gbp => "GBP",
-            Currency::Cad => "CAD",
-            Currency::Jpy => "JPY",
+            Currency::Usd => b"USD",
+            Currency::Eur => b"EUR",
+            Currency::Gbp => b"GBP",
+            Currency::Cad => b"CAD",
+            Currency::Jpy => b"JPY",
         }
     }
 

@@ -165,9 +165,9 @@ struct Tables {
     /// Great-circle distance in whole km, `n * n`.
     dist: Vec<u32>,
     zones: Vec<ZoneOffsets>,
-    origin_cum: Vec<u32>,
+    origin: Alias,
     /// Per origin, cumulative destination weights (`n` entries each).
-    dest_cum: Vec<Vec<u32>>,
+    dest: Vec<Alias>,
     popular: Vec<(u8, u8)>,
     popular_cum: Vec<u32>,
     /// Connection candidates of pair `(a, b)`:
@@ -186,11 +186,20 @@ struct Tables {
     /// Plausible carriers of pair `(a, b)`: `cand[cand_start[a*n+b]..cand_start[a*n+b+1]]`.
     cand_start: Vec<u32>,
     cand: Vec<u8>,
-    provider_cum: Vec<u32>,
-    cabin_cum: Vec<u32>,
+    /// Weighted score of each candidate on that segment alone, and their sum.
+    cand_w: Vec<f32>,
+    cand_total: Vec<f32>,
+    provider: Alias,
+    cabin: Alias,
+    /// Local departure hour: short/medium haul and long haul.
+    hour_short: Alias,
+    hour_long: Alias,
     /// Fixed-size codes, so formatting copies them without a `memcpy` call.
     ap_code: Vec<[u8; 3]>,
     al_code: Vec<[u8; 2]>,
+    /// Provider and cabin names, zero-padded to 16 bytes, with their lengths.
+    provider_name: Vec<([u8; 16], usize)>,
+    cabin_name: Vec<([u8; 16], usize)>,
     /// `YYYY-MM-DD` for every local date from `DATE_TABLE_FIRST` on.
     dates: Vec<[u8; 10]>,
 }
@@ -268,12 +277,12 @@ impl Tables {
             .map(|a| ZoneOffsets::new(&db, a.tz))
             .collect();
 
-        let origin_cum = cumulative(AIRPORTS.iter().map(|a| a.weight));
-        let dest_cum = AIRPORTS
+        let origin = Alias::new(AIRPORTS.iter().map(|a| a.weight));
+        let dest = AIRPORTS
             .iter()
             .enumerate()
             .map(|(i, o)| {
-                cumulative(AIRPORTS.iter().enumerate().map(|(j, d)| {
+                Alias::new(AIRPORTS.iter().enumerate().map(|(j, d)| {
                     if i == j {
                         return 0;
                     }
@@ -357,6 +366,8 @@ impl Tables {
         // the best one's.
         let mut cand_start = Vec::with_capacity(n * n + 1);
         let mut cand = Vec::new();
+        let mut cand_w = Vec::new();
+        let mut cand_total = Vec::new();
         for p in 0..n * n {
             cand_start.push(cand.len() as u32);
             let (a, b) = (p / n, p % n);
@@ -368,9 +379,15 @@ impl Tables {
                 }
             };
             let best = (0..na).map(w).fold(0f32, f32::max);
+            let mut total = 0f32;
             if best > 0.0 {
-                cand.extend((0..na).filter(|&k| w(k) >= 0.015 * best).map(|k| k as u8));
+                for k in (0..na).filter(|&k| w(k) >= 0.015 * best) {
+                    cand.push(k as u8);
+                    cand_w.push(w(k));
+                    total += w(k);
+                }
             }
+            cand_total.push(total);
         }
         cand_start.push(cand.len() as u32);
         let alliance_members = AIRLINES
@@ -391,8 +408,8 @@ impl Tables {
             n,
             dist,
             zones,
-            origin_cum,
-            dest_cum,
+            origin,
+            dest,
             popular,
             popular_cum,
             via_start,
@@ -405,8 +422,19 @@ impl Tables {
             alliance_members,
             cand_start,
             cand,
-            provider_cum: cumulative(PROVIDERS.iter().map(|p| p.2)),
-            cabin_cum: cumulative(CABINS.iter().map(|c| c.1)),
+            cand_w,
+            cand_total,
+            provider: Alias::new(PROVIDERS.iter().map(|p| p.2)),
+            cabin: Alias::new(CABINS.iter().map(|c| c.1)),
+            // Waves of departures through the day; long haul leans evening.
+            hour_short: Alias::new([
+                1, 0, 0, 0, 0, 3, 9, 10, 9, 8, 7, 7, 7, 7, 7, 7, 8, 8, 8, 7, 6, 4, 3, 1,
+            ]),
+            hour_long: Alias::new([
+                3, 3, 2, 1, 1, 1, 2, 3, 4, 4, 5, 5, 5, 5, 5, 5, 6, 7, 8, 9, 9, 9, 8, 5,
+            ]),
+            provider_name: PROVIDERS.iter().map(|p| padded(p.0)).collect(),
+            cabin_name: CABINS.iter().map(|c| padded(c.0)).collect(),
             ap_code: AIRPORTS
                 .iter()
                 .map(|a| a.code.as_bytes().try_into().expect("3-letter code"))
@@ -469,14 +497,14 @@ impl Tables {
     }
 
     fn offer(&self, rng: &mut Rng, row: u64) -> Offer {
-        let provider = rng.pick_cum(&self.provider_cum) as u8;
+        let provider = self.provider.pick(rng) as u8;
 
         // Route.
         let (origin, dest) = if rng.chance(0.06) {
             self.popular[rng.pick_cum(&self.popular_cum)]
         } else {
-            let o = rng.pick_cum(&self.origin_cum);
-            (o as u8, rng.pick_cum(&self.dest_cum[o]) as u8)
+            let o = self.origin.pick(rng);
+            (o as u8, self.dest[o].pick(rng) as u8)
         };
         let direct = self.dist(origin, dest);
 
@@ -539,21 +567,26 @@ impl Tables {
         // weakest-link score of any other is negligible anyway).
         let p0 = pts[0] as usize * self.n + pts[1] as usize;
         let cands = &self.cand[self.cand_start[p0] as usize..self.cand_start[p0 + 1] as usize];
-        let mut score = [0f32; NA];
-        let mut total = 0f32;
-        for (i, &k) in cands.iter().enumerate() {
-            let k = k as usize;
-            let mut m = self.seg_score(pts[0], pts[1], k);
-            for s in 1..nseg {
-                m = m.min(self.seg_score(pts[s], pts[s + 1], k));
-            }
-            score[i] = m * self.airline_weight[k];
-            total += score[i];
-        }
-        let primary = if total > 0.0 {
-            cands[Self::pick_f32(rng, &score[..cands.len()], total)]
+        let primary = if nseg == 1 {
+            let w = &self.cand_w[self.cand_start[p0] as usize..self.cand_start[p0 + 1] as usize];
+            cands[Self::pick_f32(rng, w, self.cand_total[p0])]
         } else {
-            cands[0]
+            let mut score = [0f32; NA];
+            let mut total = 0f32;
+            for (i, &k) in cands.iter().enumerate() {
+                let k = k as usize;
+                let mut m = self.seg_score(pts[0], pts[1], k);
+                for s in 1..nseg {
+                    m = m.min(self.seg_score(pts[s], pts[s + 1], k));
+                }
+                score[i] = m * self.airline_weight[k];
+                total += score[i];
+            }
+            if total > 0.0 {
+                cands[Self::pick_f32(rng, &score[..cands.len()], total)]
+            } else {
+                cands[0]
+            }
         };
         let mut carriers = [primary; MAX_SEGS];
         for s in 0..nseg {
@@ -600,7 +633,7 @@ impl Tables {
         let arr = dep + duration_min as i64 * 60;
 
         // Cabin (low-cost carriers sell no business or first).
-        let mut cabin = rng.pick_cum(&self.cabin_cum) as u8;
+        let mut cabin = self.cabin.pick(rng) as u8;
         let low_cost = AIRLINES[primary as usize].domestic;
         if low_cost && cabin >= 2 {
             cabin = 1;
@@ -734,13 +767,12 @@ impl Tables {
     /// day, long-haul skewed to the evening; minutes are multiples of 5.
     #[inline]
     fn local_time_of_day(&self, rng: &mut Rng, long_haul: bool) -> i64 {
-        const SHORT: [u32; 24] = cumulative_hours([
-            1, 0, 0, 0, 0, 3, 9, 10, 9, 8, 7, 7, 7, 7, 7, 7, 8, 8, 8, 7, 6, 4, 3, 1,
-        ]);
-        const LONG: [u32; 24] = cumulative_hours([
-            3, 3, 2, 1, 1, 1, 2, 3, 4, 4, 5, 5, 5, 5, 5, 5, 6, 7, 8, 9, 9, 9, 8, 5,
-        ]);
-        let hour = rng.pick_cum(if long_haul { &LONG } else { &SHORT }) as i64;
+        let table = if long_haul {
+            &self.hour_long
+        } else {
+            &self.hour_short
+        };
+        let hour = table.pick(rng) as i64;
         let minute = 5 * rng.below(12) as i64;
         hour * 3_600 + minute * 60
     }
@@ -767,16 +799,55 @@ impl Tables {
     }
 }
 
-const fn cumulative_hours(w: [u32; 24]) -> [u32; 24] {
-    let mut out = [0u32; 24];
-    let mut acc = 0;
-    let mut i = 0;
-    while i < 24 {
-        acc += w[i];
-        out[i] = acc;
-        i += 1;
+/// Walker/Vose alias table: O(1) weighted sampling from one `u64`, built
+/// with integer arithmetic only (so it is exactly reproducible).
+struct Alias {
+    /// Keep index `i` when the low 32 bits of the draw are below `keep[i]`.
+    keep: Vec<u64>,
+    alias: Vec<u8>,
+}
+
+impl Alias {
+    fn new(weights: impl IntoIterator<Item = u32>) -> Alias {
+        let w: Vec<u64> = weights.into_iter().map(u64::from).collect();
+        let n = w.len() as u64;
+        let total: u64 = w.iter().sum();
+        assert!(n > 0 && n <= 256 && total > 0);
+        // Scaled so that the average bucket holds exactly `total`.
+        let mut p: Vec<u64> = w.iter().map(|&x| x * n).collect();
+        let mut keep = vec![total; w.len()];
+        let mut alias: Vec<u8> = (0..w.len()).map(|i| i as u8).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..w.len()).partition(|&i| p[i] < total);
+        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+            keep[s] = p[s];
+            alias[s] = l as u8;
+            p[l] -= total - p[s];
+            if p[l] < total {
+                large.pop();
+                small.push(l);
+            }
+        }
+        let keep = keep.iter().map(|&k| (k << 32) / total).collect();
+        Alias { keep, alias }
     }
-    out
+
+    #[inline]
+    fn pick(&self, rng: &mut Rng) -> usize {
+        let x = rng.next_u64();
+        let i = (((x >> 32) * self.keep.len() as u64) >> 32) as usize;
+        if (x & 0xffff_ffff) < self.keep[i] {
+            i
+        } else {
+            self.alias[i] as usize
+        }
+    }
+}
+
+fn padded(name: &str) -> ([u8; 16], usize) {
+    let mut b = [0u8; 16];
+    b[..name.len()].copy_from_slice(name.as_bytes());
+    (b, name.len())
 }
 
 #[inline]
@@ -857,6 +928,21 @@ impl Line {
         self.n += s.len();
     }
 
+    /// A single decimal digit.
+    #[inline(always)]
+    fn digit(&mut self, v: u8) {
+        debug_assert!(v < 10);
+        self.byte(b'0' + v);
+    }
+
+    /// Copies all 16 bytes of a padded name, then keeps only its length: a
+    /// fixed-size copy is cheaper than a variable-length `memcpy` call.
+    #[inline(always)]
+    fn put_padded(&mut self, s: &[u8; 16], len: usize) {
+        self.b[self.n..self.n + 16].copy_from_slice(s);
+        self.n += len;
+    }
+
     #[inline]
     fn as_bytes(&self) -> &[u8] {
         &self.b[..self.n]
@@ -901,6 +987,14 @@ fn push_opt_int<I: itoa::Integer>(buf: &mut Line, v: Option<I>) {
 }
 
 #[inline]
+fn push_opt_digit(buf: &mut Line, v: Option<u8>) {
+    match v {
+        Some(v) => buf.digit(v),
+        None => buf.put(b"null"),
+    }
+}
+
+#[inline]
 fn push_key(buf: &mut Line, key: &str) {
     buf.put(b",\"");
     buf.put(key.as_bytes());
@@ -915,6 +1009,11 @@ fn push_str(buf: &mut Line, s: &[u8]) {
 }
 
 impl Tables {
+    #[inline(always)]
+    fn put_name(&self, buf: &mut Line, name: &([u8; 16], usize)) {
+        buf.put_padded(&name.0, name.1);
+    }
+
     /// RFC 3339 local time with numeric offset, e.g. `2026-12-01T06:35:00-05:00`.
     #[inline]
     fn push_timestamp(&self, buf: &mut Line, utc: i64, offset: i32) {
@@ -948,7 +1047,7 @@ impl Tables {
 
     fn write_csv(&self, buf: &mut Line, o: &Offer) {
         let nseg = o.stops as usize + 1;
-        buf.put(PROVIDERS[o.provider as usize].0.as_bytes());
+        self.put_name(buf, &self.provider_name[o.provider as usize]);
         buf.byte(b',');
         push_offer_id(buf, o);
         buf.byte(b',');
@@ -962,7 +1061,7 @@ impl Tables {
         buf.byte(b',');
         push_int(buf, o.duration_min);
         buf.byte(b',');
-        push_int(buf, o.stops);
+        buf.digit(o.stops);
         buf.byte(b',');
         for s in 0..o.stops as usize {
             if s > 0 {
@@ -992,18 +1091,18 @@ impl Tables {
             push_int(buf, o.layovers[s]);
         }
         buf.byte(b',');
-        buf.put(CABINS[o.cabin as usize].0.as_bytes());
+        self.put_name(buf, &self.cabin_name[o.cabin as usize]);
         buf.byte(b',');
         push_price(buf, o);
         buf.byte(b',');
-        buf.put(o.currency.code().as_bytes());
+        buf.put(o.currency.code());
         buf.byte(b',');
         if let Some(v) = o.seats {
-            push_int(buf, v);
+            buf.digit(v);
         }
         buf.byte(b',');
         if let Some(v) = o.bags {
-            push_int(buf, v);
+            buf.digit(v);
         }
         buf.byte(b',');
         if let Some(v) = o.refundable {
@@ -1027,7 +1126,9 @@ impl Tables {
     fn write_ndjson(&self, buf: &mut Line, o: &Offer) {
         let nseg = o.stops as usize + 1;
         buf.put(b"{\"provider\":");
-        push_str(buf, PROVIDERS[o.provider as usize].0.as_bytes());
+        buf.byte(b'"');
+        self.put_name(buf, &self.provider_name[o.provider as usize]);
+        buf.byte(b'"');
         push_key(buf, "offer_id");
         buf.byte(b'"');
         push_offer_id(buf, o);
@@ -1043,7 +1144,7 @@ impl Tables {
         push_key(buf, "duration_min");
         push_int(buf, o.duration_min);
         push_key(buf, "stops");
-        push_int(buf, o.stops);
+        buf.digit(o.stops);
         push_key(buf, "via");
         buf.byte(b'[');
         for s in 0..o.stops as usize {
@@ -1083,15 +1184,17 @@ impl Tables {
         }
         buf.byte(b']');
         push_key(buf, "cabin");
-        push_str(buf, CABINS[o.cabin as usize].0.as_bytes());
+        buf.byte(b'"');
+        self.put_name(buf, &self.cabin_name[o.cabin as usize]);
+        buf.byte(b'"');
         push_key(buf, "price");
         push_price(buf, o);
         push_key(buf, "currency");
-        push_str(buf, o.currency.code().as_bytes());
+        push_str(buf, o.currency.code());
         push_key(buf, "seats");
-        push_opt_int(buf, o.seats);
+        push_opt_digit(buf, o.seats);
         push_key(buf, "bags");
-        push_opt_int(buf, o.bags);
+        push_opt_digit(buf, o.bags);
         push_key(buf, "refundable");
         buf.put(match o.refundable {
             Some(true) => b"true",

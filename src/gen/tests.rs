@@ -136,6 +136,33 @@ fn offset_cache_matches_jiff() {
 }
 
 #[test]
+fn alias_tables_are_exact() {
+    for weights in [
+        vec![1u32],
+        vec![0, 5],
+        vec![78, 10, 10, 2],
+        vec![30, 15, 15, 20, 20],
+        AIRPORTS.iter().map(|a| a.weight).collect(),
+    ] {
+        let t = Alias::new(weights.iter().copied());
+        let total: u32 = weights.iter().sum();
+        let n = weights.len() as f64;
+        let mut p = vec![0f64; weights.len()];
+        for i in 0..weights.len() {
+            let keep = t.keep[i] as f64 / 4_294_967_296.0;
+            p[i] += keep / n;
+            p[t.alias[i] as usize] += (1.0 - keep) / n;
+        }
+        for (pi, &w) in p.iter().zip(&weights) {
+            assert!(
+                (pi - w as f64 / total as f64).abs() < 1e-8,
+                "{weights:?}: {p:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn tables_are_sane() {
     let t = Tables::new();
     let n = AIRPORTS.len();
