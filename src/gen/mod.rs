@@ -166,7 +166,7 @@ struct Tables {
     dist: Vec<u32>,
     zones: Vec<ZoneOffsets>,
     origin: Alias,
-    /// Per origin, cumulative destination weights (`n` entries each).
+    /// Per origin, destination sampler (gravity model).
     dest: Vec<Alias>,
     popular: Vec<(u8, u8)>,
     popular_cum: Vec<u32>,

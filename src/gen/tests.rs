@@ -171,6 +171,12 @@ fn tables_are_sane() {
         assert!(a.code.bytes().all(|b| b.is_ascii_uppercase()));
         assert_eq!(AIRPORTS.iter().filter(|b| b.code == a.code).count(), 1);
         for (j, b) in AIRPORTS.iter().enumerate() {
+            // Every route has at least one plausible carrier.
+            let p = i * n + j;
+            if i != j {
+                assert!(t.cand_start[p] < t.cand_start[p + 1]);
+                assert!(t.cand_total[p] > 0.0);
+            }
             // Any pair too long to fly nonstop has a connection point.
             if i != j && t.dist(i as u8, j as u8) > 15_400 {
                 let p = i * n + j;
