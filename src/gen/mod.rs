@@ -591,18 +591,30 @@ impl Tables {
         let mut carriers = [primary; MAX_SEGS];
         for s in 0..nseg {
             let (a, b) = (pts[s], pts[s + 1]);
-            let weak = self.seg_score(a, b, primary as usize) < 0.3;
+            // Below this a carrier does not really serve a segment.
+            const WEAK: f32 = 0.3;
+            let weak = self.seg_score(a, b, primary as usize) < WEAK;
             let swap = stops > 0 && rng.chance(0.08);
             if weak || swap {
+                // A partner from the same alliance that serves the segment.
                 let members = &self.alliance_members[primary as usize];
                 let mut w = [0f32; NA];
                 let mut t = 0f32;
+                let mut served = false;
                 for (i, &m) in members.iter().enumerate() {
-                    w[i] = self.airline_weight[m as usize] * self.seg_score(a, b, m as usize);
+                    let score = self.seg_score(a, b, m as usize);
+                    served |= score >= WEAK;
+                    w[i] = self.airline_weight[m as usize] * score;
                     t += w[i];
                 }
-                if t > 0.0 {
+                if served {
                     carriers[s] = members[Self::pick_f32(rng, &w[..members.len()], t)];
+                } else if weak {
+                    // No partner does: interline with a carrier that does.
+                    let p = a as usize * self.n + b as usize;
+                    let range = self.cand_start[p] as usize..self.cand_start[p + 1] as usize;
+                    let i = Self::pick_f32(rng, &self.cand_w[range.clone()], self.cand_total[p]);
+                    carriers[s] = self.cand[range][i];
                 }
             }
         }
