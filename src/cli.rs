@@ -24,6 +24,24 @@ pub enum Command {
     /// Stream the flights of one or more dumps that match every filter.
     #[command(after_help = SEARCH_HELP)]
     Search(SearchArgs),
+    /// Generate a realistic synthetic dump (same seed, same bytes) for tests and benchmarks.
+    Gen(GenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Number of offers.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub rows: u64,
+    /// PRNG seed.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Output format [default: from -o's extension, else csv].
+    #[arg(long, value_enum)]
+    pub format: Option<InputFormatArg>,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 const SEARCH_HELP: &str = "\

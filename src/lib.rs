@@ -33,6 +33,7 @@ pub mod decode;
 pub mod encode;
 mod error;
 pub mod filter;
+pub mod gen;
 mod pipeline;
 pub mod record;
 mod source;

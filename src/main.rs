@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Search(args) => search(args),
+        Command::Gen(args) => generate(args),
     };
     match result {
         Ok(code) => code,
@@ -203,6 +204,38 @@ fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
     out.finish()
         .map_err(|source| Error::Output { target, source })?;
     Ok(summary)
+}
+
+fn generate(args: cli::GenArgs) -> Result<ExitCode> {
+    use flightsift::gen::{GenFormat, GenOptions};
+    let format = match (args.format, &args.output) {
+        (Some(InputFormatArg::Ndjson), _) => GenFormat::Ndjson,
+        (Some(InputFormatArg::Csv), _) => GenFormat::Csv,
+        (None, Some(p)) if InputFormat::from_path(p) == Some(InputFormat::Ndjson) => {
+            GenFormat::Ndjson
+        }
+        _ => GenFormat::Csv,
+    };
+    let opts = GenOptions {
+        rows: args.rows,
+        seed: args.seed,
+        format,
+    };
+    let mut out = match &args.output {
+        Some(path) => Output::file(path).with_context(|| {
+            format!("cannot create a temporary file next to {}", path.display())
+        })?,
+        None => Output::stdout(),
+    };
+    let target = out.name();
+    signals::register_temp(&out);
+    flightsift::gen::generate(&opts, &mut out).map_err(|source| Error::Output {
+        target: target.clone(),
+        source,
+    })?;
+    out.finish()
+        .map_err(|source| Error::Output { target, source })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn report(args: &SearchArgs, summary: &Summary) -> Result<()> {
