@@ -79,6 +79,11 @@ fn search(args: SearchArgs) -> Result<ExitCode> {
         OnError::Skip => ErrorPolicy::Skip,
     };
     config.collect_rejects = args.rejects.is_some();
+    if args.rejects.is_some() && args.on_error != OnError::Skip {
+        anyhow::bail!(
+            "--rejects needs --on-error skip (by default the first bad record stops the run)"
+        );
+    }
 
     let summary = if args.count {
         count(config, &args)?
