@@ -36,6 +36,7 @@ pub mod filter;
 mod pipeline;
 pub mod record;
 mod source;
+pub mod sql;
 mod summary;
 
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};
