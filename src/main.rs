@@ -13,13 +13,14 @@ use flightsift::{
     Count, Encoded, Error, Filter, Format, Input, InputFormat, Search, SearchConfig, Summary,
 };
 
-use cli::{Cli, Command, InputFormatArg, OutputFormat, SearchArgs};
+use cli::{Cli, Command, DialectArg, InputFormatArg, OutputFormat, SearchArgs, SqlArgs};
 use output::Output;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Search(args) => search(args),
+        Command::Sql(args) => sql(args),
     };
     match result {
         Ok(code) => code,
@@ -44,8 +45,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn search(args: SearchArgs) -> Result<ExitCode> {
-    let expr = args.filters.to_flags().to_expr();
-    let filter = Filter::compile(&expr).map_err(|e| Error::Filter(e.render(None)))?;
+    let filter = compile_filter(&args.filters)?;
     let inputs: Vec<Input> = if args.inputs.is_empty() {
         vec!["-".into()]
     } else {
@@ -76,6 +76,32 @@ fn search(args: SearchArgs) -> Result<ExitCode> {
         emit(config, &args)?
     };
     report(&args, &summary)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The flags AND `--where`, compiled once before any thread starts.
+fn compile_filter(filters: &cli::FilterArgs) -> Result<Filter> {
+    let text = filters.where_expr.as_deref();
+    flightsift::filter::build(&filters.to_flags(), text)
+        .map_err(|e| Error::Filter(e.render(text)).into())
+}
+
+fn sql(args: SqlArgs) -> Result<ExitCode> {
+    use flightsift::sql::{query, Dialect, Source};
+    let filter = compile_filter(&args.filters)?;
+    let dialect = match args.dialect {
+        DialectArg::Duckdb => Dialect::DuckDb,
+        DialectArg::Spark => Dialect::Spark,
+        DialectArg::Trino => Dialect::Trino,
+    };
+    let source = match (&args.table, &args.input) {
+        (Some(table), _) => Source::Table(table.clone()),
+        (None, Some(path)) => Source::csv_file(path)?,
+        (None, None) => unreachable!("clap requires a DUMP or --table"),
+    };
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", query(&filter, dialect, &source)?)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
