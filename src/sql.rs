@@ -203,8 +203,9 @@ pub fn query(filter: &Filter, dialect: Dialect, source: &Source) -> Result<Strin
                     })
                     .collect();
                 format!(
-                    "SELECT *\nFROM (\n  SELECT {}\n  FROM {read}\n) AS dump\nWHERE {condition};",
-                    select.join(", ")
+                    "SELECT *\nFROM (\n  SELECT {}\n  FROM {}\n) AS dump\nWHERE {condition};",
+                    select.join(", "),
+                    read.replace('\n', "\n  ")
                 )
             }
         }
@@ -279,7 +280,7 @@ impl Writer {
                 let items: Vec<String> = set.iter().map(|v| self.literal(*key, *v)).collect();
                 format!("{} IN ({})", self.value(*key), items.join(", "))
             }
-            Node::IsNull { key } => format!("{} IS NULL", self.value(*key)),
+            Node::IsNull { key } => self.is_null(*key),
             Node::TextEq { key, rhs, negated } => format!(
                 "{} {} {}",
                 self.text(*key),
@@ -387,6 +388,21 @@ impl Writer {
             Key::ArriveDate => "substr(arrival, 1, 10)".into(),
             Key::MaxLayover => self.layover("max"),
             Key::MinLayover => self.layover("min"),
+        }
+    }
+
+    /// Whether a key's value is unknown, asked of the column it comes from.
+    fn is_null(&self, key: Key) -> String {
+        match key {
+            Key::ReturnDepartureLocal | Key::ReturnDepartureInstant | Key::ReturnDepartTime => {
+                "NULLIF(return_departure, '') IS NULL".into()
+            }
+            Key::ReturnArrivalLocal | Key::ReturnArrivalInstant => {
+                "NULLIF(return_arrival, '') IS NULL".into()
+            }
+            // Unknown exactly for a nonstop.
+            Key::MaxLayover | Key::MinLayover => "coalesce(layover_min, '') = ''".into(),
+            other => format!("{} IS NULL", self.value(other)),
         }
     }
 
@@ -588,6 +604,14 @@ mod tests {
         );
         assert_eq!(cond("refundable", d), "refundable = TRUE");
         assert_eq!(cond("bags is null", d), "bags IS NULL");
+        assert_eq!(
+            cond("return_depart_time is not null", d),
+            "NOT (NULLIF(return_departure, '') IS NULL)"
+        );
+        assert_eq!(
+            cond("min_layover is null", d),
+            "coalesce(layover_min, '') = ''"
+        );
         assert_eq!(cond("stops is null", d), "FALSE");
         assert_eq!(cond("stops != 1", d), "stops <> 1");
         assert_eq!(
