@@ -64,6 +64,16 @@ pub fn column_type(column: &str, dialect: Dialect) -> &'static str {
     }
 }
 
+/// The Markdown table of the canonical columns and their SQL types per dialect.
+pub fn columns_markdown() -> String {
+    let mut out = String::from("| column | DuckDB | Spark | Trino |\n| --- | --- | --- | --- |\n");
+    for c in COLUMNS {
+        let types: Vec<&str> = Dialect::ALL.iter().map(|&d| column_type(c, d)).collect();
+        out += &format!("| `{c}` | {} |\n", types.join(" | "));
+    }
+    out
+}
+
 /// Where the query reads rows from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -706,6 +716,11 @@ mod tests {
 
         let missing = Source::csv("d.csv", vec![&b"provider"[..]]).unwrap_err();
         assert!(missing.starts_with("missing required columns"), "{missing}");
+    }
+
+    #[test]
+    fn docs_list_the_column_types() {
+        crate::filter::doc::check_doc_block("columns", &columns_markdown());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod ast;
 mod build;
 mod compile;
+pub mod doc;
 pub mod field;
 mod flags;
 mod parse;
