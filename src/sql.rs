@@ -94,7 +94,7 @@ pub enum Source {
 #[non_exhaustive]
 pub enum SqlError {
     /// The CSV file could not be read.
-    #[error("{path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The file.
         path: String,
