@@ -97,11 +97,12 @@ const HEADER: &str = "provider,offer_id,origin,destination,departure,arrival,dur
 
 /// A date; rarely one at the ends of the 4-digit years, where instants leave them.
 fn date(r: &mut Rng) -> &'static str {
-    if r.pct(3) {
-        *r.pick(&["0001-01-01", "9999-12-31"])
+    let pool: &[&'static str] = if r.pct(3) {
+        &["0001-01-01", "9999-12-31"]
     } else {
-        *r.pick(DATES)
-    }
+        DATES
+    };
+    pool[r.below(pool.len())]
 }
 
 fn stamp(r: &mut Rng) -> String {
