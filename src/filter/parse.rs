@@ -997,6 +997,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
         #[test]
         fn ast_text_ast_round_trips(e in expr()) {
             let text = e.to_string();
