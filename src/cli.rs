@@ -26,6 +26,9 @@ pub enum Command {
     Search(SearchArgs),
     /// Generate a realistic synthetic dump (same seed, same bytes) for tests and benchmarks.
     Gen(GenArgs),
+    /// Print the SQL query that selects exactly the rows `search` would emit.
+    #[command(after_help = SQL_HELP)]
+    Sql(SqlArgs),
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +164,10 @@ pub struct SearchArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Filters (all combine with AND)")]
 pub struct FilterArgs {
+    /// Filter expression, ANDed with the flags, e.g. 'price <= 450 and not via has ORD'
+    /// (grammar and fields: docs/where.md).
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_expr: Option<String>,
     /// Origin airport, any of (comma list).
     #[arg(long, value_name = "IATA,..", value_delimiter = ',')]
     pub from: Vec<String>,
@@ -264,6 +271,39 @@ impl FilterArgs {
             max_co2: self.max_co2.clone(),
         }
     }
+}
+
+const SQL_HELP: &str = "\
+Examples:
+  duckdb -c \"$(flightsift sql --where 'price <= 450 and stops <= 1' dump.csv)\"
+  flightsift sql --where 'carriers in (AA, DL)' --max-price 300 --table flights --dialect trino
+
+Over a CSV file the query is DuckDB's read_csv with an explicit schema. With --table, the
+table needs the canonical columns (types in docs/where.md); lists are ';'-joined text.";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    Duckdb,
+    Spark,
+    Trino,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// Canonical CSV dump the DuckDB query reads (its header is read now).
+    #[arg(value_name = "DUMP.csv", required_unless_present = "table")]
+    pub input: Option<PathBuf>,
+
+    /// Query this existing table with the canonical columns instead of a CSV file.
+    #[arg(long, value_name = "NAME", conflicts_with = "input")]
+    pub table: Option<String>,
+
+    /// SQL dialect of the query.
+    #[arg(long, value_enum, default_value = "duckdb")]
+    pub dialect: DialectArg,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
 }
 
 #[cfg(test)]

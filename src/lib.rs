@@ -37,6 +37,7 @@ pub mod gen;
 mod pipeline;
 pub mod record;
 mod source;
+pub mod sql;
 mod summary;
 
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};

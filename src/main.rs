@@ -15,7 +15,7 @@ use flightsift::{
     SearchConfig, Summary,
 };
 
-use cli::{Cli, Command, InputFormatArg, OnError, OutputFormat, SearchArgs};
+use cli::{Cli, Command, DialectArg, InputFormatArg, OnError, OutputFormat, SearchArgs, SqlArgs};
 use output::Output;
 
 fn main() -> ExitCode {
@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Search(args) => search(args),
         Command::Gen(args) => generate(args),
+        Command::Sql(args) => sql(args),
     };
     match result {
         Ok(code) => code,
@@ -47,8 +48,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn search(args: SearchArgs) -> Result<ExitCode> {
-    let expr = args.filters.to_flags().to_expr();
-    let filter = Filter::compile(&expr).map_err(|e| Error::Filter(e.render(None)))?;
+    let filter = compile_filter(&args.filters)?;
     let inputs: Vec<Input> = if args.inputs.is_empty() {
         vec!["-".into()]
     } else {
@@ -141,6 +141,32 @@ fn finish_rejects(writer: Option<RejectsWriter>) -> Result<()> {
         Some(Ok(result)) => result,
         Some(Err(_)) => Err(anyhow::anyhow!("the rejects writer panicked")),
     }
+}
+
+/// The flags AND `--where`, compiled once before any thread starts.
+fn compile_filter(filters: &cli::FilterArgs) -> Result<Filter> {
+    let text = filters.where_expr.as_deref();
+    flightsift::filter::build(&filters.to_flags(), text)
+        .map_err(|e| Error::Filter(e.render(text)).into())
+}
+
+fn sql(args: SqlArgs) -> Result<ExitCode> {
+    use flightsift::sql::{query, Dialect, Source};
+    let filter = compile_filter(&args.filters)?;
+    let dialect = match args.dialect {
+        DialectArg::Duckdb => Dialect::DuckDb,
+        DialectArg::Spark => Dialect::Spark,
+        DialectArg::Trino => Dialect::Trino,
+    };
+    let source = match (&args.table, &args.input) {
+        (Some(table), _) => Source::Table(table.clone()),
+        (None, Some(path)) => Source::csv_file(path)?,
+        (None, None) => unreachable!("clap requires a DUMP or --table"),
+    };
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", query(&filter, dialect, &source)?)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn count(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {

@@ -13,3 +13,7 @@ mod pipes;
 mod reliability;
 /// Each search flag and output format against hand-checked expectations.
 mod search;
+/// `flightsift sql` against DuckDB on random dumps and random expressions.
+mod sql_duckdb;
+/// The `--where` language: examples, errors with carets, round trips.
+mod where_lang;

@@ -196,8 +196,11 @@ impl FieldRef {
     }
 }
 
-fn is_bare(text: &str) -> bool {
+/// Whether a literal can be printed without quotes and read back as one word (a `--`
+/// would start a comment).
+pub(crate) fn is_bare(text: &str) -> bool {
     !text.is_empty()
+        && !text.contains("--")
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-' | b'+'))

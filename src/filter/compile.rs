@@ -49,15 +49,49 @@ impl std::fmt::Display for CompileError {
 impl std::error::Error for CompileError {}
 
 /// `error: msg` / the source / carets under `span`.
+///
+/// Only the line holding the span is shown (with its number when the text has several),
+/// cut to a window around the span when it is long, with tabs shown as spaces so the
+/// caret stays aligned.
 pub fn render_caret(src: &str, span: Span, message: &str) -> String {
-    let start = src[..span.start.min(src.len())].chars().count();
-    let width = src
-        .get(span.start.min(src.len())..span.end.min(src.len()))
-        .map_or(1, |s| s.chars().count())
-        .max(1);
+    const WINDOW: usize = 100;
+    let floor = |mut i: usize| {
+        i = i.min(src.len());
+        while !src.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(span.start);
+    let end = floor(span.end).max(start);
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+    let line: Vec<char> = src[line_start..line_end]
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let col = src[line_start..start].chars().count();
+    let width = src[start..end.min(line_end)].chars().count().max(1);
+    let (from, to) = if line.len() <= WINDOW {
+        (0, line.len())
+    } else {
+        let from = col.saturating_sub(WINDOW / 3);
+        (from, (from + WINDOW).min(line.len()))
+    };
+    let shown: String = line[from..to].iter().collect();
+    let (pre, post) = (
+        if from > 0 { "..." } else { "" },
+        if to < line.len() { "..." } else { "" },
+    );
+    let width = width.min((to + 1).saturating_sub(col).max(1));
+    let where_ = if src.contains('\n') {
+        format!(" (line {})", src[..start].matches('\n').count() + 1)
+    } else {
+        String::new()
+    };
     format!(
-        "invalid filter: {message}\n  {src}\n  {}{}",
-        " ".repeat(start),
+        "invalid filter: {message}{where_}\n  {pre}{shown}{post}\n  {}{}",
+        " ".repeat(pre.len() + col - from),
         "^".repeat(width)
     )
 }
@@ -67,7 +101,7 @@ pub type Truth = Option<bool>;
 
 /// Scalar values a compiled node reads from a record, all as `i64`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Key {
+pub(crate) enum Key {
     Origin,
     Destination,
     DepartureLocal,
@@ -144,7 +178,7 @@ impl Key {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ListKey {
+pub(crate) enum ListKey {
     Via,
     Carriers,
     FlightNumbers,
@@ -164,14 +198,15 @@ impl ListKey {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TextKey {
+pub(crate) enum TextKey {
     Provider,
     OfferId,
 }
 
-/// A compiled node.
+/// A compiled node. Visible to the crate so back ends such as [`crate::sql`] translate
+/// the typed tree, and cannot disagree with evaluation on what a literal means.
 #[derive(Clone, Debug)]
-enum Node {
+pub(crate) enum Node {
     Const(Truth),
     And(Box<[Node]>),
     Or(Box<[Node]>),
@@ -320,6 +355,11 @@ impl Filter {
     /// The expression this filter was compiled from.
     pub fn expr(&self) -> &Expr {
         &self.expr
+    }
+
+    /// The compiled tree.
+    pub(crate) fn root(&self) -> &Node {
+        &self.root
     }
 }
 

@@ -1,0 +1,734 @@
+//! `flightsift sql`: a compiled filter as one SQL query for DuckDB, Spark or Trino.
+//!
+//! The query is generated from the *compiled* tree, not from the text, so every literal
+//! means in SQL exactly what it means to `search` (`7h30m` is already 450 minutes,
+//! `jfk` is already `JFK`, a date-time with an offset is already an instant). What is
+//! left is stating the record model in SQL without the usual pitfalls:
+//!
+//! * local time of day and local date come from the timestamp *text*
+//!   (`substr(departure, 12, 8)`): casting to a timestamp with time zone would convert
+//!   to UTC or the session zone and change the hour;
+//! * comparisons with an offset (`2026-12-01T06:00:00Z`) parse the text as an instant;
+//! * an empty list cell is NULL in DuckDB and Spark but an empty list to us, so list
+//!   tests first ask whether the cell is empty;
+//! * `min_layover`/`max_layover` are computed from the `;`-joined `layover_min`, NULL for
+//!   a nonstop, as in `search`;
+//! * prices are DECIMAL, never DOUBLE, so `price <= 250.10` is exact;
+//! * SQL's three-valued logic is the filter's own: `NOT (bags >= 1)` stays NULL when
+//!   bags is unknown, and `WHERE` keeps only rows that are definitely true.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::decode::{InputFormat, Schema};
+use crate::filter::{CmpOp, Filter, Key, ListKey, Node, TextKey};
+use crate::record::{format_date, Cabin, COLUMNS};
+
+/// The engine a query is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// DuckDB (reads the CSV file directly with `read_csv`).
+    DuckDb,
+    /// Spark SQL 3.x (`spark.sql.timestampType` = `TIMESTAMP_LTZ`, the default).
+    Spark,
+    /// Trino.
+    Trino,
+}
+
+impl Dialect {
+    /// Every dialect, for documentation and tests.
+    pub const ALL: [Dialect; 3] = [Dialect::DuckDb, Dialect::Spark, Dialect::Trino];
+
+    /// The dialect's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "duckdb",
+            Dialect::Spark => "spark",
+            Dialect::Trino => "trino",
+        }
+    }
+}
+
+/// SQL type of a canonical column in `dialect`: the schema `flightsift sql` reads a CSV
+/// with, and the one it expects of an existing table.
+pub fn column_type(column: &str, dialect: Dialect) -> &'static str {
+    let text = match dialect {
+        Dialect::Spark => "STRING",
+        Dialect::DuckDb | Dialect::Trino => "VARCHAR",
+    };
+    match column {
+        "duration_min" | "stops" | "seats" | "bags" | "co2_kg" => "BIGINT",
+        "price" => "DECIMAL(18,6)",
+        "refundable" => "BOOLEAN",
+        _ => text,
+    }
+}
+
+/// The Markdown table of the canonical columns and their SQL types per dialect.
+pub fn columns_markdown() -> String {
+    let mut out = String::from("| column | DuckDB | Spark | Trino |\n| --- | --- | --- | --- |\n");
+    for c in COLUMNS {
+        let types: Vec<&str> = Dialect::ALL.iter().map(|&d| column_type(c, d)).collect();
+        out += &format!("| `{c}` | {} |\n", types.join(" | "));
+    }
+    out
+}
+
+/// Where the query reads rows from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// An existing table (or view) with the canonical columns; the name is used as given,
+    /// so it may be qualified (`catalog.schema.flights`).
+    Table(String),
+    /// A canonical CSV file, read by DuckDB with an explicit schema (no type sniffing).
+    Csv {
+        /// The path as it goes into the query (relative paths resolve where the query runs).
+        path: String,
+        /// For each column of the file, its canonical name, or `None` for an extra column.
+        columns: Vec<Option<&'static str>>,
+    },
+}
+
+/// Why no query could be generated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SqlError {
+    /// The CSV file could not be read.
+    #[error("cannot read {path}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The CSV file's header is not a canonical header.
+    #[error("{path}: {message}")]
+    Header {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The request cannot be expressed (e.g. a CSV file for a dialect without a CSV reader).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl Source {
+    /// A canonical CSV file, whose header is read now so the query names the file's
+    /// columns in the file's order (extra columns are read and dropped; the optional
+    /// `return_*` columns read as NULL when absent).
+    pub fn csv_file(path: &Path) -> Result<Source, SqlError> {
+        let shown = path.display().to_string();
+        if InputFormat::from_path(path) == Some(InputFormat::Ndjson) {
+            return Err(SqlError::Unsupported(format!(
+                "{shown}: `flightsift sql` reads canonical CSV; convert the dump with `flightsift search {shown} -o dump.csv`"
+            )));
+        }
+        let text = path.to_str().ok_or_else(|| {
+            SqlError::Unsupported(format!("{shown}: the path is not valid UTF-8"))
+        })?;
+        let io = |source| SqlError::Io {
+            path: shown.clone(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(std::io::BufReader::new(file));
+        let mut header = csv::ByteRecord::new();
+        let found = reader
+            .read_byte_record(&mut header)
+            .map_err(|e| match e.into_kind() {
+                csv::ErrorKind::Io(e) => io(e),
+                other => SqlError::Header {
+                    path: shown.clone(),
+                    message: format!("cannot read the header: {other:?}"),
+                },
+            })?;
+        if !found {
+            return Err(SqlError::Header {
+                path: shown,
+                message: "empty file: expected a header line".into(),
+            });
+        }
+        Self::csv(text, header.iter()).map_err(|message| SqlError::Header {
+            path: shown,
+            message,
+        })
+    }
+
+    /// A CSV source from its path text and header names (checked like `search` checks
+    /// them).
+    pub fn csv<'a>(
+        path: &str,
+        header: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Source, String> {
+        let names: Vec<&[u8]> = header.into_iter().collect();
+        Schema::from_header(names.iter().copied())?;
+        let columns = names
+            .iter()
+            .map(|n| {
+                let n = n.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(n);
+                COLUMNS.iter().copied().find(|c| c.as_bytes() == n)
+            })
+            .collect();
+        Ok(Source::Csv {
+            path: path.to_string(),
+            columns,
+        })
+    }
+}
+
+/// The complete query: every canonical column of the rows `filter` accepts.
+pub fn query(filter: &Filter, dialect: Dialect, source: &Source) -> Result<String, SqlError> {
+    let condition = condition(filter, dialect);
+    Ok(match source {
+        Source::Table(name) => {
+            let end = if dialect == Dialect::DuckDb { ";" } else { "" };
+            format!("SELECT *\nFROM {name}\nWHERE {condition}{end}")
+        }
+        Source::Csv { path, columns } => {
+            if dialect != Dialect::DuckDb {
+                return Err(SqlError::Unsupported(format!(
+                    "a query over a CSV file is DuckDB's `read_csv`; for {}, load the dump into a table and pass `--table NAME`",
+                    dialect.name()
+                )));
+            }
+            let read = read_csv(path, columns);
+            let canonical = columns.len() == COLUMNS.len()
+                && columns.iter().zip(COLUMNS).all(|(c, n)| *c == Some(n));
+            if canonical {
+                format!("SELECT *\nFROM {read}\nWHERE {condition};")
+            } else {
+                let select: Vec<String> = COLUMNS
+                    .iter()
+                    .map(|c| {
+                        if columns.contains(&Some(c)) {
+                            c.to_string()
+                        } else {
+                            format!("CAST(NULL AS VARCHAR) AS {c}")
+                        }
+                    })
+                    .collect();
+                format!(
+                    "SELECT *\nFROM (\n  SELECT {}\n  FROM {}\n) AS dump\nWHERE {condition};",
+                    select.join(", "),
+                    read.replace('\n', "\n  ")
+                )
+            }
+        }
+    })
+}
+
+/// DuckDB's `read_csv` with the file's columns typed explicitly.
+fn read_csv(path: &str, columns: &[Option<&'static str>]) -> String {
+    let cols: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            Some(name) => format!("'{name}': '{}'", column_type(name, Dialect::DuckDb)),
+            None => format!("'extra_{}': 'VARCHAR'", i + 1),
+        })
+        .collect();
+    let lines: Vec<String> = cols.chunks(4).map(|c| c.join(", ")).collect();
+    format!(
+        "read_csv({}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"',\n  columns = {{\n    {}\n  }})",
+        string(Dialect::DuckDb, path),
+        lines.join(",\n    ")
+    )
+}
+
+/// The `WHERE` condition alone.
+pub fn condition(filter: &Filter, dialect: Dialect) -> String {
+    let w = Writer { d: dialect };
+    match filter.root() {
+        // One term per line reads better than one long line.
+        Node::And(parts) if !parts.is_empty() => w.join(parts, "\n  AND ", "TRUE"),
+        Node::Or(parts) if !parts.is_empty() => w.join(parts, "\n   OR ", "FALSE"),
+        node => w.node(node),
+    }
+}
+
+/// An SQL string literal.
+fn string(d: Dialect, s: &str) -> String {
+    match d {
+        // Spark processes backslash escapes, and reads `'a''b'` as two adjacent literals.
+        Dialect::Spark => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Dialect::DuckDb | Dialect::Trino => format!("'{}'", s.replace('\'', "''")),
+    }
+}
+
+/// ASCII-only lowercasing, as `search` compares providers (`lower` would also fold
+/// non-ASCII letters, which `search` does not).
+const ASCII_UPPER: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'";
+const ASCII_LOWER: &str = "'abcdefghijklmnopqrstuvwxyz'";
+
+struct Writer {
+    d: Dialect,
+}
+
+impl Writer {
+    fn node(&self, n: &Node) -> String {
+        match n {
+            Node::Const(Some(true)) => "TRUE".into(),
+            Node::Const(Some(false)) => "FALSE".into(),
+            Node::Const(None) => "CAST(NULL AS BOOLEAN)".into(),
+            Node::And(parts) => self.join(parts, " AND ", "TRUE"),
+            Node::Or(parts) => self.join(parts, " OR ", "FALSE"),
+            Node::Not(inner) => format!("NOT ({})", self.node(inner)),
+            Node::Cmp { key, op, rhs } => {
+                format!(
+                    "{} {} {}",
+                    self.value(*key),
+                    sql_op(*op),
+                    self.literal(*key, *rhs)
+                )
+            }
+            Node::InSet { key, set } => {
+                let items: Vec<String> = set.iter().map(|v| self.literal(*key, *v)).collect();
+                format!("{} IN ({})", self.value(*key), items.join(", "))
+            }
+            Node::IsNull { key } => self.is_null(*key),
+            Node::TextEq { key, rhs, negated } => format!(
+                "{} {} {}",
+                self.text(*key),
+                if *negated { "<>" } else { "=" },
+                self.text_literal(*key, rhs)
+            ),
+            Node::TextIn { key, set } => {
+                let items: Vec<String> = set.iter().map(|v| self.text_literal(*key, v)).collect();
+                format!("{} IN ({})", self.text(*key), items.join(", "))
+            }
+            Node::ListHas { list, rhs } => {
+                let col = list_column(*list);
+                let item = self.member(*list, *rhs);
+                let test = match (self.d, *list) {
+                    (Dialect::DuckDb, ListKey::LayoverMin) => {
+                        format!("list_contains(CAST(string_split({col}, ';') AS BIGINT[]), {item})")
+                    }
+                    (Dialect::DuckDb, _) => {
+                        format!("list_contains(string_split({col}, ';'), {item})")
+                    }
+                    (Dialect::Spark, _) => {
+                        format!("exists(split({col}, ';'), x -> {} = {item})", elem(*list))
+                    }
+                    (Dialect::Trino, _) => format!(
+                        "any_match(split({col}, ';'), x -> {} = {item})",
+                        elem(*list)
+                    ),
+                };
+                format!("CASE WHEN coalesce({col}, '') = '' THEN FALSE ELSE {test} END")
+            }
+            Node::ListAllIn { list, set } => {
+                let col = list_column(*list);
+                let items: Vec<String> = set.iter().map(|v| self.member(*list, *v)).collect();
+                let items = items.join(", ");
+                let test = match (self.d, *list) {
+                    (Dialect::DuckDb, ListKey::LayoverMin) => format!(
+                        "list_has_all([{items}], CAST(string_split({col}, ';') AS BIGINT[]))"
+                    ),
+                    (Dialect::DuckDb, _) => {
+                        format!("list_has_all([{items}], string_split({col}, ';'))")
+                    }
+                    (Dialect::Spark, _) => format!(
+                        "forall(split({col}, ';'), x -> {} IN ({items}))",
+                        elem(*list)
+                    ),
+                    (Dialect::Trino, _) => format!(
+                        "all_match(split({col}, ';'), x -> {} IN ({items}))",
+                        elem(*list)
+                    ),
+                };
+                // Every member of an empty list is in any set.
+                format!("CASE WHEN coalesce({col}, '') = '' THEN TRUE ELSE {test} END")
+            }
+        }
+    }
+
+    /// A node inside AND/OR: parenthesised when it is itself an AND/OR.
+    fn nested(&self, n: &Node) -> String {
+        match n {
+            Node::And(p) | Node::Or(p) if !p.is_empty() => format!("({})", self.node(n)),
+            _ => self.node(n),
+        }
+    }
+
+    fn join(&self, parts: &[Node], sep: &str, empty: &str) -> String {
+        if parts.is_empty() {
+            return empty.into();
+        }
+        parts
+            .iter()
+            .map(|p| self.nested(p))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
+    /// The SQL value a key reads.
+    fn value(&self, key: Key) -> String {
+        const RET_DEP: &str = "NULLIF(return_departure, '')";
+        const RET_ARR: &str = "NULLIF(return_arrival, '')";
+        match key {
+            Key::Origin => "origin".into(),
+            Key::Destination => "destination".into(),
+            Key::DurationMin => "duration_min".into(),
+            Key::Stops => "stops".into(),
+            Key::Cabin => "cabin".into(),
+            Key::Price => "price".into(),
+            Key::Currency => "currency".into(),
+            Key::Seats => "seats".into(),
+            Key::Bags => "bags".into(),
+            Key::Refundable => "refundable".into(),
+            Key::Co2Kg => "co2_kg".into(),
+            Key::DepartureLocal => local("departure"),
+            Key::ArrivalLocal => local("arrival"),
+            Key::ReturnDepartureLocal => local(RET_DEP),
+            Key::ReturnArrivalLocal => local(RET_ARR),
+            Key::DepartureInstant => self.instant("departure"),
+            Key::ArrivalInstant => self.instant("arrival"),
+            Key::ReturnDepartureInstant => self.instant(RET_DEP),
+            Key::ReturnArrivalInstant => self.instant(RET_ARR),
+            // `2026-12-01T06:35:00-05:00`: the date is characters 1-10, the time 12-19.
+            Key::DepartTime => "substr(departure, 12, 8)".into(),
+            Key::ArriveTime => "substr(arrival, 12, 8)".into(),
+            Key::ReturnDepartTime => format!("substr({RET_DEP}, 12, 8)"),
+            Key::DepartDate => "substr(departure, 1, 10)".into(),
+            Key::ArriveDate => "substr(arrival, 1, 10)".into(),
+            Key::MaxLayover => self.layover("max"),
+            Key::MinLayover => self.layover("min"),
+        }
+    }
+
+    /// Whether a key's value is unknown, asked of the column it comes from.
+    fn is_null(&self, key: Key) -> String {
+        match key {
+            Key::ReturnDepartureLocal | Key::ReturnDepartureInstant | Key::ReturnDepartTime => {
+                "NULLIF(return_departure, '') IS NULL".into()
+            }
+            Key::ReturnArrivalLocal | Key::ReturnArrivalInstant => {
+                "NULLIF(return_arrival, '') IS NULL".into()
+            }
+            // Unknown exactly for a nonstop.
+            Key::MaxLayover | Key::MinLayover => "coalesce(layover_min, '') = ''".into(),
+            other => format!("{} IS NULL", self.value(other)),
+        }
+    }
+
+    /// The instant a timestamp column denotes (upper: `t`/`z` are valid RFC 3339).
+    fn instant(&self, col: &str) -> String {
+        match self.d {
+            Dialect::DuckDb => format!("CAST(upper({col}) AS TIMESTAMPTZ)"),
+            Dialect::Spark => format!("CAST(upper({col}) AS TIMESTAMP)"),
+            Dialect::Trino => format!("from_iso8601_timestamp(replace(upper({col}), ' ', 'T'))"),
+        }
+    }
+
+    /// Longest or shortest layover; NULL for a nonstop (empty or NULL cell).
+    fn layover(&self, agg: &str) -> String {
+        match self.d {
+            Dialect::DuckDb => {
+                format!("list_{agg}(CAST(string_split(NULLIF(layover_min, ''), ';') AS BIGINT[]))")
+            }
+            Dialect::Spark | Dialect::Trino => format!(
+                "array_{agg}(transform(split(NULLIF(layover_min, ''), ';'), x -> CAST(x AS BIGINT)))"
+            ),
+        }
+    }
+
+    fn literal(&self, key: Key, v: i64) -> String {
+        match key {
+            Key::Origin | Key::Destination | Key::Currency => string(self.d, &unpack(v, 3)),
+            Key::Cabin => string(self.d, Cabin::ALL[v as usize].as_str()),
+            Key::DurationMin
+            | Key::Stops
+            | Key::Seats
+            | Key::Bags
+            | Key::Co2Kg
+            | Key::MaxLayover
+            | Key::MinLayover => v.to_string(),
+            Key::Price => decimal(v),
+            Key::Refundable => if v != 0 { "TRUE" } else { "FALSE" }.into(),
+            Key::DepartureLocal
+            | Key::ArrivalLocal
+            | Key::ReturnDepartureLocal
+            | Key::ReturnArrivalLocal => string(self.d, &local_text(v)),
+            Key::DepartureInstant
+            | Key::ArrivalInstant
+            | Key::ReturnDepartureInstant
+            | Key::ReturnArrivalInstant => self.instant_literal(v),
+            Key::DepartTime | Key::ArriveTime | Key::ReturnDepartTime => {
+                string(self.d, &time_text(v))
+            }
+            Key::DepartDate | Key::ArriveDate => string(self.d, &format_date(v)),
+        }
+    }
+
+    fn instant_literal(&self, secs: i64) -> String {
+        let day = format_date(secs.div_euclid(86_400));
+        let in_range = day.len() == 10 && !day.starts_with('-') && !day.starts_with("0000");
+        let utc = format!("{day} {}", time_text(secs.rem_euclid(86_400)));
+        match (self.d, in_range) {
+            (Dialect::DuckDb, true) => format!("TIMESTAMPTZ '{utc}+00:00'"),
+            (Dialect::Spark, true) => format!("TIMESTAMP '{utc}Z'"),
+            (Dialect::Trino, true) => format!("TIMESTAMP '{utc} UTC'"),
+            (Dialect::DuckDb, false) => format!("to_timestamp({secs})"),
+            (Dialect::Spark, false) => format!("timestamp_seconds({secs})"),
+            (Dialect::Trino, false) => format!("from_unixtime({secs})"),
+        }
+    }
+
+    fn text(&self, key: TextKey) -> String {
+        match key {
+            TextKey::Provider => format!("translate(provider, {ASCII_UPPER}, {ASCII_LOWER})"),
+            TextKey::OfferId => "offer_id".into(),
+        }
+    }
+
+    fn text_literal(&self, key: TextKey, v: &str) -> String {
+        match key {
+            TextKey::Provider => string(self.d, &v.to_ascii_lowercase()),
+            TextKey::OfferId => string(self.d, v),
+        }
+    }
+
+    /// A list member literal.
+    fn member(&self, list: ListKey, v: i64) -> String {
+        match list {
+            ListKey::Via => string(self.d, &unpack(v, 3)),
+            ListKey::Carriers => string(self.d, &unpack(v, 2)),
+            ListKey::FlightNumbers => string(self.d, &unpack(v, 7)),
+            ListKey::LayoverMin => v.to_string(),
+        }
+    }
+}
+
+/// The lambda body reading one list element `x` (layovers are numbers).
+fn elem(list: ListKey) -> &'static str {
+    match list {
+        ListKey::LayoverMin => "CAST(x AS BIGINT)",
+        _ => "x",
+    }
+}
+
+fn list_column(list: ListKey) -> &'static str {
+    match list {
+        ListKey::Via => "via",
+        ListKey::Carriers => "carriers",
+        ListKey::FlightNumbers => "flight_numbers",
+        ListKey::LayoverMin => "layover_min",
+    }
+}
+
+fn sql_op(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Ne => "<>",
+        other => other.symbol(),
+    }
+}
+
+/// The local reading of a timestamp column as `YYYY-MM-DDTHH:MM:SS` text, which orders
+/// like the time itself (any of the separators `T`, `t`, space becomes `T`).
+fn local(col: &str) -> String {
+    format!("(substr({col}, 1, 10) || 'T' || substr({col}, 12, 8))")
+}
+
+/// A code packed big-endian into an integer (trailing zero bytes are padding).
+fn unpack(v: i64, n: usize) -> String {
+    let bytes: Vec<u8> = (0..n)
+        .rev()
+        .map(|i| (v >> (8 * i)) as u8)
+        .filter(|&b| b != 0)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Micro-units as the shortest exact decimal (`250100000` is `250.1`).
+fn decimal(micros: i64) -> String {
+    let (int, frac) = (micros / 1_000_000, micros % 1_000_000);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let frac = format!("{frac:06}");
+    format!("{int}.{}", frac.trim_end_matches('0'))
+}
+
+fn time_text(secs: i64) -> String {
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+fn local_text(secs: i64) -> String {
+    format!(
+        "{}T{}",
+        format_date(secs.div_euclid(86_400)),
+        time_text(secs.rem_euclid(86_400))
+    )
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::parse_and_compile;
+
+    fn cond(text: &str, d: Dialect) -> String {
+        condition(&parse_and_compile(text).unwrap(), d)
+    }
+
+    #[test]
+    fn literals_are_typed_as_search_types_them() {
+        let d = Dialect::DuckDb;
+        assert_eq!(cond("price <= 250.10", d), "price <= 250.1");
+        assert_eq!(cond("price = 0.000001", d), "price = 0.000001");
+        assert_eq!(cond("duration <= 7h30m", d), "duration_min <= 450");
+        assert_eq!(cond("origin = jfk", d), "origin = 'JFK'");
+        assert_eq!(
+            cond("cabin in (Business, first)", d),
+            "cabin IN ('business', 'first')"
+        );
+        assert_eq!(
+            cond("depart_time < 06:00", d),
+            "substr(departure, 12, 8) < '06:00:00'"
+        );
+        assert_eq!(
+            cond("depart_date = 2026-12-24", d),
+            "substr(departure, 1, 10) = '2026-12-24'"
+        );
+        assert_eq!(
+            cond("departure >= 2026-12-01", d),
+            "(substr(departure, 1, 10) || 'T' || substr(departure, 12, 8)) >= '2026-12-01T00:00:00'"
+        );
+        assert_eq!(
+            cond("departure < 2026-12-01T06:00:00-05:00", d),
+            "CAST(upper(departure) AS TIMESTAMPTZ) < TIMESTAMPTZ '2026-12-01 11:00:00+00:00'"
+        );
+        assert_eq!(
+            cond("departure < 0001-01-01T00:00:00+05:30", d),
+            "CAST(upper(departure) AS TIMESTAMPTZ) < to_timestamp(-62135616600)"
+        );
+        assert_eq!(cond("refundable", d), "refundable = TRUE");
+        assert_eq!(cond("bags is null", d), "bags IS NULL");
+        assert_eq!(
+            cond("return_depart_time is not null", d),
+            "NOT (NULLIF(return_departure, '') IS NULL)"
+        );
+        assert_eq!(
+            cond("min_layover is null", d),
+            "coalesce(layover_min, '') = ''"
+        );
+        assert_eq!(cond("stops is null", d), "FALSE");
+        assert_eq!(cond("stops != 1", d), "stops <> 1");
+        assert_eq!(
+            cond("provider = Kiwi", d),
+            "translate(provider, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = 'kiwi'"
+        );
+        assert_eq!(cond("offer_id = 'it''s'", d), "offer_id = 'it''s'");
+        assert_eq!(
+            cond("offer_id = 'it''s'", Dialect::Spark),
+            "offer_id = 'it\\'s'"
+        );
+    }
+
+    #[test]
+    fn lists_treat_an_empty_cell_as_an_empty_list() {
+        assert_eq!(
+            cond("via has ord", Dialect::DuckDb),
+            "CASE WHEN coalesce(via, '') = '' THEN FALSE ELSE list_contains(string_split(via, ';'), 'ORD') END"
+        );
+        assert_eq!(
+            cond("carriers in (AA, dl)", Dialect::DuckDb),
+            "CASE WHEN coalesce(carriers, '') = '' THEN TRUE ELSE list_has_all(['AA', 'DL'], string_split(carriers, ';')) END"
+        );
+        assert_eq!(
+            cond("flight_numbers has aa100", Dialect::Trino),
+            "CASE WHEN coalesce(flight_numbers, '') = '' THEN FALSE ELSE any_match(split(flight_numbers, ';'), x -> x = 'AA100') END"
+        );
+        assert_eq!(
+            cond("layover_min in (45, 1h)", Dialect::Spark),
+            "CASE WHEN coalesce(layover_min, '') = '' THEN TRUE ELSE forall(split(layover_min, ';'), x -> CAST(x AS BIGINT) IN (45, 60)) END"
+        );
+        assert_eq!(
+            cond("min_layover >= 45m", Dialect::DuckDb),
+            "list_min(CAST(string_split(NULLIF(layover_min, ''), ';') AS BIGINT[])) >= 45"
+        );
+    }
+
+    #[test]
+    fn logic_keeps_its_shape() {
+        let d = Dialect::DuckDb;
+        assert_eq!(cond("not (bags >= 1)", d), "NOT (bags >= 1)");
+        assert_eq!(
+            cond("(price < 300 or cabin = business) and not (provider = kiwi)", d),
+            "(price < 300 OR cabin = 'business')\n  AND NOT (translate(provider, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = 'kiwi')"
+        );
+        assert_eq!(
+            cond("stops not between 1 and 2", d),
+            "NOT (stops >= 1 AND stops <= 2)"
+        );
+        assert_eq!(condition(&Filter::all(), d), "TRUE");
+    }
+
+    #[test]
+    fn queries_for_tables_and_files() {
+        let f = parse_and_compile("stops = 0").unwrap();
+        let t = Source::Table("lake.flights".into());
+        assert_eq!(
+            query(&f, Dialect::Trino, &t).unwrap(),
+            "SELECT *\nFROM lake.flights\nWHERE stops = 0"
+        );
+        assert_eq!(
+            query(&f, Dialect::DuckDb, &t).unwrap(),
+            "SELECT *\nFROM lake.flights\nWHERE stops = 0;"
+        );
+        let header: Vec<&[u8]> = COLUMNS.iter().map(|c| c.as_bytes()).collect();
+        let csv = Source::csv("it's.csv", header).unwrap();
+        let q = query(&f, Dialect::DuckDb, &csv).unwrap();
+        assert!(
+            q.starts_with(
+                "SELECT *\nFROM read_csv('it''s.csv', header = true, auto_detect = false"
+            ),
+            "{q}"
+        );
+        assert!(q.contains("'price': 'DECIMAL(18,6)'"), "{q}");
+        assert!(q.ends_with("WHERE stops = 0;"), "{q}");
+        assert!(matches!(
+            query(&f, Dialect::Spark, &csv),
+            Err(SqlError::Unsupported(_))
+        ));
+
+        // 19 columns, reordered, with an extra one.
+        let mut header: Vec<&[u8]> = COLUMNS[..19].iter().rev().map(|c| c.as_bytes()).collect();
+        header.push(b"note");
+        let csv = Source::csv("d.csv", header).unwrap();
+        let q = query(&f, Dialect::DuckDb, &csv).unwrap();
+        assert!(
+            q.contains("CAST(NULL AS VARCHAR) AS return_departure"),
+            "{q}"
+        );
+        assert!(q.contains("'co2_kg': 'BIGINT'"), "{q}");
+        assert!(q.contains("'extra_20': 'VARCHAR'"), "{q}");
+
+        let missing = Source::csv("d.csv", vec![&b"provider"[..]]).unwrap_err();
+        assert!(missing.starts_with("missing required columns"), "{missing}");
+    }
+
+    #[test]
+    fn docs_list_the_column_types() {
+        crate::filter::doc::check_doc_block("columns", &columns_markdown());
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(decimal(250_100_000), "250.1");
+        assert_eq!(decimal(7), "0.000007");
+        assert_eq!(decimal(41_200_000_000), "41200");
+        assert_eq!(time_text(86_399), "23:59:59");
+        assert_eq!(local_text(86_400 + 60), "1970-01-02T00:01:00");
+    }
+}
