@@ -165,7 +165,7 @@ pub struct SearchArgs {
 #[command(next_help_heading = "Filters (all combine with AND)")]
 pub struct FilterArgs {
     /// Filter expression, ANDed with the flags, e.g. 'price <= 450 and not via has ORD'
-    /// (grammar and fields: docs/where.md).
+    /// (grammar and fields: README.md).
     #[arg(long = "where", value_name = "EXPR")]
     pub where_expr: Option<String>,
     /// Origin airport, any of (comma list).
@@ -279,7 +279,7 @@ Examples:
   flightsift sql --where 'carriers in (AA, DL)' --max-price 300 --table flights --dialect trino
 
 Over a CSV file the query is DuckDB's read_csv with an explicit schema. With --table, the
-table needs the canonical columns (types in docs/where.md); lists are ';'-joined text.";
+table needs the canonical columns (types in README.md); lists are ';'-joined text.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DialectArg {

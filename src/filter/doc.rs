@@ -1,7 +1,7 @@
 //! Reference tables of the `--where` language, generated from the code (the fields
 //! from [`Field::ALL`], the flags from [`FilterFlags::to_expr`]) so the documentation
 //! cannot drift from what the parser and compiler accept. A test keeps
-//! `docs/where.md` equal to them.
+//! `README.md` equal to them.
 
 use super::field::{Field, FieldType};
 use super::flags::FilterFlags;
@@ -253,21 +253,21 @@ pub(crate) fn splice(doc: &str, name: &str, generated: &str) -> String {
     format!("{}{generated}{}", &doc[..b], &doc[e..])
 }
 
-/// Checks that `docs/where.md` holds the generated block `name`; with
+/// Checks that `README.md` holds the generated block `name`; with
 /// `FLIGHTSIFT_BLESS=1` it rewrites the file instead.
 #[cfg(test)]
 pub(crate) fn check_doc_block(name: &str, generated: &str) {
     // Tests run in parallel; blessing is a read-modify-write of one file.
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/where.md");
-    let doc = std::fs::read_to_string(path).expect("read docs/where.md");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let doc = std::fs::read_to_string(path).expect("read README.md");
     let want = splice(&doc, name, generated);
     if want != doc {
         if std::env::var_os("FLIGHTSIFT_BLESS").is_some() {
-            std::fs::write(path, want).expect("write docs/where.md");
+            std::fs::write(path, want).expect("write README.md");
         } else {
-            panic!("docs/where.md: the `{name}` table is stale; rerun with FLIGHTSIFT_BLESS=1");
+            panic!("README.md: the `{name}` table is stale; rerun with FLIGHTSIFT_BLESS=1");
         }
     }
 }
