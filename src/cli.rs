@@ -141,6 +141,12 @@ pub struct SearchArgs {
     )]
     pub rejects: Option<PathBuf>,
 
+    /// Decode and check every field of every record, even those the filter rejects
+    /// (by default a rejected record is decoded only as far as the filter reads it;
+    /// emitted and counted records are always checked in full).
+    #[arg(long, help_heading = "Input")]
+    pub validate_all: bool,
+
     /// Input format [default: from each file's extension, else csv].
     #[arg(long, value_enum, help_heading = "Input")]
     pub input_format: Option<InputFormatArg>,

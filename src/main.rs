@@ -73,6 +73,7 @@ fn search(args: SearchArgs) -> Result<ExitCode> {
     config.page_size = args.page_size;
     config.channel_capacity = args.channel_capacity.unwrap_or(0);
     config.ordered = args.ordered;
+    config.validate_all = args.validate_all;
     config.timeout = args.timeout;
     config.on_error = match args.on_error {
         OnError::Fail => ErrorPolicy::Fail,

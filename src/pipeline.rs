@@ -33,7 +33,11 @@ use std::time::{Duration, Instant};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::collect::{Collector, Flights, Matched};
-use crate::decode::{csv::CsvRecords, ndjson, InputFormat};
+use crate::decode::{
+    check_consistency,
+    csv::{CsvRecords, ALL_COLUMNS},
+    ndjson, InputFormat, Schema,
+};
 use crate::error::{Error, Location, RecordError, Result};
 use crate::filter::Filter;
 use crate::record::Flight;
@@ -76,6 +80,10 @@ pub struct SearchConfig {
     pub timeout: Option<Duration>,
     /// Malformed records: fail (default) or skip and count.
     pub on_error: ErrorPolicy,
+    /// Decode and check every field of every record, even of records the filter
+    /// rejects. By default only the fields the filter reads are decoded for a
+    /// rejected record (every kept record is always checked in full).
+    pub validate_all: bool,
     /// With [`ErrorPolicy::Skip`], deliver each skipped record on
     /// [`SearchHandle::rejects`] (which must then be drained).
     pub collect_rejects: bool,
@@ -98,6 +106,7 @@ impl SearchConfig {
             timeout: None,
             on_error: ErrorPolicy::Fail,
             collect_rejects: false,
+            validate_all: false,
             threads: 0,
             page_size: DEFAULT_PAGE_SIZE,
             channel_capacity: 0,
@@ -381,6 +390,11 @@ impl<C: Collector> Run<C> {
             shared: &self.shared,
         };
         let ordered = self.config.ordered;
+        let first_pass = if self.config.validate_all {
+            ALL_COLUMNS
+        } else {
+            self.config.filter.columns()
+        };
         let per_page_cap = if ordered { self.config.limit } else { None };
         let (shared, filter, collector, sender, spare) = (
             &*self.shared,
@@ -398,6 +412,7 @@ impl<C: Collector> Run<C> {
                     filter,
                     collector,
                     results: sender,
+                    first_pass,
                     spare,
                     ordered,
                     per_page_cap,
@@ -544,6 +559,8 @@ struct Worker<'a, C: Collector> {
     ordered: bool,
     /// Ordered mode with a limit: no page can contribute more than the limit.
     per_page_cap: Option<u64>,
+    /// CSV columns decoded before the filter runs (the others only for matches).
+    first_pass: u32,
 }
 
 impl<C: Collector> Worker<'_, C> {
@@ -591,18 +608,49 @@ impl<C: Collector> Worker<'_, C> {
         }
     }
 
-    /// Filters the flight just decoded; `false` when this page or the run is done.
+    /// First pass over a CSV record: its width, and the columns the filter reads
+    /// (with the cross-field checks when that is every column).
     #[inline]
-    fn consider(
+    fn decode_first(
+        &mut self,
+        bytes: &[u8],
+        schema: &Schema,
+    ) -> std::result::Result<(), RecordError> {
+        self.csv.check_width(schema)?;
+        self.flight.clear();
+        self.csv
+            .decode_columns(bytes, schema, self.first_pass, &mut self.flight)?;
+        if self.first_pass == ALL_COLUMNS {
+            check_consistency(&self.flight)?;
+        }
+        Ok(())
+    }
+
+    /// Second pass, for a match: the remaining columns, then the cross-field checks.
+    #[inline]
+    fn decode_rest(
+        &mut self,
+        bytes: &[u8],
+        schema: &Schema,
+    ) -> std::result::Result<(), RecordError> {
+        self.csv.decode_columns(
+            bytes,
+            schema,
+            ALL_COLUMNS & !self.first_pass,
+            &mut self.flight,
+        )?;
+        check_consistency(&self.flight)
+    }
+
+    /// Keeps a match if an output slot is left; `false` when this page or the run is done.
+    #[inline]
+    fn keep(
         &mut self,
         raw: &[u8],
         canonical: bool,
         batch: &mut C::Batch,
         matched: &mut u64,
     ) -> bool {
-        if !self.filter.matches(&self.flight) {
-            return true;
-        }
         *matched += 1;
         match self.shared.take_slot() {
             None => false,
@@ -658,14 +706,29 @@ impl<C: Collector> Worker<'_, C> {
                 return Scan::Stop;
             }
             let raw = &bytes[span.range.clone()];
-            if let Err(e) = self.csv.decode(bytes, schema, &mut self.flight) {
+            // Decode what the filter reads; the rest only if the record matches, so
+            // a selective scan skips most of the parsing. Whatever is kept (emitted or
+            // counted) is always fully decoded and checked.
+            if let Err(e) = self.decode_first(bytes, schema) {
                 match self.bad_record(page, span.line_offset, e, raw) {
                     Some(scan) => return scan,
                     None => continue,
                 }
             }
+            if !self.filter.matches(&self.flight) {
+                *records += 1;
+                continue;
+            }
+            if self.first_pass != ALL_COLUMNS {
+                if let Err(e) = self.decode_rest(bytes, schema) {
+                    match self.bad_record(page, span.line_offset, e, raw) {
+                        Some(scan) => return scan,
+                        None => continue,
+                    }
+                }
+            }
             *records += 1;
-            if !self.consider(raw, schema.canonical, batch, matched) {
+            if !self.keep(raw, schema.canonical, batch, matched) {
                 return if self.per_page_cap.is_some() && !self.shared.stopped() {
                     Scan::Done
                 } else {
@@ -705,7 +768,10 @@ impl<C: Collector> Worker<'_, C> {
                 }
             }
             *records += 1;
-            if !self.consider(line, false, batch, matched) {
+            if !self.filter.matches(&self.flight) {
+                continue;
+            }
+            if !self.keep(line, false, batch, matched) {
                 return if self.per_page_cap.is_some() && !self.shared.stopped() {
                     Scan::Done
                 } else {

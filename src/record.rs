@@ -186,6 +186,9 @@ impl Stamp {
     pub fn parse(s: &[u8]) -> Result<Stamp, &'static str> {
         const EXPECT: &str =
             "expected an RFC 3339 timestamp with offset, like 2026-12-01T06:35:00-05:00";
+        if let Some(stamp) = Stamp::parse_canonical(s) {
+            return Ok(stamp);
+        }
         if s.len() < 20 {
             return Err(EXPECT);
         }
@@ -211,6 +214,62 @@ impl Stamp {
             _ => return Err(EXPECT),
         };
         Ok(Stamp { local, offset })
+    }
+
+    /// The exact form every canonical dump uses, `YYYY-MM-DDTHH:MM:SS±HH:MM`, parsed
+    /// without branching per character: two or four of these per record make this
+    /// one of the hottest functions of a scan. Anything else goes the general way.
+    #[inline]
+    fn parse_canonical(s: &[u8]) -> Option<Stamp> {
+        let s: &[u8; 25] = s.try_into().ok()?;
+        if s[4] != b'-'
+            || s[7] != b'-'
+            || s[10] != b'T'
+            || s[13] != b':'
+            || s[16] != b':'
+            || s[22] != b':'
+        {
+            return None;
+        }
+        let sign = match s[19] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return None,
+        };
+        let d = |i: usize| s[i].wrapping_sub(b'0') as i64;
+        const DIGITS: [usize; 18] = [
+            0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24,
+        ];
+        if DIGITS
+            .iter()
+            .fold(0, |bad, &i| bad | (s[i].wrapping_sub(b'0') > 9) as u8)
+            != 0
+        {
+            return None;
+        }
+        let (y, m, day) = (
+            d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3),
+            d(5) * 10 + d(6),
+            d(8) * 10 + d(9),
+        );
+        let (hh, mm, ss) = (d(11) * 10 + d(12), d(14) * 10 + d(15), d(17) * 10 + d(18));
+        let (oh, om) = (d(20) * 10 + d(21), d(23) * 10 + d(24));
+        if !(1..=12).contains(&m)
+            || day < 1
+            || day > days_in_month(y, m)
+            || hh > 23
+            || mm > 59
+            || ss > 59
+            || oh > 23
+            || om > 59
+        {
+            return None;
+        }
+        let local = days_from_civil(y, m, day) * SECS_PER_DAY + hh * 3600 + mm * 60 + ss;
+        Some(Stamp {
+            local,
+            offset: (sign * (oh * 3600 + om * 60)) as i32,
+        })
     }
 
     /// Writes `YYYY-MM-DDTHH:MM:SS±HH:MM`.

@@ -107,7 +107,10 @@ pub(crate) type OnOversized<'a> = dyn FnMut(Location, RecordError, &[u8]) -> Res
 pub(crate) struct PageReader {
     reader: Box<dyn Read + Send>,
     pub info: Arc<SourceInfo>,
+    /// Read buffer; only `buf[..filled]` holds data. The rest stays initialized
+    /// between reads, so refilling never pays for zeroing memory again.
     buf: Vec<u8>,
+    filled: usize,
     /// Where the boundary scan resumes.
     scan: usize,
     /// End of the last complete record found in `buf` for the current page.
@@ -154,6 +157,7 @@ impl PageReader {
                 schema: None,
             }),
             buf: Vec::with_capacity(READ_CHUNK * 2),
+            filled: 0,
             scan: 0,
             cut: 0,
             records: 0,
@@ -232,27 +236,28 @@ impl PageReader {
             if let Some(end) = oversized {
                 // A whole line over the cap, first in the buffer: report it, drop it.
                 self.report_oversized(on_oversized)?;
-                self.buf.drain(..end);
+                self.buf.copy_within(end..self.filled, 0);
+                self.filled -= end;
                 self.next_line += 1;
                 self.scan = 0;
                 continue;
             }
             if self.eof {
-                if self.buf.is_empty() {
+                if self.filled == 0 {
                     return Ok(None);
                 }
                 // Whatever follows the last newline is the last record (or blank).
-                let end = self.buf.len();
+                let end = self.filled;
                 return Ok(Some(self.emit(end, spare)));
             }
-            if self.buf.len() - self.cut > MAX_RECORD_BYTES {
+            if self.filled - self.cut > MAX_RECORD_BYTES {
                 if self.records > 0 {
                     // Hand out the records before it first, so line numbers stay exact.
                     return Ok(Some(self.emit(self.cut, spare)));
                 }
                 // No end in sight: report it, then drop bytes up to its newline.
                 self.report_oversized(on_oversized)?;
-                self.buf.truncate(self.cut);
+                self.filled = self.cut;
                 self.scan = self.cut;
                 self.discarding = true;
             }
@@ -263,7 +268,7 @@ impl PageReader {
     /// Reports the record starting at `cut` as too large.
     fn report_oversized(&self, on_oversized: &mut OnOversized<'_>) -> Result<()> {
         let line = self.next_line + self.records as u64;
-        let sample = &self.buf[self.cut..(self.cut + 1024).min(self.buf.len())];
+        let sample = &self.buf[self.cut..(self.cut + 1024).min(self.filled)];
         let error = RecordError::record(
             "too_large",
             format!("record is longer than {MAX_RECORD_BYTES} bytes"),
@@ -279,33 +284,36 @@ impl PageReader {
     }
 
     fn fill(&mut self) -> Result<()> {
-        let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
+        let old = self.filled;
+        if self.buf.len() < old + READ_CHUNK {
+            self.buf.resize(old + READ_CHUNK, 0);
+        }
         loop {
-            match self.reader.read(&mut self.buf[old..]) {
+            match self.reader.read(&mut self.buf[old..old + READ_CHUNK]) {
                 Ok(n) => {
-                    self.buf.truncate(old + n);
+                    self.filled = old + n;
                     self.bytes_read += n as u64;
                     self.short_read = n < READ_CHUNK;
                     if n == 0 {
                         self.eof = true;
                     }
                     if self.discarding {
-                        match memchr::memchr(b'\n', &self.buf[old..]) {
+                        match memchr::memchr(b'\n', &self.buf[old..self.filled]) {
                             Some(i) => {
-                                self.buf.drain(old..=old + i);
+                                self.buf.copy_within(old + i + 1..self.filled, old);
+                                self.filled -= i + 1;
                                 self.discarding = false;
                                 // The dropped record's own line still counts.
                                 self.next_line += 1;
                             }
-                            None => self.buf.truncate(old),
+                            None => self.filled = old,
                         }
                     }
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    self.buf.truncate(old);
+                    self.filled = old;
                     return Err(Error::io(self.info.name.clone(), e));
                 }
             }
@@ -318,7 +326,7 @@ impl PageReader {
         if self.discarding {
             return None;
         }
-        let buf = &self.buf[..];
+        let buf = &self.buf[..self.filled];
         while self.records < self.page_records {
             let Some(i) = memchr::memchr(b'\n', &buf[self.scan..]) else {
                 self.scan = buf.len();
@@ -337,10 +345,16 @@ impl PageReader {
     }
 
     fn emit(&mut self, end: usize, mut spare: Vec<u8>) -> Page {
-        spare.clear();
-        spare.extend_from_slice(&self.buf[end..]);
+        // What follows the page moves to the spare buffer, whose initialized length is
+        // kept (a recycled page is all initialized) so the next fill need not zero it.
+        let rest = self.filled - end;
+        if spare.len() < rest {
+            spare.resize(rest, 0);
+        }
+        spare[..rest].copy_from_slice(&self.buf[end..self.filled]);
         let mut bytes = std::mem::replace(&mut self.buf, spare);
         bytes.truncate(end);
+        self.filled = rest;
         let page = Page {
             seq: 0,
             source: self.info.clone(),

@@ -65,25 +65,31 @@ pub(crate) fn column_index(name: &[u8]) -> Option<usize> {
 
 /// Decodes one canonical field's text into `f`. `text` is the raw cell (CSV) or the
 /// unquoted string / number text (JSON); empty means unknown or empty list.
+#[inline]
 pub(crate) fn decode_field(f: &mut Flight, column: usize, text: &[u8]) -> Result<(), RecordError> {
-    let name = COLUMNS[column];
+    use crate::record::COLUMNS as C;
     match column {
-        col::PROVIDER => f.provider.push_str(single_line(name, text)?),
-        col::OFFER_ID => f.offer_id.push_str(single_line(name, text)?),
-        col::ORIGIN => f.origin = airport(name, text)?,
-        col::DESTINATION => f.destination = airport(name, text)?,
-        col::DEPARTURE => f.departure = stamp(name, text)?,
-        col::ARRIVAL => f.arrival = stamp(name, text)?,
-        col::DURATION_MIN => f.duration_min = required_u32(name, text)?,
-        col::STOPS => f.stops = required_u32(name, text)?,
-        col::VIA => list(name, text, &mut f.via, airport)?,
-        col::CARRIERS => list(name, text, &mut f.carriers, airline)?,
-        col::FLIGHT_NUMBERS => list(name, text, &mut f.flight_numbers, flight_number)?,
-        col::LAYOVER_MIN => list(name, text, &mut f.layover_min, required_u32)?,
+        col::PROVIDER => f.provider.push_str(single_line(C[col::PROVIDER], text)?),
+        col::OFFER_ID => f.offer_id.push_str(single_line(C[col::OFFER_ID], text)?),
+        col::ORIGIN => f.origin = airport(C[col::ORIGIN], text)?,
+        col::DESTINATION => f.destination = airport(C[col::DESTINATION], text)?,
+        col::DEPARTURE => f.departure = stamp(C[col::DEPARTURE], text)?,
+        col::ARRIVAL => f.arrival = stamp(C[col::ARRIVAL], text)?,
+        col::DURATION_MIN => f.duration_min = required_u32(C[col::DURATION_MIN], text)?,
+        col::STOPS => f.stops = required_u32(C[col::STOPS], text)?,
+        col::VIA => list(C[col::VIA], text, &mut f.via, airport)?,
+        col::CARRIERS => list(C[col::CARRIERS], text, &mut f.carriers, airline)?,
+        col::FLIGHT_NUMBERS => list(
+            C[col::FLIGHT_NUMBERS],
+            text,
+            &mut f.flight_numbers,
+            flight_number,
+        )?,
+        col::LAYOVER_MIN => list(C[col::LAYOVER_MIN], text, &mut f.layover_min, required_u32)?,
         col::CABIN => {
             f.cabin = Cabin::parse(text).ok_or_else(|| {
                 RecordError::new(
-                    name,
+                    C[col::CABIN],
                     "enum",
                     format!(
                         "expected economy|premium_economy|business|first, found {}",
@@ -93,12 +99,12 @@ pub(crate) fn decode_field(f: &mut Flight, column: usize, text: &[u8]) -> Result
             })?
         }
         col::PRICE => {
-            f.price =
-                Price::parse(text).map_err(|e| RecordError::new(name, "number", found(e, text)))?
+            f.price = Price::parse(text)
+                .map_err(|e| RecordError::new(C[col::PRICE], "number", found(e, text)))?
         }
-        col::CURRENCY => f.currency = currency(name, text)?,
-        col::SEATS => f.seats = optional_u32(name, text)?,
-        col::BAGS => f.bags = optional_u32(name, text)?,
+        col::CURRENCY => f.currency = currency(C[col::CURRENCY], text)?,
+        col::SEATS => f.seats = optional_u32(C[col::SEATS], text)?,
+        col::BAGS => f.bags = optional_u32(C[col::BAGS], text)?,
         col::REFUNDABLE => {
             f.refundable = match text {
                 b"" => None,
@@ -106,16 +112,18 @@ pub(crate) fn decode_field(f: &mut Flight, column: usize, text: &[u8]) -> Result
                 b"false" => Some(false),
                 _ => {
                     return Err(RecordError::new(
-                        name,
+                        C[col::REFUNDABLE],
                         "enum",
                         format!("expected true, false or empty, found {}", shown(text)),
                     ))
                 }
             }
         }
-        col::CO2_KG => f.co2_kg = optional_u32(name, text)?,
-        col::RETURN_DEPARTURE => f.return_departure = optional_stamp(name, text)?,
-        col::RETURN_ARRIVAL => f.return_arrival = optional_stamp(name, text)?,
+        col::CO2_KG => f.co2_kg = optional_u32(C[col::CO2_KG], text)?,
+        col::RETURN_DEPARTURE => {
+            f.return_departure = optional_stamp(C[col::RETURN_DEPARTURE], text)?
+        }
+        col::RETURN_ARRIVAL => f.return_arrival = optional_stamp(C[col::RETURN_ARRIVAL], text)?,
         _ => {}
     }
     Ok(())
@@ -183,21 +191,14 @@ fn utf8<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, RecordError> 
     })
 }
 
-/// Text fields never contain line breaks in real dumps; one that does is almost always
-/// an unbalanced quote that swallowed the following rows, which must not pass silently.
+/// Provider and offer id: any non-empty UTF-8. (A record is one line, so no field can
+/// hold a line break: an unbalanced quote cannot swallow the next rows.)
 fn single_line<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, RecordError> {
     if text.is_empty() {
         return Err(RecordError::new(
             name,
             "missing",
             "expected a non-empty value",
-        ));
-    }
-    if memchr::memchr2(b'\n', b'\r', text).is_some() {
-        return Err(RecordError::new(
-            name,
-            "too_large",
-            "unexpected line break inside the field (an unbalanced quote?)",
         ));
     }
     utf8(name, text)

@@ -243,6 +243,53 @@ pub(crate) enum Node {
 }
 
 impl Node {
+    fn columns(&self) -> u32 {
+        use crate::decode::col;
+        let bit = |c: usize| 1u32 << c;
+        match self {
+            Node::Const(_) => 0,
+            Node::And(parts) | Node::Or(parts) => parts.iter().fold(0, |acc, p| acc | p.columns()),
+            Node::Not(inner) => inner.columns(),
+            Node::Cmp { key, .. } | Node::InSet { key, .. } | Node::IsNull { key } => {
+                bit(match key {
+                    Key::Origin => col::ORIGIN,
+                    Key::Destination => col::DESTINATION,
+                    Key::DepartureLocal
+                    | Key::DepartureInstant
+                    | Key::DepartTime
+                    | Key::DepartDate => col::DEPARTURE,
+                    Key::ArrivalLocal | Key::ArrivalInstant | Key::ArriveTime | Key::ArriveDate => {
+                        col::ARRIVAL
+                    }
+                    Key::ReturnDepartureLocal
+                    | Key::ReturnDepartureInstant
+                    | Key::ReturnDepartTime => col::RETURN_DEPARTURE,
+                    Key::ReturnArrivalLocal | Key::ReturnArrivalInstant => col::RETURN_ARRIVAL,
+                    Key::DurationMin => col::DURATION_MIN,
+                    Key::Stops => col::STOPS,
+                    Key::Cabin => col::CABIN,
+                    Key::Price => col::PRICE,
+                    Key::Currency => col::CURRENCY,
+                    Key::Seats => col::SEATS,
+                    Key::Bags => col::BAGS,
+                    Key::Refundable => col::REFUNDABLE,
+                    Key::Co2Kg => col::CO2_KG,
+                    Key::MaxLayover | Key::MinLayover => col::LAYOVER_MIN,
+                })
+            }
+            Node::TextEq { key, .. } | Node::TextIn { key, .. } => bit(match key {
+                TextKey::Provider => col::PROVIDER,
+                TextKey::OfferId => col::OFFER_ID,
+            }),
+            Node::ListHas { list, .. } | Node::ListAllIn { list, .. } => bit(match list {
+                ListKey::Via => col::VIA,
+                ListKey::Carriers => col::CARRIERS,
+                ListKey::FlightNumbers => col::FLIGHT_NUMBERS,
+                ListKey::LayoverMin => col::LAYOVER_MIN,
+            }),
+        }
+    }
+
     #[inline]
     fn eval(&self, f: &Flight) -> Truth {
         match self {
@@ -358,6 +405,12 @@ impl Filter {
     }
 
     /// The compiled tree.
+    /// The canonical columns (bit `i` = `COLUMNS[i]`) the filter reads. A worker
+    /// decodes these first and the rest only for records that match.
+    pub fn columns(&self) -> u32 {
+        self.root.columns()
+    }
+
     pub(crate) fn root(&self) -> &Node {
         &self.root
     }
