@@ -413,6 +413,7 @@ impl<C: Collector> Run<C> {
                     collector,
                     results: sender,
                     first_pass,
+                    members: ndjson::Members::new(),
                     spare,
                     ordered,
                     per_page_cap,
@@ -559,8 +560,9 @@ struct Worker<'a, C: Collector> {
     ordered: bool,
     /// Ordered mode with a limit: no page can contribute more than the limit.
     per_page_cap: Option<u64>,
-    /// CSV columns decoded before the filter runs (the others only for matches).
+    /// Columns decoded before the filter runs (the others only for matches).
     first_pass: u32,
+    members: ndjson::Members,
 }
 
 impl<C: Collector> Worker<'_, C> {
@@ -761,16 +763,46 @@ impl<C: Collector> Worker<'_, C> {
             if self.shared.stopped() {
                 return Scan::Stop;
             }
-            if let Err(e) = ndjson::decode_line(line, &mut self.flight) {
+            // Flat canonical lines decode lazily, like CSV; others in full, the general way.
+            let fast = self.members.split(line);
+            let first = if fast {
+                self.flight.clear();
+                let first = self
+                    .members
+                    .check_required()
+                    .and_then(|()| self.members.decode(line, self.first_pass, &mut self.flight));
+                first.and_then(|()| {
+                    if self.first_pass == ALL_COLUMNS {
+                        check_consistency(&self.flight)
+                    } else {
+                        Ok(())
+                    }
+                })
+            } else {
+                ndjson::decode_line(line, &mut self.flight)
+            };
+            if let Err(e) = first {
                 match self.bad_record(page, this_line, e, line) {
                     Some(scan) => return scan,
                     None => continue,
                 }
             }
-            *records += 1;
             if !self.filter.matches(&self.flight) {
+                *records += 1;
                 continue;
             }
+            if fast && self.first_pass != ALL_COLUMNS {
+                let rest =
+                    self.members
+                        .decode(line, ALL_COLUMNS & !self.first_pass, &mut self.flight);
+                if let Err(e) = rest.and_then(|()| check_consistency(&self.flight)) {
+                    match self.bad_record(page, this_line, e, line) {
+                        Some(scan) => return scan,
+                        None => continue,
+                    }
+                }
+            }
+            *records += 1;
             if !self.keep(line, false, batch, matched) {
                 return if self.per_page_cap.is_some() && !self.shared.stopped() {
                     Scan::Done

@@ -60,7 +60,32 @@ pub(crate) mod col {
 
 /// Canonical column index of a column name.
 pub(crate) fn column_index(name: &[u8]) -> Option<usize> {
-    COLUMNS.iter().position(|c| c.as_bytes() == name)
+    // A match compiles to a length-then-bytes dispatch: this runs for every member
+    // of every NDJSON line.
+    Some(match name {
+        b"provider" => col::PROVIDER,
+        b"offer_id" => col::OFFER_ID,
+        b"origin" => col::ORIGIN,
+        b"destination" => col::DESTINATION,
+        b"departure" => col::DEPARTURE,
+        b"arrival" => col::ARRIVAL,
+        b"duration_min" => col::DURATION_MIN,
+        b"stops" => col::STOPS,
+        b"via" => col::VIA,
+        b"carriers" => col::CARRIERS,
+        b"flight_numbers" => col::FLIGHT_NUMBERS,
+        b"layover_min" => col::LAYOVER_MIN,
+        b"cabin" => col::CABIN,
+        b"price" => col::PRICE,
+        b"currency" => col::CURRENCY,
+        b"seats" => col::SEATS,
+        b"bags" => col::BAGS,
+        b"refundable" => col::REFUNDABLE,
+        b"co2_kg" => col::CO2_KG,
+        b"return_departure" => col::RETURN_DEPARTURE,
+        b"return_arrival" => col::RETURN_ARRIVAL,
+        _ => return None,
+    })
 }
 
 /// Decodes one canonical field's text into `f`. `text` is the raw cell (CSV) or the

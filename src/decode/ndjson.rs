@@ -1,8 +1,12 @@
 //! Decoding one NDJSON line into a [`Flight`].
 //!
-//! The line is deserialized straight into the reused `Flight` through a
-//! `DeserializeSeed`, so list members land in the flight's own vectors and strings are
-//! borrowed from the page: no intermediate `Value`, no per-record allocation.
+//! Two paths. Canonical lines are flat objects of plain strings, numbers, literals and
+//! arrays of those, so [`Members::split`] finds each member's raw text in one scan
+//! and the fields are decoded lazily, like CSV cells (only what the filter reads,
+//! the rest for matches). Anything else (escapes, nesting, non-ASCII, duplicates,
+//! malformed JSON) goes through the general decoder: the line is deserialized
+//! straight into the reused `Flight` through a `DeserializeSeed`, and its errors are
+//! the ones reported.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,6 +17,242 @@ use serde_json::value::RawValue;
 use super::{check_consistency, col, column_index, decode_field};
 use crate::error::RecordError;
 use crate::record::{Flight, COLUMNS, REQUIRED_COLUMNS};
+
+/// Raw text of the known members of one flat JSON object.
+pub(crate) struct Members {
+    raw: [(u32, u32); COLUMNS.len()],
+    present: u32,
+}
+
+impl Members {
+    pub(crate) fn new() -> Members {
+        Members {
+            raw: [(0, 0); COLUMNS.len()],
+            present: 0,
+        }
+    }
+
+    /// Finds every member of a flat, escape-free, ASCII object; `false` when the line
+    /// needs the general decoder (which also produces the error, if there is one).
+    pub(crate) fn split(&mut self, line: &[u8]) -> bool {
+        self.present = 0;
+        line.is_ascii() && self.scan(line).is_some()
+    }
+
+    fn scan(&mut self, line: &[u8]) -> Option<()> {
+        let ws = |mut i: usize| {
+            while i < line.len() && matches!(line[i], b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            }
+            i
+        };
+        let mut i = ws(0);
+        if *line.get(i)? != b'{' {
+            return None;
+        }
+        i = ws(i + 1);
+        if *line.get(i)? == b'}' {
+            return (ws(i + 1) == line.len()).then_some(());
+        }
+        loop {
+            if *line.get(i)? != b'"' {
+                return None;
+            }
+            let key_end = i + 1 + memchr::memchr2(b'"', b'\\', &line[i + 1..])?;
+            if line[key_end] != b'"' {
+                return None;
+            }
+            let key = &line[i + 1..key_end];
+            i = ws(key_end + 1);
+            if *line.get(i)? != b':' {
+                return None;
+            }
+            i = ws(i + 1);
+            let start = i;
+            let end = match *line.get(i)? {
+                b'"' => {
+                    let e = i + 1 + memchr::memchr2(b'"', b'\\', &line[i + 1..])?;
+                    (line[e] == b'"').then_some(e + 1)?
+                }
+                b'[' => i + array_len(&line[i..])?,
+                b'{' => return None,
+                _ => {
+                    let mut e = i;
+                    while e < line.len()
+                        && !matches!(line[e], b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
+                    {
+                        e += 1;
+                    }
+                    is_json_scalar(&line[i..e]).then_some(e)?
+                }
+            };
+            if let Some(c) = column_index(key) {
+                if self.present & (1 << c) != 0 {
+                    return None;
+                }
+                self.present |= 1 << c;
+                self.raw[c] = (start as u32, end as u32);
+            }
+            i = ws(end);
+            match *line.get(i)? {
+                b',' => i = ws(i + 1),
+                b'}' => return (ws(i + 1) == line.len()).then_some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Every required member must be present, whatever the filter reads.
+    pub(crate) fn check_required(&self) -> Result<(), RecordError> {
+        match (0..REQUIRED_COLUMNS).find(|&c| self.present & (1 << c) == 0) {
+            Some(c) => Err(RecordError::new(
+                COLUMNS[c],
+                "missing",
+                "required member is absent",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Decodes the members of `columns` (a bit mask) into `flight`; the caller clears
+    /// it first. A required member that is absent is an error.
+    pub(crate) fn decode(
+        &self,
+        line: &[u8],
+        columns: u32,
+        flight: &mut Flight,
+    ) -> Result<(), RecordError> {
+        let mut left = columns;
+        while left != 0 {
+            let column = left.trailing_zeros() as usize;
+            left &= left - 1;
+            if self.present & (1 << column) == 0 {
+                if column < REQUIRED_COLUMNS {
+                    return Err(RecordError::new(
+                        COLUMNS[column],
+                        "missing",
+                        "required member is absent",
+                    ));
+                }
+                continue;
+            }
+            let (a, b) = self.raw[column];
+            let raw = &line[a as usize..b as usize];
+            match column {
+                col::VIA | col::CARRIERS | col::FLIGHT_NUMBERS | col::LAYOVER_MIN => {
+                    flat_list(flight, column, raw)?
+                }
+                // The line is ASCII, so this cannot fail.
+                _ => scalar(flight, column, std::str::from_utf8(raw).unwrap_or_default())?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `true`, `false`, `null` or a number exactly as JSON's grammar has it (no leading
+/// zeros, no bare dot): what the fast path accepts, the general decoder must too.
+fn is_json_scalar(b: &[u8]) -> bool {
+    if matches!(b, b"true" | b"false" | b"null") {
+        return true;
+    }
+    let digits = |b: &[u8], i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(b, &mut i);
+        }
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(b, &mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(b, &mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Length of a flat array (`[` ... `]`) of escape-free strings and bare scalars.
+fn array_len(text: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    loop {
+        match *text.get(i)? {
+            b']' => return Some(i + 1),
+            b'"' => {
+                i += 2 + memchr::memchr2(b'"', b'\\', &text[i + 1..])
+                    .filter(|&e| text[i + 1 + e] == b'"')?
+            }
+            b'[' | b'{' | b'\\' => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// Decodes the members of a flat array into the flight's list for `column`.
+fn flat_list(flight: &mut Flight, column: usize, raw: &[u8]) -> Result<(), RecordError> {
+    let name = COLUMNS[column];
+    if raw == b"null" {
+        return Ok(());
+    }
+    let inner = match raw {
+        [b'[', inner @ .., b']'] => inner.trim_ascii(),
+        _ => {
+            return Err(RecordError::new(
+                name,
+                "json",
+                format!(
+                    "expected a JSON {}, found {}",
+                    json_kind(column),
+                    super::shown(raw)
+                ),
+            ))
+        }
+    };
+    if inner.is_empty() {
+        return Ok(());
+    }
+    for item in inner.split(|&b| b == b',') {
+        let item = item.trim_ascii();
+        let text = match (column, item) {
+            (col::LAYOVER_MIN, [b'0'..=b'9', ..]) if is_json_scalar(item) => item,
+            (col::VIA | col::CARRIERS | col::FLIGHT_NUMBERS, [b'"', text @ .., b'"'])
+                if !text.is_empty() && !text.contains(&b';') =>
+            {
+                text
+            }
+            _ => {
+                return Err(RecordError::new(
+                    name,
+                    "json",
+                    format!(
+                        "expected a JSON {}, found member {}",
+                        json_kind(column),
+                        super::shown(item)
+                    ),
+                ))
+            }
+        };
+        decode_field(flight, column, text)?;
+    }
+    Ok(())
+}
 
 /// Decodes one JSON object (a whole line, without terminator) into `flight`.
 pub(crate) fn decode_line(line: &[u8], flight: &mut Flight) -> Result<(), RecordError> {
@@ -129,8 +369,14 @@ fn scalar(flight: &mut Flight, column: usize, raw: &str) -> Result<(), RecordErr
             };
         }
         [b'"', ..] => {
-            let s: Cow<'_, str> = serde_json::from_slice(raw)
-                .map_err(|e| RecordError::new(name, "json", format!("bad string: {e}")))?;
+            let s: Cow<'_, str> = match raw {
+                [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => Cow::Borrowed(
+                    std::str::from_utf8(inner)
+                        .map_err(|_| RecordError::new(name, "utf8", "invalid UTF-8"))?,
+                ),
+                _ => serde_json::from_slice(raw)
+                    .map_err(|e| RecordError::new(name, "json", format!("bad string: {e}")))?,
+            };
             let is_text = matches!(
                 column,
                 col::PROVIDER
@@ -290,6 +536,88 @@ mod tests {
         assert_eq!(f.bags, Some(1));
         assert_eq!(f.refundable, Some(false));
         assert_eq!(f.layover_min, vec![70]);
+    }
+
+    fn fast(line: &[u8]) -> Option<Result<Flight, RecordError>> {
+        let mut m = Members::new();
+        if !m.split(line) {
+            return None;
+        }
+        let mut f = Flight::default();
+        Some(
+            m.check_required()
+                .and_then(|()| m.decode(line, (1 << COLUMNS.len()) - 1, &mut f))
+                .and_then(|()| check_consistency(&f))
+                .map(|()| f),
+        )
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_decoder() {
+        let opts = crate::gen::GenOptions {
+            rows: 3000,
+            seed: 5,
+            format: crate::gen::GenFormat::Ndjson,
+        };
+        let mut text = Vec::new();
+        crate::gen::generate(&opts, &mut text).unwrap();
+        let mut rng = 0x1234_5678_u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let (mut fast_lines, mut mutated) = (0, 0);
+        for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let mut general = Flight::default();
+            let want = decode_line(line, &mut general).map(|()| general);
+            let got = fast(line).expect("generated lines take the fast path");
+            assert_eq!(got, want);
+            fast_lines += 1;
+            // A mutated line: both paths must accept or reject it alike.
+            let mut bad = line.to_vec();
+            let at = (next() % bad.len() as u64) as usize;
+            let alphabet = b"0a\"[]{},:-. nZ";
+            bad[at] = alphabet[(next() % alphabet.len() as u64) as usize];
+            let mut general = Flight::default();
+            let want = decode_line(&bad, &mut general).map(|()| general);
+            if let Some(got) = fast(&bad) {
+                mutated += 1;
+                match (&got, &want) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", String::from_utf8_lossy(&bad)),
+                    (Err(_), Err(_)) => {}
+                    _ => panic!(
+                        "paths disagree on {}: fast {got:?}, general {want:?}",
+                        String::from_utf8_lossy(&bad)
+                    ),
+                }
+            }
+        }
+        assert_eq!(fast_lines, 3000);
+        assert!(
+            mutated > 1000,
+            "most mutations still take the fast path: {mutated}"
+        );
+    }
+
+    #[test]
+    fn escapes_nesting_and_duplicates_take_the_general_path() {
+        let general = [
+            LINE.replace("off_1", "off\\u0031"),
+            LINE.replace(
+                "\"cabin\":\"economy\"",
+                "\"cabin\":\"economy\",\"cabin\":\"first\"",
+            ),
+            LINE.replace("duffel", "düffel"),
+        ];
+        for line in general {
+            assert!(fast(line.as_bytes()).is_none(), "{line}");
+        }
+        let flat = LINE.replace("\"extra\":{\"x\":[1,2]}", "\"extra\":1");
+        assert!(fast(flat.as_bytes()).is_some_and(|r| r.is_ok()), "{flat}");
+        // The original test line has a nested unknown member: general path.
+        assert!(fast(LINE.as_bytes()).is_none());
     }
 
     #[test]
