@@ -10,6 +10,8 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use wide::u8x16;
+
 use crate::decode::{InputFormat, Schema};
 use crate::error::{display_name, Error, Location, RecordError, Result};
 
@@ -327,6 +329,36 @@ impl PageReader {
             return None;
         }
         let buf = &self.buf[..self.filled];
+        let newline = u8x16::splat(b'\n');
+        // Sixteen bytes at a time: count the newlines in a chunk at once, and look at
+        // them one by one only in the chunk where the page fills up.
+        while self.records < self.page_records && self.scan + 16 <= buf.len() {
+            let chunk = u8x16::new(buf[self.scan..self.scan + 16].try_into().expect("16 bytes"));
+            let mut mask = chunk.simd_eq(newline).to_bitmask();
+            if mask == 0 {
+                self.scan += 16;
+                continue;
+            }
+            let first = self.scan + mask.trailing_zeros() as usize + 1;
+            if first - self.cut > MAX_RECORD_BYTES + 1 {
+                self.scan = self.cut;
+                return Some(first);
+            }
+            let wanted = self.page_records - self.records;
+            if (mask.count_ones() as usize) < wanted {
+                self.records += mask.count_ones() as usize;
+                self.cut = self.scan + 32 - mask.leading_zeros() as usize;
+                self.scan += 16;
+                continue;
+            }
+            for _ in 1..wanted {
+                mask &= mask - 1;
+            }
+            self.cut = self.scan + mask.trailing_zeros() as usize + 1;
+            self.records = self.page_records;
+            self.scan = self.cut;
+            return None;
+        }
         while self.records < self.page_records {
             let Some(i) = memchr::memchr(b'\n', &buf[self.scan..]) else {
                 self.scan = buf.len();
@@ -416,6 +448,34 @@ mod tests {
             got.iter().map(|p| p.0).collect::<Vec<_>>(),
             vec![2, 3, 4, 5, 6]
         );
+    }
+
+    #[test]
+    fn pages_hold_whole_lines_at_any_page_size() {
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..200 {
+            let lines: Vec<String> = (0..next(300)).map(|i| format!("{i}{}", "x".repeat(next(40) as usize))).collect();
+            let mut data = crate::record::CSV_HEADER.as_bytes().to_vec();
+            data.extend_from_slice(lines.join("\n").as_bytes());
+            if round % 2 == 0 {
+                data.push(b'\n');
+            }
+            let page_size = 1 + next(50) as usize;
+            let mut r = PageReader::from_reader(Box::new(io::Cursor::new(data)), "t".into(), InputFormat::Csv, page_size).unwrap();
+            let mut seen = Vec::new();
+            while let Some(p) = r.next_page(Vec::new(), &mut |_, e, _| panic!("{e}")).unwrap() {
+                let text = String::from_utf8(p.bytes).unwrap();
+                let page_lines: Vec<&str> = text.lines().collect();
+                assert!(page_lines.len() <= page_size, "round {round}: {} lines in a page of {page_size}", page_lines.len());
+                assert_eq!(p.first_line, 2 + seen.len() as u64, "round {round}");
+                seen.extend(page_lines.iter().map(|l| l.to_string()));
+            }
+            assert_eq!(seen, lines, "round {round}, page size {page_size}");
+        }
     }
 
     #[test]
