@@ -10,8 +10,6 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use wide::u8x16;
-
 use crate::decode::{InputFormat, Schema};
 use crate::error::{display_name, Error, Location, RecordError, Result};
 
@@ -329,36 +327,6 @@ impl PageReader {
             return None;
         }
         let buf = &self.buf[..self.filled];
-        let newline = u8x16::splat(b'\n');
-        // Sixteen bytes at a time: count the newlines in a chunk at once, and look at
-        // them one by one only in the chunk where the page fills up.
-        while self.records < self.page_records && self.scan + 16 <= buf.len() {
-            let chunk = u8x16::new(buf[self.scan..self.scan + 16].try_into().expect("16 bytes"));
-            let mut mask = chunk.simd_eq(newline).to_bitmask();
-            if mask == 0 {
-                self.scan += 16;
-                continue;
-            }
-            let first = self.scan + mask.trailing_zeros() as usize + 1;
-            if first - self.cut > MAX_RECORD_BYTES + 1 {
-                self.scan = self.cut;
-                return Some(first);
-            }
-            let wanted = self.page_records - self.records;
-            if (mask.count_ones() as usize) < wanted {
-                self.records += mask.count_ones() as usize;
-                self.cut = self.scan + 32 - mask.leading_zeros() as usize;
-                self.scan += 16;
-                continue;
-            }
-            for _ in 1..wanted {
-                mask &= mask - 1;
-            }
-            self.cut = self.scan + mask.trailing_zeros() as usize + 1;
-            self.records = self.page_records;
-            self.scan = self.cut;
-            return None;
-        }
         while self.records < self.page_records {
             let Some(i) = memchr::memchr(b'\n', &buf[self.scan..]) else {
                 self.scan = buf.len();
