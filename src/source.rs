@@ -422,23 +422,40 @@ mod tests {
     fn pages_hold_whole_lines_at_any_page_size() {
         let mut seed = 7u64;
         let mut next = |n: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % n
         };
         for round in 0..200 {
-            let lines: Vec<String> = (0..next(300)).map(|i| format!("{i}{}", "x".repeat(next(40) as usize))).collect();
+            let lines: Vec<String> = (0..next(300))
+                .map(|i| format!("{i}{}", "x".repeat(next(40) as usize)))
+                .collect();
             let mut data = crate::record::CSV_HEADER.as_bytes().to_vec();
             data.extend_from_slice(lines.join("\n").as_bytes());
             if round % 2 == 0 {
                 data.push(b'\n');
             }
             let page_size = 1 + next(50) as usize;
-            let mut r = PageReader::from_reader(Box::new(io::Cursor::new(data)), "t".into(), InputFormat::Csv, page_size).unwrap();
+            let mut r = PageReader::from_reader(
+                Box::new(io::Cursor::new(data)),
+                "t".into(),
+                InputFormat::Csv,
+                page_size,
+            )
+            .unwrap();
             let mut seen = Vec::new();
-            while let Some(p) = r.next_page(Vec::new(), &mut |_, e, _| panic!("{e}")).unwrap() {
+            while let Some(p) = r
+                .next_page(Vec::new(), &mut |_, e, _| panic!("{e}"))
+                .unwrap()
+            {
                 let text = String::from_utf8(p.bytes).unwrap();
                 let page_lines: Vec<&str> = text.lines().collect();
-                assert!(page_lines.len() <= page_size, "round {round}: {} lines in a page of {page_size}", page_lines.len());
+                assert!(
+                    page_lines.len() <= page_size,
+                    "round {round}: {} lines in a page of {page_size}",
+                    page_lines.len()
+                );
                 assert_eq!(p.first_line, 2 + seen.len() as u64, "round {round}");
                 seen.extend(page_lines.iter().map(|l| l.to_string()));
             }

@@ -22,6 +22,55 @@ pub(crate) struct RawSpan {
     pub line_offset: u64,
 }
 
+/// Fields a record may have before the rest are only counted (for the error); a
+/// header may not be wider (see [`Schema::from_header`]).
+const MAX_FIELDS: usize = super::MAX_COLUMNS;
+
+/// Field boundaries of the current record, in fixed arrays: storing one is two
+/// writes, with no capacity check or growth on the hottest loop of a scan.
+struct Fields {
+    starts: [u32; MAX_FIELDS],
+    ends: [u32; MAX_FIELDS],
+    n: usize,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            starts: [0; MAX_FIELDS],
+            ends: [0; MAX_FIELDS],
+            n: 0,
+        }
+    }
+}
+
+impl Fields {
+    #[inline(always)]
+    fn clear(&mut self) {
+        self.n = 0;
+    }
+    #[inline(always)]
+    fn push(&mut self, start: usize, end: usize) {
+        if self.n < MAX_FIELDS {
+            self.starts[self.n] = start as u32;
+            self.ends[self.n] = end as u32;
+        }
+        self.n += 1;
+    }
+    fn trim_last(&mut self, end: usize) {
+        if let Some(last) = self.n.checked_sub(1).filter(|&i| i < MAX_FIELDS) {
+            self.ends[last] = end as u32;
+        }
+    }
+    fn len(&self) -> usize {
+        self.n
+    }
+    #[inline(always)]
+    fn get(&self, i: usize) -> Range<usize> {
+        self.starts[i] as usize..self.ends[i] as usize
+    }
+}
+
 /// Every canonical column.
 pub(crate) const ALL_COLUMNS: u32 = (1 << crate::record::COLUMNS.len()) - 1;
 
@@ -29,7 +78,7 @@ pub(crate) const ALL_COLUMNS: u32 = (1 << crate::record::COLUMNS.len()) - 1;
 pub(crate) struct CsvRecords {
     core: csv_core::Reader,
     /// Field ranges into either the page (fast path) or `unescaped`.
-    fields: Vec<Range<usize>>,
+    fields: Fields,
     unescaped: Vec<u8>,
     ends: Vec<usize>,
     in_page: bool,
@@ -41,7 +90,7 @@ impl CsvRecords {
     pub(crate) fn new() -> Self {
         CsvRecords {
             core: csv_core::Reader::new(),
-            fields: Vec::with_capacity(32),
+            fields: Fields::default(),
             unescaped: vec![0; 4096],
             ends: vec![0; 64],
             in_page: true,
@@ -68,9 +117,7 @@ impl CsvRecords {
             self.lines += nl.is_some() as u64;
             if end > start && page[end - 1] == b'\r' {
                 end -= 1;
-                if let Some(last) = self.fields.last_mut() {
-                    last.end = end;
-                }
+                self.fields.trim_last(end);
             }
             let line = &page[start..end];
             if line.is_empty() {
@@ -111,13 +158,13 @@ impl CsvRecords {
             let mut commas = chunk.simd_eq(comma).to_bitmask() & before;
             while commas != 0 {
                 let at = i + commas.trailing_zeros() as usize;
-                self.fields.push(field_start..at);
+                self.fields.push(field_start, at);
                 field_start = at + 1;
                 commas &= commas - 1;
             }
             if newlines != 0 {
                 let at = i + newlines.trailing_zeros() as usize;
-                self.fields.push(field_start..at);
+                self.fields.push(field_start, at);
                 return (Some(at), quoted);
             }
             i += 16;
@@ -125,11 +172,11 @@ impl CsvRecords {
         while i < page.len() {
             match page[i] {
                 b',' => {
-                    self.fields.push(field_start..i);
+                    self.fields.push(field_start, i);
                     field_start = i + 1;
                 }
                 b'\n' => {
-                    self.fields.push(field_start..i);
+                    self.fields.push(field_start, i);
                     return (Some(i), quoted);
                 }
                 b'"' => quoted = true,
@@ -137,7 +184,7 @@ impl CsvRecords {
             }
             i += 1;
         }
-        self.fields.push(field_start..page.len());
+        self.fields.push(field_start, page.len());
         (None, quoted)
     }
 
@@ -174,7 +221,7 @@ impl CsvRecords {
         self.fields.clear();
         let mut prev = 0;
         for &e in &self.ends[..n_ends] {
-            self.fields.push(prev..e);
+            self.fields.push(prev, e);
             prev = e;
         }
         self.in_page = false;
@@ -182,7 +229,7 @@ impl CsvRecords {
 
     /// The current record's field `i`.
     fn field<'a>(&'a self, page: &'a [u8], i: usize) -> &'a [u8] {
-        let r = self.fields[i].clone();
+        let r = self.fields.get(i);
         if self.in_page {
             &page[r]
         } else {
@@ -254,7 +301,7 @@ mod tests {
         let mut r = CsvRecords::new();
         let mut out = Vec::new();
         while let Some(span) = r.next(page) {
-            let fields = (0..r.fields.len())
+            let fields = (0..r.fields.len().min(MAX_FIELDS))
                 .map(|i| String::from_utf8_lossy(r.field(page, i)).into_owned())
                 .collect();
             out.push((fields, span.line_offset));

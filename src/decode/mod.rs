@@ -326,6 +326,9 @@ fn list<T>(
     Ok(())
 }
 
+/// Widest header accepted (canonical dumps have 21 columns; extra ones are allowed).
+pub const MAX_COLUMNS: usize = 256;
+
 /// Column layout of one input, resolved from its header.
 #[derive(Clone, Debug)]
 pub struct Schema {
@@ -353,6 +356,11 @@ impl Schema {
                 }
                 position[c] = Some(i);
             }
+        }
+        if width > MAX_COLUMNS {
+            return Err(format!(
+                "{width} columns; at most {MAX_COLUMNS} are supported"
+            ));
         }
         let missing: Vec<&str> = (0..crate::record::REQUIRED_COLUMNS)
             .filter(|&c| position[c].is_none())
