@@ -197,3 +197,27 @@ fn full_disk_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn kept_records_are_always_fully_checked_and_validate_all_checks_every_record() {
+    let wd = Workdir::new();
+    // Row 3 has a bad co2 value; the filter reads only `origin`.
+    let bad = GOOD.replace(",300,", ",3x0,").replace("JFK", "BOS");
+    wd.create("d.csv", dump_with(&bad));
+    wd.create("d.ndjson", {
+        let out = wd.stdout(&["search", "d.csv", "--from", "JFK", "--format", "ndjson"]);
+        let line = out.lines().next().unwrap().to_string();
+        let broken = line.replace("\"co2_kg\":300", "\"co2_kg\":\"3x0\"").replace("JFK", "BOS");
+        format!("{line}\n{line}\n{broken}\n{line}\n")
+    });
+    for file in ["d.csv", "d.ndjson"] {
+        // Rejected by the filter on a field it reads: not decoded further.
+        assert_eq!(wd.stdout(&["search", file, "--from", "JFK", "--count"]).trim(), "3", "{file}");
+        // Kept (it matches): checked in full, so the bad value stops the run.
+        let stderr = wd.fails_with(2, &["search", file, "--from", "BOS"]);
+        assert!(stderr.contains(&format!("{file}:")) && stderr.contains("co2_kg"), "{file}: {stderr}");
+        // --validate-all checks every record whatever the filter.
+        let stderr = wd.fails_with(2, &["search", file, "--from", "JFK", "--validate-all", "--count"]);
+        assert!(stderr.contains("co2_kg"), "{file}: {stderr}");
+    }
+}
