@@ -50,4 +50,4 @@ pub use pipeline::{
 };
 pub use record::Flight;
 pub use source::{Input, MAX_RECORD_BYTES};
-pub use summary::{Outcome, Progress, Summary};
+pub use summary::{Outcome, Progress, Summary, TimeSplit};

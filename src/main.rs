@@ -206,10 +206,12 @@ fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
 
     // The single writer: whole chunks from the workers, separators between them.
     let mut written = 0u64;
+    let mut writing = std::time::Duration::ZERO;
     let mut write =
         |out: &mut Output, handle: &mut flightsift::SearchHandle<Encoded>| -> io::Result<()> {
             out.write_all(format.prefix())?;
             while let Some(chunk) = handle.next() {
+                let started = std::time::Instant::now();
                 if written > 0 {
                     out.write_all(format.separator())?;
                 }
@@ -219,6 +221,7 @@ fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
                 if out.is_stdout() && handle.pending() == 0 {
                     out.flush()?;
                 }
+                writing += started.elapsed();
             }
             out.write_all(format.suffix(written > 0))
         };
@@ -231,10 +234,12 @@ fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
     if let Err(e) = written_ok {
         return Err(Error::Output { target, source: e }.into());
     }
-    let summary = summary?;
+    let mut summary = summary?;
     rejected?;
+    let started = std::time::Instant::now();
     out.finish()
         .map_err(|source| Error::Output { target, source })?;
+    summary.time.writing_secs = Some((writing + started.elapsed()).as_secs_f64());
     Ok(summary)
 }
 

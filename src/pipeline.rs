@@ -484,7 +484,12 @@ fn produce(
         };
         let mut counted = reader.bytes_read;
         loop {
+            let started = Instant::now();
             let page = reader.next_page(spare.try_recv().unwrap_or_default(), &mut on_oversized);
+            shared
+                .counters
+                .reading_ns
+                .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
             shared
                 .counters
                 .bytes
@@ -501,7 +506,13 @@ fn produce(
                     page.seq = seq;
                     seq += 1;
                     shared.counters.pages.fetch_add(1, Relaxed);
-                    if tx.send(Ok(page)).is_err() {
+                    let started = Instant::now();
+                    let sent = tx.send(Ok(page));
+                    shared
+                        .counters
+                        .producer_blocked_ns
+                        .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+                    if sent.is_err() {
                         return; // the workers are gone
                     }
                 }
@@ -524,14 +535,28 @@ struct Pages<'a> {
 impl Iterator for Pages<'_> {
     type Item = Result<Page>;
     fn next(&mut self) -> Option<Self::Item> {
+        let started = Instant::now();
+        let waited = || {
+            self.shared
+                .counters
+                .workers_waiting_ns
+                .fetch_add(started.elapsed().as_nanos() as u64, Relaxed)
+        };
         loop {
             if self.shared.stopped() {
+                waited();
                 return None;
             }
             match self.rx.recv_timeout(POLL) {
-                Ok(item) => return Some(item),
+                Ok(item) => {
+                    waited();
+                    return Some(item);
+                }
                 Err(flume::RecvTimeoutError::Timeout) => continue,
-                Err(flume::RecvTimeoutError::Disconnected) => return None,
+                Err(flume::RecvTimeoutError::Disconnected) => {
+                    waited();
+                    return None;
+                }
             }
         }
     }
@@ -575,6 +600,7 @@ impl<C: Collector> Worker<'_, C> {
                 return Err(());
             }
         };
+        let started = Instant::now();
         let mut batch = self.collector.batch();
         let mut records = 0u64;
         let mut matched = 0u64;
@@ -584,6 +610,9 @@ impl<C: Collector> Worker<'_, C> {
         };
         let counters = &self.shared.counters;
         counters.records.fetch_add(records, Relaxed);
+        counters
+            .filtering_ns
+            .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
         counters.matched.fetch_add(matched, Relaxed);
         // Slots reserved in this batch must reach the consumer, even on the way out.
         // In ordered mode every page reports, empty or not, so the consumer can tell

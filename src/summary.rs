@@ -16,6 +16,14 @@ pub(crate) struct Counters {
     pub matched: AtomicU64,
     pub bad_records: AtomicU64,
     pub bytes: AtomicU64,
+    /// Nanoseconds the producer spent reading and cutting pages.
+    pub reading_ns: AtomicU64,
+    /// Nanoseconds the producer spent blocked on a full channel (workers busy).
+    pub producer_blocked_ns: AtomicU64,
+    /// Nanoseconds the workers spent on pages, summed over workers.
+    pub filtering_ns: AtomicU64,
+    /// Nanoseconds the workers spent waiting for pages, summed over workers.
+    pub workers_waiting_ns: AtomicU64,
 }
 
 impl Counters {
@@ -60,6 +68,26 @@ pub enum Outcome {
     Failed,
 }
 
+/// Where a run's time went, so a user can see what bounds it: reading (the producer),
+/// filtering (the workers) or writing (the consumer).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TimeSplit {
+    /// The producer reading input and cutting pages.
+    pub reading_secs: f64,
+    /// The producer blocked on a full channel: the workers are the bottleneck.
+    pub producer_blocked_secs: f64,
+    /// Decoding and filtering, summed over workers.
+    pub filtering_secs: f64,
+    /// Workers waiting for pages (reading is the bottleneck), summed over workers.
+    pub workers_waiting_secs: f64,
+    /// The consumer writing output, when the consumer measured it (the CLI does).
+    pub writing_secs: Option<f64>,
+}
+
+fn secs_of(ns: &AtomicU64) -> f64 {
+    ns.load(Relaxed) as f64 / 1e9
+}
+
 /// What a finished run did.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
@@ -91,6 +119,8 @@ pub struct Summary {
     pub records_per_sec: f64,
     /// Input megabytes (10^6 bytes) read per second.
     pub mb_per_sec: f64,
+    /// Where the time went (see [`TimeSplit`]).
+    pub time: TimeSplit,
     /// Worker threads used.
     pub threads: usize,
     /// Records per page.
@@ -140,6 +170,13 @@ impl Summary {
             elapsed_secs: secs,
             records_per_sec: rate(records as f64),
             mb_per_sec: rate(bytes as f64 / 1e6),
+            time: TimeSplit {
+                reading_secs: secs_of(&counters.reading_ns),
+                producer_blocked_secs: secs_of(&counters.producer_blocked_ns),
+                filtering_secs: secs_of(&counters.filtering_ns),
+                workers_waiting_secs: secs_of(&counters.workers_waiting_ns),
+                writing_secs: None,
+            },
             threads: config.0,
             page_size: config.1,
             channel_capacity: config.2,
@@ -170,6 +207,15 @@ impl Summary {
             "elapsed:          {:.3} s\nthroughput:       {:.0} records/s, {:.1} MB/s\nthreads:          {} (page size {}, channel capacity {})\n",
             self.elapsed_secs, self.records_per_sec, self.mb_per_sec, self.threads, self.page_size, self.channel_capacity
         ));
+        let t = &self.time;
+        out.push_str(&format!(
+            "time split:       reading {:.3} s (blocked on full channel {:.3} s), filtering {:.3} s and waiting {:.3} s summed over workers",
+            t.reading_secs, t.producer_blocked_secs, t.filtering_secs, t.workers_waiting_secs
+        ));
+        match t.writing_secs {
+            Some(w) => out.push_str(&format!(", writing {w:.3} s\n")),
+            None => out.push('\n'),
+        }
         out
     }
 }

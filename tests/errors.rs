@@ -207,17 +207,30 @@ fn kept_records_are_always_fully_checked_and_validate_all_checks_every_record() 
     wd.create("d.ndjson", {
         let out = wd.stdout(&["search", "d.csv", "--from", "JFK", "--format", "ndjson"]);
         let line = out.lines().next().unwrap().to_string();
-        let broken = line.replace("\"co2_kg\":300", "\"co2_kg\":\"3x0\"").replace("JFK", "BOS");
+        let broken = line
+            .replace("\"co2_kg\":300", "\"co2_kg\":\"3x0\"")
+            .replace("JFK", "BOS");
         format!("{line}\n{line}\n{broken}\n{line}\n")
     });
     for file in ["d.csv", "d.ndjson"] {
         // Rejected by the filter on a field it reads: not decoded further.
-        assert_eq!(wd.stdout(&["search", file, "--from", "JFK", "--count"]).trim(), "3", "{file}");
+        assert_eq!(
+            wd.stdout(&["search", file, "--from", "JFK", "--count"])
+                .trim(),
+            "3",
+            "{file}"
+        );
         // Kept (it matches): checked in full, so the bad value stops the run.
         let stderr = wd.fails_with(2, &["search", file, "--from", "BOS"]);
-        assert!(stderr.contains(&format!("{file}:")) && stderr.contains("co2_kg"), "{file}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{file}:")) && stderr.contains("co2_kg"),
+            "{file}: {stderr}"
+        );
         // --validate-all checks every record whatever the filter.
-        let stderr = wd.fails_with(2, &["search", file, "--from", "JFK", "--validate-all", "--count"]);
+        let stderr = wd.fails_with(
+            2,
+            &["search", file, "--from", "JFK", "--validate-all", "--count"],
+        );
         assert!(stderr.contains("co2_kg"), "{file}: {stderr}");
     }
 }
