@@ -28,6 +28,8 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+pub mod bench_support;
 pub mod collect;
 pub mod decode;
 pub mod encode;

@@ -5,6 +5,8 @@ mod util;
 
 /// Malformed input, bad flags, I/O errors: messages and exit codes.
 mod errors;
+/// The reader fuzz targets' checks on arbitrary and mutated dumps (proptest).
+mod fuzz_smoke;
 /// Exactly-N and parallel == sequential, swept over threads, capacities, page sizes.
 mod limit;
 /// Closed pipes, stalled inputs, early stop on large inputs.

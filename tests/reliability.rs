@@ -286,7 +286,7 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     vec![
         (
             "truncated line",
-            GOOD[..60].as_bytes().to_vec(),
+            GOOD.as_bytes()[..60].to_vec(),
             "field_count",
         ),
         (

@@ -89,7 +89,11 @@ pub(crate) struct CsvRecords {
 impl CsvRecords {
     pub(crate) fn new() -> Self {
         CsvRecords {
-            core: csv_core::Reader::new(),
+            // Only a newline ends a record: the page cut lines there, and a bare CR
+            // inside a line must not silently end the record early.
+            core: csv_core::ReaderBuilder::new()
+                .terminator(csv_core::Terminator::Any(b'\n'))
+                .build(),
             fields: Fields::default(),
             unescaped: vec![0; 4096],
             ends: vec![0; 64],
@@ -279,7 +283,6 @@ impl CsvRecords {
     }
 
     /// Decodes and checks the whole current record into `flight` (cleared first).
-    #[allow(dead_code)] // the pipeline decodes in two passes; tests and benches use this
     pub(crate) fn decode(
         &self,
         page: &[u8],

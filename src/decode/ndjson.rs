@@ -353,21 +353,20 @@ fn scalar(flight: &mut Flight, column: usize, raw: &str) -> Result<(), RecordErr
     let name = COLUMNS[column];
     let raw = raw.as_bytes();
     match raw {
-        b"null" => {
-            return if column >= REQUIRED_COLUMNS
+        b"null"
+            if column >= REQUIRED_COLUMNS
                 || matches!(
                     column,
                     col::SEATS | col::BAGS | col::REFUNDABLE | col::CO2_KG
-                ) {
-                Ok(())
-            } else {
-                Err(RecordError::new(
-                    name,
-                    "missing",
-                    "expected a value, found null",
-                ))
-            };
+                ) =>
+        {
+            Ok(())
         }
+        b"null" => Err(RecordError::new(
+            name,
+            "missing",
+            "expected a value, found null",
+        )),
         [b'"', ..] => {
             let s: Cow<'_, str> = match raw {
                 [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => Cow::Borrowed(
