@@ -13,6 +13,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use wide::u8x16;
 
 use super::{check_consistency, col, column_index, decode_field};
 use crate::error::RecordError;
@@ -22,6 +23,7 @@ use crate::record::{Flight, COLUMNS, REQUIRED_COLUMNS};
 pub(crate) struct Members {
     raw: [(u32, u32); COLUMNS.len()],
     present: u32,
+    next_guess: usize,
 }
 
 impl Members {
@@ -29,6 +31,7 @@ impl Members {
         Members {
             raw: [(0, 0); COLUMNS.len()],
             present: 0,
+            next_guess: 0,
         }
     }
 
@@ -36,6 +39,7 @@ impl Members {
     /// needs the general decoder (which also produces the error, if there is one).
     pub(crate) fn split(&mut self, line: &[u8]) -> bool {
         self.present = 0;
+        self.next_guess = 0;
         line.is_ascii() && self.scan(line).is_some()
     }
 
@@ -58,7 +62,7 @@ impl Members {
             if *line.get(i)? != b'"' {
                 return None;
             }
-            let key_end = i + 1 + memchr::memchr2(b'"', b'\\', &line[i + 1..])?;
+            let key_end = string_end(line, i + 1)?;
             if line[key_end] != b'"' {
                 return None;
             }
@@ -71,7 +75,7 @@ impl Members {
             let start = i;
             let end = match *line.get(i)? {
                 b'"' => {
-                    let e = i + 1 + memchr::memchr2(b'"', b'\\', &line[i + 1..])?;
+                    let e = string_end(line, i + 1)?;
                     (line[e] == b'"').then_some(e + 1)?
                 }
                 b'[' => i + array_len(&line[i..])?,
@@ -86,7 +90,16 @@ impl Members {
                     is_json_scalar(&line[i..e]).then_some(e)?
                 }
             };
-            if let Some(c) = column_index(key) {
+            // Canonical lines list members in canonical order: try the next column
+            // first, and look the name up only when that guess is wrong.
+            let guess = self.next_guess;
+            let column = if guess < COLUMNS.len() && COLUMNS[guess].as_bytes() == key {
+                Some(guess)
+            } else {
+                column_index(key)
+            };
+            if let Some(c) = column {
+                self.next_guess = c + 1;
                 if self.present & (1 << c) != 0 {
                     return None;
                 }
@@ -143,11 +156,32 @@ impl Members {
                     flat_list(flight, column, raw)?
                 }
                 // The line is ASCII, so this cannot fail.
-                _ => scalar(flight, column, std::str::from_utf8(raw).unwrap_or_default())?,
+                _ => scalar(flight, column, raw)?,
             }
         }
         Ok(())
     }
+}
+
+/// The index of the `"` or `\\` that ends a string starting at `from` (just past its
+/// opening quote). Canonical strings are short, so one sixteen-byte compare usually
+/// settles it, without a function call per string.
+#[inline]
+fn string_end(line: &[u8], from: usize) -> Option<usize> {
+    let (quote, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\\'));
+    let mut i = from;
+    while i + 16 <= line.len() {
+        let chunk = u8x16::new(line[i..i + 16].try_into().expect("16 bytes"));
+        let mask = (chunk.simd_eq(quote) | chunk.simd_eq(backslash)).to_bitmask();
+        if mask != 0 {
+            return Some(i + mask.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    line[i..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|p| i + p)
 }
 
 /// `true`, `false`, `null` or a number exactly as JSON's grammar has it (no leading
@@ -329,7 +363,7 @@ impl<'de> Visitor<'de> for FlightSeed<'_> {
                     })?,
                 _ => {
                     let raw: &'de RawValue = map.next_value()?;
-                    scalar(self.flight, column, raw.get())
+                    scalar(self.flight, column, raw.get().as_bytes())
                 }
             };
             if let Err(e) = result {
@@ -349,9 +383,8 @@ impl FlightSeed<'_> {
 }
 
 /// Decodes a scalar member from its raw JSON text.
-fn scalar(flight: &mut Flight, column: usize, raw: &str) -> Result<(), RecordError> {
+fn scalar(flight: &mut Flight, column: usize, raw: &[u8]) -> Result<(), RecordError> {
     let name = COLUMNS[column];
-    let raw = raw.as_bytes();
     match raw {
         b"null"
             if column >= REQUIRED_COLUMNS
@@ -368,12 +401,15 @@ fn scalar(flight: &mut Flight, column: usize, raw: &str) -> Result<(), RecordErr
             "expected a value, found null",
         )),
         [b'"', ..] => {
-            let s: Cow<'_, str> = match raw {
-                [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => Cow::Borrowed(
-                    std::str::from_utf8(inner)
-                        .map_err(|_| RecordError::new(name, "utf8", "invalid UTF-8"))?,
-                ),
-                _ => serde_json::from_slice(raw)
+            // Escape-free strings are used as they are; text fields check UTF-8 when
+            // they are decoded, and codes, times and numbers are ASCII-only anyway.
+            let s: Cow<'_, [u8]> = match raw {
+                [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => Cow::Borrowed(inner),
+                _ => serde_json::from_slice::<Cow<'_, str>>(raw)
+                    .map(|s| match s {
+                        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+                    })
                     .map_err(|e| RecordError::new(name, "json", format!("bad string: {e}")))?,
             };
             let is_text = matches!(
@@ -397,7 +433,7 @@ fn scalar(flight: &mut Flight, column: usize, raw: &str) -> Result<(), RecordErr
                     format!("expected a JSON {}, found a string", json_kind(column)),
                 ));
             }
-            decode_field(flight, column, s.as_bytes())
+            decode_field(flight, column, &s)
         }
         b"true" | b"false" if column == col::REFUNDABLE => decode_field(flight, column, raw),
         [b'0'..=b'9' | b'-', ..]
