@@ -23,6 +23,12 @@
 //!   read of a pipe that never closes; it owns nothing the caller waits for.
 //! * The producer and driver are plain threads, never rayon jobs, and filter code never
 //!   calls into rayon, so the pool cannot deadlock on itself.
+//! * `ordered` runs reserve no slots: every page reports (even with no match) under its
+//!   sequence number, the handle releases pages in order, trims the last batch to N and
+//!   then stops the run, so the output is exactly a sequential scan's first N.
+//! * Every other way to stop (a timeout watchdog, [`Canceller::interrupt`] from a signal
+//!   handler, a fatal error) sets the same flag; the first reason wins and becomes the
+//!   run's [`Outcome`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::*};
