@@ -110,9 +110,7 @@ fn rejects_writer<C: flightsift::Collector>(
     let (Some(path), Some(rx)) = (args.rejects.clone(), handle.rejects()) else {
         return Ok(None);
     };
-    let out = Output::file(&path)
-        .with_context(|| format!("cannot create a temporary file next to {}", path.display()))?;
-    signals::register_temp(&out);
+    let out = open_output(Some(&path))?;
     Ok(Some(std::thread::spawn(move || -> Result<()> {
         let mut wtr = csv::Writer::from_writer(out);
         wtr.write_record(["input", "line", "reason", "field", "message", "record"])?;
@@ -192,14 +190,8 @@ fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
         (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Csv),
         (None, None) => Format::Csv,
     };
-    let mut out = match &args.output {
-        Some(path) => Output::file(path).with_context(|| {
-            format!("cannot create a temporary file next to {}", path.display())
-        })?,
-        None => Output::stdout(),
-    };
+    let mut out = open_output(args.output.as_deref())?;
     let target = out.name();
-    signals::register_temp(&out);
     let mut handle = Search::start_with(config, Encoded(format))?;
     signals::install(handle.canceller());
     let rejects = rejects_writer(&mut handle, args)?;
@@ -258,14 +250,8 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
         seed: args.seed,
         format,
     };
-    let mut out = match &args.output {
-        Some(path) => Output::file(path).with_context(|| {
-            format!("cannot create a temporary file next to {}", path.display())
-        })?,
-        None => Output::stdout(),
-    };
+    let mut out = open_output(args.output.as_deref())?;
     let target = out.name();
-    signals::register_temp(&out);
     flightsift::gen::generate(&opts, &mut out).map_err(|source| Error::Output {
         target: target.clone(),
         source,
@@ -275,13 +261,25 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Standard output, or a file written atomically (its temporary file registered so a
+/// forced exit can remove it).
+fn open_output(path: Option<&std::path::Path>) -> Result<Output> {
+    let out = match path {
+        Some(path) => Output::file(path).with_context(|| {
+            format!("cannot create a temporary file next to {}", path.display())
+        })?,
+        None => Output::stdout(),
+    };
+    signals::register_temp(&out);
+    Ok(out)
+}
+
 fn report(args: &SearchArgs, summary: &Summary) -> Result<()> {
     if args.stats {
         let _ = write!(io::stderr(), "{}", summary.render());
     }
     if let Some(path) = &args.stats_json {
-        let mut out =
-            Output::file(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = open_output(Some(path))?;
         let json = serde_json::to_vec_pretty(summary)?;
         out.write_all(&json)?;
         out.write_all(b"\n")?;

@@ -271,10 +271,7 @@ impl CsvRecords {
         columns: u32,
         flight: &mut Flight,
     ) -> Result<(), RecordError> {
-        let mut left = columns;
-        while left != 0 {
-            let column = left.trailing_zeros() as usize;
-            left &= left - 1;
+        for column in super::each_column(columns) {
             if let Some(p) = schema.position[column] {
                 decode_field(flight, column, self.field(page, p))?;
             }

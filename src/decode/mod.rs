@@ -58,6 +58,17 @@ pub(crate) mod col {
     pub const RETURN_ARRIVAL: usize = 20;
 }
 
+/// The canonical columns in a bit mask (bit `i` = `COLUMNS[i]`), in order.
+#[inline]
+pub(crate) fn each_column(mask: u32) -> impl Iterator<Item = usize> {
+    let mut left = mask;
+    std::iter::from_fn(move || {
+        let column = (left != 0).then(|| left.trailing_zeros() as usize)?;
+        left &= left - 1;
+        Some(column)
+    })
+}
+
 /// Canonical column index of a column name.
 pub(crate) fn column_index(name: &[u8]) -> Option<usize> {
     // A match compiles to a length-then-bytes dispatch: this runs for every member

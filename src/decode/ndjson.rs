@@ -135,10 +135,7 @@ impl Members {
         columns: u32,
         flight: &mut Flight,
     ) -> Result<(), RecordError> {
-        let mut left = columns;
-        while left != 0 {
-            let column = left.trailing_zeros() as usize;
-            left &= left - 1;
+        for column in super::each_column(columns) {
             if self.present & (1 << column) == 0 {
                 if column < REQUIRED_COLUMNS {
                     return Err(RecordError::new(
