@@ -45,7 +45,11 @@ impl Members {
 
     fn scan(&mut self, line: &[u8]) -> Option<()> {
         let ws = |mut i: usize| {
-            while i < line.len() && matches!(line[i], b' ' | b'\t' | b'\r' | b'\n') {
+            // Canonical lines have no whitespace: one compare settles the usual case.
+            while i < line.len()
+                && line[i] <= b' '
+                && matches!(line[i], b' ' | b'\t' | b'\r' | b'\n')
+            {
                 i += 1;
             }
             i
@@ -153,7 +157,8 @@ impl Members {
                     flat_list(flight, column, raw)?
                 }
                 // The line is ASCII, so this cannot fail.
-                _ => scalar(flight, column, raw)?,
+                // `split` admitted no backslash in any string of the line.
+                _ => scalar(flight, column, raw, true)?,
             }
         }
         Ok(())
@@ -360,7 +365,7 @@ impl<'de> Visitor<'de> for FlightSeed<'_> {
                     })?,
                 _ => {
                     let raw: &'de RawValue = map.next_value()?;
-                    scalar(self.flight, column, raw.get().as_bytes())
+                    scalar(self.flight, column, raw.get().as_bytes(), false)
                 }
             };
             if let Err(e) = result {
@@ -380,7 +385,12 @@ impl FlightSeed<'_> {
 }
 
 /// Decodes a scalar member from its raw JSON text.
-fn scalar(flight: &mut Flight, column: usize, raw: &[u8]) -> Result<(), RecordError> {
+fn scalar(
+    flight: &mut Flight,
+    column: usize,
+    raw: &[u8],
+    escape_free: bool,
+) -> Result<(), RecordError> {
     let name = COLUMNS[column];
     match raw {
         b"null"
@@ -401,7 +411,9 @@ fn scalar(flight: &mut Flight, column: usize, raw: &[u8]) -> Result<(), RecordEr
             // Escape-free strings are used as they are; text fields check UTF-8 when
             // they are decoded, and codes, times and numbers are ASCII-only anyway.
             let s: Cow<'_, [u8]> = match raw {
-                [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => Cow::Borrowed(inner),
+                [b'"', inner @ .., b'"'] if escape_free || !inner.contains(&b'\\') => {
+                    Cow::Borrowed(inner)
+                }
                 _ => serde_json::from_slice::<Cow<'_, str>>(raw)
                     .map(|s| match s {
                         Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
