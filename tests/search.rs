@@ -302,3 +302,56 @@ fn stats_json_accounts_for_the_run() {
     assert_eq!(s["bad_records"], 0);
     assert_eq!(s["outcome"], "complete");
 }
+
+#[test]
+fn input_format_overrides_the_extension() {
+    let wd = Workdir::new();
+    fixture(&wd);
+    let csv = std::fs::read(wd.path("f.csv")).unwrap();
+    wd.create("dump.txt", &csv);
+    let nd = wd.stdout(&["search", "f.csv", "--format", "ndjson"]);
+    wd.create("lines.txt", &nd);
+    assert_eq!(
+        csv_ids(&wd.stdout(&["search", "dump.txt", "--input-format", "csv"])).len(),
+        6
+    );
+    assert_eq!(
+        csv_ids(&wd.stdout(&["search", "lines.txt", "--input-format", "ndjson"])).len(),
+        6
+    );
+    // Without the override a .txt file is read as CSV, which NDJSON is not.
+    wd.fails_with(2, &["search", "lines.txt"]);
+}
+
+#[test]
+fn gen_is_deterministic_and_its_output_is_a_valid_dump() {
+    let wd = Workdir::new();
+    wd.stdout(&["gen", "--rows", "500", "--seed", "3", "-o", "a.csv"]);
+    wd.stdout(&["gen", "--rows", "500", "--seed", "3", "-o", "b.csv"]);
+    wd.stdout(&["gen", "--rows", "500", "--seed", "4", "-o", "c.csv"]);
+    wd.stdout(&["gen", "--rows", "500", "--seed", "3", "-o", "a.ndjson"]);
+    assert_eq!(wd.read("a.csv"), wd.read("b.csv"), "same seed, same bytes");
+    assert_ne!(wd.read("a.csv"), wd.read("c.csv"));
+    assert!(wd.read("a.csv").starts_with(HEADER));
+    for file in ["a.csv", "a.ndjson"] {
+        let out = wd.output(&[
+            "search",
+            file,
+            "--count",
+            "--validate-all",
+            "--stats-json",
+            "s.json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "500", "{file}");
+    }
+    // Both formats describe the same offers.
+    assert_eq!(
+        csv_ids(&wd.stdout(&["search", "a.ndjson"])),
+        csv_ids(&wd.read("a.csv"))
+    );
+}
