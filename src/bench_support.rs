@@ -60,6 +60,7 @@ impl CsvDecoder {
 #[derive(Default)]
 pub struct NdjsonDecoder {
     flight: Flight,
+    members: ndjson::Members,
 }
 
 impl NdjsonDecoder {
@@ -81,7 +82,7 @@ impl NdjsonDecoder {
                 continue;
             }
             n += 1;
-            let result = ndjson::decode_line(line, &mut self.flight);
+            let result = ndjson::decode_any(line, &mut self.members, &mut self.flight);
             if !each(result.map(|()| &self.flight)) {
                 break;
             }

@@ -59,10 +59,14 @@ impl Input {
         }
     }
 
-    fn take_reader(&self) -> Option<Box<dyn Read + Send>> {
+    /// The reader of a reader-backed input. A second run over the same input gets an
+    /// error, not an empty input that would look like a dump with no offers.
+    fn take_reader(&self) -> Option<io::Result<Box<dyn Read + Send>>> {
         let shared = self.reader.as_ref()?;
         let mut slot = shared.0.lock().unwrap_or_else(|p| p.into_inner());
-        slot.take().or_else(|| Some(Box::new(io::empty())))
+        Some(slot.take().ok_or_else(|| {
+            io::Error::other("this input's reader was already read by an earlier run")
+        }))
     }
 
     /// The name used in messages.
@@ -130,7 +134,7 @@ impl PageReader {
     pub(crate) fn open(input: &Input, page_records: usize) -> Result<PageReader> {
         let name = input.name();
         let reader: Box<dyn Read + Send> = if let Some(r) = input.take_reader() {
-            r
+            r.map_err(|e| Error::io(&name, e))?
         } else {
             match &input.path {
                 Some(p) if p.as_os_str() != "-" => {

@@ -177,3 +177,28 @@ fn dropping_the_handle_cancels() {
         drop(handle);
     }
 }
+
+/// A reader-backed input can be read once; a second run says so instead of
+/// pretending the dump is empty.
+#[test]
+fn a_reader_input_is_not_silently_empty_the_second_time() {
+    let (text, rows) = random_dump(13, 20);
+    let input = Input::from_reader(
+        "once.csv",
+        flightsift::InputFormat::Csv,
+        Box::new(std::io::Cursor::new(text.into_bytes())),
+    );
+    let mut first = Search::start(SearchConfig::new(vec![input.clone()])).unwrap();
+    assert_eq!(first.flights().count(), rows.len());
+    first.join().unwrap();
+    let mut second = Search::start(SearchConfig::new(vec![input])).unwrap();
+    assert_eq!(second.flights().count(), 0);
+    let err = second
+        .join()
+        .expect_err("a consumed reader is an error")
+        .to_string();
+    assert!(
+        err.contains("once.csv") && err.contains("already read"),
+        "{err}"
+    );
+}

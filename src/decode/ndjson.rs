@@ -26,6 +26,12 @@ pub(crate) struct Members {
     next_guess: usize,
 }
 
+impl Default for Members {
+    fn default() -> Self {
+        Members::new()
+    }
+}
+
 impl Members {
     pub(crate) fn new() -> Members {
         Members {
@@ -288,6 +294,22 @@ fn flat_list(flight: &mut Flight, column: usize, raw: &[u8]) -> Result<(), Recor
         decode_field(flight, column, text)?;
     }
     Ok(())
+}
+
+/// Decodes a whole line as a worker does when it needs every column: the flat fast
+/// path when it applies, the general decoder otherwise.
+pub(crate) fn decode_any(
+    line: &[u8],
+    members: &mut Members,
+    flight: &mut Flight,
+) -> Result<(), RecordError> {
+    if !members.split(line) {
+        return decode_line(line, flight);
+    }
+    flight.clear();
+    members.check_required()?;
+    members.decode(line, (1 << COLUMNS.len()) - 1, flight)?;
+    check_consistency(flight)
 }
 
 /// Decodes one JSON object (a whole line, without terminator) into `flight`.
