@@ -48,7 +48,7 @@ pub use encode::Format;
 pub use error::{Error, Location, RecordError, Result};
 pub use filter::{CompileError, Expr, Filter, FilterFlags};
 pub use pipeline::{
-    Canceller, ErrorPolicy, Reject, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
+    Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
 };
 pub use record::Flight;
 pub use source::{Input, MAX_RECORD_BYTES};

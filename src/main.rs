@@ -56,14 +56,12 @@ fn search(args: SearchArgs) -> Result<ExitCode> {
     }
     .into_iter()
     .map(|path| {
-        let mut input = Input::from_path(path);
-        if let Some(f) = args.input_format {
-            input.format = match f {
-                InputFormatArg::Csv => InputFormat::Csv,
-                InputFormatArg::Ndjson => InputFormat::Ndjson,
-            };
+        let input = Input::from_path(path);
+        match args.input_format {
+            Some(InputFormatArg::Csv) => input.with_format(InputFormat::Csv),
+            Some(InputFormatArg::Ndjson) => input.with_format(InputFormat::Ndjson),
+            None => input,
         }
-        input
     })
     .collect();
     let mut config = SearchConfig::new(inputs);
@@ -79,7 +77,10 @@ fn search(args: SearchArgs) -> Result<ExitCode> {
         OnError::Fail => ErrorPolicy::Fail,
         OnError::Skip => ErrorPolicy::Skip,
     };
-    config.collect_rejects = args.rejects.is_some();
+    if args.rejects.is_some() {
+        // The rejects writer drains on its own thread: stream them all, drop none.
+        config.rejects = flightsift::Rejects::Stream { capacity: 1024 };
+    }
     if args.rejects.is_some() && args.on_error != OnError::Skip {
         anyhow::bail!(
             "--rejects needs --on-error skip (by default the first bad record stops the run)"

@@ -90,9 +90,9 @@ pub struct SearchConfig {
     /// rejects. By default only the fields the filter reads are decoded for a
     /// rejected record (every kept record is always checked in full).
     pub validate_all: bool,
-    /// With [`ErrorPolicy::Skip`], deliver each skipped record on
-    /// [`SearchHandle::rejects`] (which must then be drained).
-    pub collect_rejects: bool,
+    /// With [`ErrorPolicy::Skip`], whether skipped records are delivered on
+    /// [`SearchHandle::rejects`], and what happens when nobody drains them.
+    pub rejects: Rejects,
     /// Worker threads (0: one per core).
     pub threads: usize,
     /// Records per page.
@@ -111,7 +111,7 @@ impl SearchConfig {
             ordered: false,
             timeout: None,
             on_error: ErrorPolicy::Fail,
-            collect_rejects: false,
+            rejects: Rejects::Count,
             validate_all: false,
             threads: 0,
             page_size: DEFAULT_PAGE_SIZE,
@@ -129,6 +129,31 @@ pub struct Reject {
     pub error: RecordError,
     /// The record's bytes as read (the first KiB only for an oversized record).
     pub raw: Vec<u8>,
+}
+
+/// Whether skipped records (under [`ErrorPolicy::Skip`]) are handed to the caller.
+///
+/// Counting is always exact (see [`Summary::bad_records`]); this only decides whether
+/// the records themselves are kept, and whether an undrained stream may slow the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rejects {
+    /// Counted only.
+    #[default]
+    Count,
+    /// Delivered on [`SearchHandle::rejects`], at most `capacity` waiting; beyond that
+    /// they are counted in [`Summary::rejects_dropped`] instead. The run never waits
+    /// for the caller, so iterating the results without draining rejects is safe.
+    Keep {
+        /// Rejects held for the caller before further ones are dropped.
+        capacity: usize,
+    },
+    /// Every one delivered: when `capacity` are waiting the workers wait too, so the
+    /// caller must drain [`SearchHandle::rejects`] on another thread (as the CLI's
+    /// `--rejects` writer does). Nothing is dropped.
+    Stream {
+        /// Rejects in flight before the workers wait.
+        capacity: usize,
+    },
 }
 
 /// Why the run stopped; the first reason wins.
@@ -156,6 +181,12 @@ struct Shared {
     /// Taken (and so closed) by the driver when the run ends, so a consumer draining
     /// rejects sees the end even while something else still holds the shared state.
     rejects: Mutex<Option<flume::Sender<Reject>>>,
+    /// `Keep` drops rejects the caller has not taken; `Stream` waits for it.
+    rejects_wait: bool,
+    /// Ordered runs: the sequence number of the first page known to hold a fatal
+    /// error. Pages after it cannot matter (the consumer stops there), so nobody
+    /// reads or filters them.
+    first_failed: AtomicU64,
     bad_by_input: Mutex<HashMap<String, BTreeMap<&'static str, u64>>>,
 }
 
@@ -210,6 +241,39 @@ impl Shared {
         }
     }
 
+    /// Ordered runs: the consumer reached a fatal error in input order, so nothing
+    /// it could still emit precedes it. This overrides any stop but the limit (which
+    /// only the consumer sets in ordered runs, and then never reaches an error): a
+    /// page that failed before a timeout or the end of input still failed.
+    fn fail_in_order(&self, err: Error) {
+        let _ = self.stop.fetch_update(AcqRel, Acquire, |s| {
+            (s != Stop::Limit as u8).then_some(Stop::Failed as u8)
+        });
+        if self.reason() == Stop::Failed {
+            *self.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
+        }
+    }
+
+    /// Ordered runs: the limit was reached in input order. The driver may already
+    /// have marked the run finished (every page filtered before the consumer caught
+    /// up); the limit is still why the output ends where it does.
+    fn limit_in_order(&self) {
+        let _ = self.stop.fetch_update(AcqRel, Acquire, |s| {
+            (s == Stop::Running as u8 || s == Stop::Finished as u8).then_some(Stop::Limit as u8)
+        });
+    }
+
+    /// Ordered runs: notes that page `seq` holds a fatal error.
+    fn failed_at(&self, seq: u64) {
+        self.first_failed.fetch_min(seq, AcqRel);
+    }
+
+    /// Ordered runs: whether page `seq` comes after a known fatal error.
+    #[inline]
+    fn after_failure(&self, seq: u64) -> bool {
+        seq > self.first_failed.load(Acquire)
+    }
+
     /// Applies the error policy to a malformed record: `Err` when it is fatal.
     fn bad_record(&self, location: Location, error: RecordError, raw: &[u8]) -> Result<()> {
         if self.policy == ErrorPolicy::Fail {
@@ -229,12 +293,21 @@ impl Shared {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         if let Some(tx) = tx {
-            // A consumer that dropped the receiver no longer wants them.
-            let _ = tx.send(Reject {
+            let reject = Reject {
                 location,
                 error,
                 raw: raw.to_vec(),
-            });
+            };
+            // A consumer that dropped the receiver no longer wants them; one that
+            // keeps it but does not drain it must not stall the run (`Keep`).
+            let dropped = if self.rejects_wait {
+                tx.send(reject).is_err()
+            } else {
+                tx.try_send(reject).is_err()
+            };
+            if dropped {
+                self.counters.rejects_dropped.fetch_add(1, Relaxed);
+            }
         }
         Ok(())
     }
@@ -277,6 +350,12 @@ impl Search {
         if config.page_size == 0 {
             return Err(Error::Config("page size must be at least 1".into()));
         }
+        // Every input is checked before anything runs, so nothing is written for a
+        // run that cannot succeed, and a typo in a later input is never hidden by a
+        // limit reached in an earlier one.
+        for input in &config.inputs {
+            input.check()?;
+        }
         let capacity = if config.channel_capacity == 0 {
             2 * threads
         } else {
@@ -287,13 +366,17 @@ impl Search {
             .thread_name(|i| format!("flightsift-worker-{i}"))
             .build()
             .map_err(|e| Error::Config(format!("cannot start {threads} worker threads: {e}")))?;
-        let (rejects_tx, rejects_rx) =
-            if config.collect_rejects && config.on_error == ErrorPolicy::Skip {
-                let (tx, rx) = flume::bounded(1024);
-                (Some(tx), Some(rx))
-            } else {
-                (None, None)
-            };
+        let (rejects_tx, rejects_rx, rejects_wait) = match (config.on_error, config.rejects) {
+            (ErrorPolicy::Skip, Rejects::Keep { capacity }) => {
+                let (tx, rx) = flume::bounded(capacity);
+                (Some(tx), Some(rx), false)
+            }
+            (ErrorPolicy::Skip, Rejects::Stream { capacity }) => {
+                let (tx, rx) = flume::bounded(capacity.max(1));
+                (Some(tx), Some(rx), true)
+            }
+            _ => (None, None, false),
+        };
         let shared = Arc::new(Shared {
             stop: AtomicU8::new(Stop::Running as u8),
             // In ordered mode the consumer decides which matches count, in order.
@@ -306,6 +389,8 @@ impl Search {
             error: Mutex::new(None),
             policy: config.on_error,
             rejects: Mutex::new(rejects_tx),
+            rejects_wait,
+            first_failed: AtomicU64::new(u64::MAX),
             bad_by_input: Mutex::new(HashMap::new()),
         });
         // Results are bounded too: a slow consumer slows the workers instead of
@@ -336,8 +421,10 @@ impl Search {
                 waiting: BTreeMap::new(),
                 left: config.limit,
                 ended: false,
+                error: None,
             }),
             shape: (threads, config.page_size, capacity),
+            limit: config.limit,
         })
     }
 }
@@ -346,9 +433,22 @@ impl Search {
 struct Delivery<B> {
     seq: u64,
     batch: B,
-    /// False when the page's scan was cut short by a stop.
+    /// False when the page's scan was cut short by a stop or an error.
     complete: bool,
+    /// Ordered runs: the fatal error that ended this page, after `batch`'s matches.
+    /// The consumer applies it in input order, as a sequential scan would meet it.
+    error: Option<Error>,
 }
+
+/// A fatal error from the producer (an input that cannot be read, a bad header, an
+/// oversized record), at its place among the pages.
+struct Failed {
+    seq: u64,
+    error: Error,
+}
+
+/// What crosses the page channel.
+type PageItem = std::result::Result<Page, Failed>;
 
 struct Run<C: Collector> {
     config: SearchConfig,
@@ -371,7 +471,7 @@ impl<C: Collector> Run<C> {
             .config
             .timeout
             .map(|t| Watchdog::start(t, self.shared.clone()));
-        let (page_tx, page_rx) = flume::bounded::<Result<Page>>(self.capacity);
+        let (page_tx, page_rx) = flume::bounded::<PageItem>(self.capacity);
         let (spare_tx, spare_rx) = flume::bounded::<Vec<u8>>(self.capacity + self.threads);
         let producer = {
             let shared = self.shared.clone();
@@ -469,7 +569,7 @@ fn wait_briefly(producer: JoinHandle<()>, grace: Duration) {
 fn produce(
     inputs: &[Input],
     page_size: usize,
-    tx: &flume::Sender<Result<Page>>,
+    tx: &flume::Sender<PageItem>,
     spare: &flume::Receiver<Vec<u8>>,
     shared: &Shared,
 ) {
@@ -477,17 +577,30 @@ fn produce(
     let mut on_oversized = |location: Location, error: RecordError, sample: &[u8]| {
         shared.bad_record(location, error, &sample[..sample.len().min(REJECT_SAMPLE)])
     };
+    // An error takes the next place in the sequence, so an ordered run meets it
+    // exactly where a sequential scan would.
+    let fail = |seq: u64, error: Error| {
+        let _ = tx.send(Err(Failed { seq, error }));
+    };
+    // Ordered runs keep reading after a worker's error (pages before it still
+    // count); nothing after it does.
+    let done = || shared.stopped() || shared.first_failed.load(Acquire) != u64::MAX;
     for input in inputs {
-        if shared.stopped() {
+        if done() {
             return;
         }
-        let mut reader = match PageReader::open(input, page_size) {
+        let opened = Instant::now();
+        let reader = PageReader::open(input, page_size);
+        shared
+            .counters
+            .reading_ns
+            .fetch_add(opened.elapsed().as_nanos() as u64, Relaxed);
+        let mut reader = match reader {
             Ok(r) => r,
-            Err(e) => {
-                let _ = tx.send(Err(e));
-                return;
-            }
+            Err(e) => return fail(seq, e),
         };
+        // The header and any sniffed bytes were read by `open`: they count too.
+        shared.counters.bytes.fetch_add(reader.bytes_read, Relaxed);
         let mut counted = reader.bytes_read;
         loop {
             let started = Instant::now();
@@ -503,7 +616,10 @@ fn produce(
             counted = reader.bytes_read;
             match page {
                 Ok(Some(mut page)) => {
-                    if shared.stopped() {
+                    // Every page cut counts as read; one cut after the stop is also
+                    // counted as wasted work, and not handed out.
+                    shared.counters.pages.fetch_add(1, Relaxed);
+                    if done() {
                         if shared.reason() == Stop::Limit {
                             shared.counters.pages_after_limit.fetch_add(1, Relaxed);
                         }
@@ -511,7 +627,6 @@ fn produce(
                     }
                     page.seq = seq;
                     seq += 1;
-                    shared.counters.pages.fetch_add(1, Relaxed);
                     let started = Instant::now();
                     let sent = tx.send(Ok(page));
                     shared
@@ -523,10 +638,7 @@ fn produce(
                     }
                 }
                 Ok(None) => break,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
+                Err(e) => return fail(seq, e),
             }
         }
     }
@@ -534,12 +646,12 @@ fn produce(
 
 /// The bridged iterator: receives pages, but never waits past a stop.
 struct Pages<'a> {
-    rx: flume::Receiver<Result<Page>>,
+    rx: flume::Receiver<PageItem>,
     shared: &'a Shared,
 }
 
 impl Iterator for Pages<'_> {
-    type Item = Result<Page>;
+    type Item = PageItem;
     fn next(&mut self) -> Option<Self::Item> {
         let started = Instant::now();
         let waited = || {
@@ -598,14 +710,28 @@ struct Worker<'a, C: Collector> {
 
 impl<C: Collector> Worker<'_, C> {
     /// Filters one page; `Err` short-circuits the parallel iteration.
-    fn page(&mut self, item: Result<Page>) -> std::result::Result<(), ()> {
+    ///
+    /// A fatal error ends an unordered run at once. An ordered run must instead meet
+    /// errors in input order: the page reports its error to the consumer, and the
+    /// workers carry on with the pages before it (short-circuiting here could leave
+    /// an earlier page unread, and its matches or error unknown).
+    fn page(&mut self, item: PageItem) -> std::result::Result<(), ()> {
         let page = match item {
             Ok(p) => p,
-            Err(e) => {
-                self.shared.fail(e);
+            Err(Failed { seq, error }) if self.ordered => {
+                self.shared.failed_at(seq);
+                let batch = self.collector.batch();
+                return self.deliver(seq, batch, false, Some(error));
+            }
+            Err(Failed { error, .. }) => {
+                self.shared.fail(error);
                 return Err(());
             }
         };
+        if self.ordered && self.shared.after_failure(page.seq) {
+            let _ = self.spare.try_send(page.bytes);
+            return Ok(()); // the consumer stops at the earlier error
+        }
         let started = Instant::now();
         let mut batch = self.collector.batch();
         let mut records = 0u64;
@@ -620,29 +746,47 @@ impl<C: Collector> Worker<'_, C> {
             .filtering_ns
             .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
         counters.matched.fetch_add(matched, Relaxed);
-        // Slots reserved in this batch must reach the consumer, even on the way out.
-        // In ordered mode every page reports, empty or not, so the consumer can tell
-        // a page with no match from one still in progress.
-        if self.ordered || self.collector.len(&batch) > 0 {
-            let delivery = Delivery {
-                seq: page.seq,
-                batch,
-                complete: matches!(scan, Scan::Done),
-            };
-            if self.results.send(delivery).is_err() {
-                self.shared.halt(Stop::Cancelled); // the consumer went away
-                return Err(());
-            }
-        }
         let _ = self.spare.try_send(page.bytes);
         match scan {
-            Scan::Done => Ok(()),
-            Scan::Stop => Err(()),
+            Scan::Done => self.deliver(page.seq, batch, true, None),
+            Scan::Stop => self.deliver(page.seq, batch, false, None).and(Err(())),
+            Scan::Fail(e) if self.ordered => {
+                self.shared.failed_at(page.seq);
+                self.deliver(page.seq, batch, false, Some(e))
+            }
             Scan::Fail(e) => {
+                // The error is recorded before the batch is handed over, so nothing
+                // the consumer does with the batch can win the race for the stop.
                 self.shared.fail(e);
-                Err(())
+                self.deliver(page.seq, batch, false, None).and(Err(()))
             }
         }
+    }
+
+    /// Hands a page's batch to the consumer. Slots reserved in it must reach the
+    /// consumer, even on the way out; in ordered mode every page reports, empty or
+    /// not, so the consumer can tell a page with no match from one still in progress.
+    fn deliver(
+        &self,
+        seq: u64,
+        batch: C::Batch,
+        complete: bool,
+        error: Option<Error>,
+    ) -> std::result::Result<(), ()> {
+        if !self.ordered && self.collector.len(&batch) == 0 {
+            return Ok(());
+        }
+        let delivery = Delivery {
+            seq,
+            batch,
+            complete,
+            error,
+        };
+        if self.results.send(delivery).is_err() {
+            self.shared.halt(Stop::Cancelled); // the consumer went away
+            return Err(());
+        }
+        Ok(())
     }
 
     /// First pass over a CSV record: its width, and the columns the filter reads
@@ -857,6 +1001,8 @@ struct Reorder<B> {
     waiting: BTreeMap<u64, Delivery<B>>,
     left: Option<u64>,
     ended: bool,
+    /// An error met in order, applied once the matches before it were handed out.
+    error: Option<Error>,
 }
 
 /// Stops a run from another thread (a signal handler, a UI): cheap to clone.
@@ -890,6 +1036,7 @@ pub struct SearchHandle<C: Collector> {
     emitted: u64,
     order: Option<Reorder<C::Batch>>,
     shape: (usize, usize, usize),
+    limit: Option<u64>,
 }
 
 impl<C: Collector> SearchHandle<C> {
@@ -975,6 +1122,7 @@ impl<C: Collector> SearchHandle<C> {
             self.emitted,
             self.started.elapsed(),
             self.shape,
+            self.limit,
             bad_by_input,
         ))
     }
@@ -987,6 +1135,10 @@ impl<C: Collector> SearchHandle<C> {
     fn next_in_order(&mut self) -> Option<C::Batch> {
         loop {
             let order = self.order.as_mut()?;
+            if let Some(error) = order.error.take() {
+                self.shared.fail_in_order(error);
+                return None;
+            }
             if order.ended {
                 return None;
             }
@@ -994,19 +1146,27 @@ impl<C: Collector> SearchHandle<C> {
                 order.next += 1;
                 let mut batch = d.batch;
                 if !d.complete {
-                    // A page cut short by a stop: what follows it is not a prefix.
+                    // A page cut short by a stop or an error: what follows it is not
+                    // a prefix.
                     order.ended = true;
                 }
+                let mut limit_reached = false;
                 if let Some(left) = order.left.as_mut() {
                     let n = self.collector.len(&batch);
                     if n >= *left {
                         self.collector.truncate(&mut batch, *left);
                         *left = 0;
                         order.ended = true;
-                        self.shared.halt(Stop::Limit);
+                        limit_reached = true;
+                        self.shared.limit_in_order();
                     } else {
                         *left -= n;
                     }
+                }
+                // The N-th match came before the error: a sequential scan would have
+                // stopped without meeting it.
+                if !limit_reached {
+                    order.error = d.error;
                 }
                 if self.collector.len(&batch) > 0 {
                     return Some(batch);

@@ -20,6 +20,9 @@ pub struct Input {
     pub path: Option<PathBuf>,
     /// How to parse it.
     pub format: InputFormat,
+    /// The name said nothing about the format (stdin, no or an unknown extension):
+    /// look at the first byte instead.
+    sniff: bool,
     reader: Option<SharedReader>,
 }
 
@@ -34,15 +37,53 @@ impl std::fmt::Debug for SharedReader {
 }
 
 impl Input {
-    /// An input whose format comes from the file extension (CSV when it says nothing).
+    /// An input whose format comes from the file extension; when the extension says
+    /// nothing (stdin, `dump.txt`), from the first byte: `{` is NDJSON, anything
+    /// else CSV.
     pub fn from_path(path: impl Into<PathBuf>) -> Input {
         let path = path.into();
-        let format = InputFormat::from_path(&path).unwrap_or(InputFormat::Csv);
+        let known = InputFormat::from_path(&path);
         Input {
             path: Some(path),
-            format,
+            format: known.unwrap_or(InputFormat::Csv),
+            sniff: known.is_none(),
             reader: None,
         }
+    }
+
+    /// The same input read as `format`, whatever its name or content suggests.
+    pub fn with_format(mut self, format: InputFormat) -> Input {
+        self.format = format;
+        self.sniff = false;
+        self
+    }
+
+    /// Fails if the input cannot be read, so a typo is reported before any output
+    /// and before a limit reached in an earlier input could hide it. The file is
+    /// opened again when its turn comes (holding thousands open could exhaust file
+    /// descriptors); if it vanished meanwhile, that is a read error at its place.
+    pub(crate) fn check(&self) -> Result<()> {
+        let Some(path) = self.path.as_ref().filter(|p| p.as_os_str() != "-") else {
+            return Ok(());
+        };
+        if self.reader.is_some() {
+            return Ok(());
+        }
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(self.name(), e))?;
+        if meta.is_file() {
+            // Permissions, ACLs, a dangling mount: opening is the only real check.
+            // Only for regular files: opening a FIFO would wait for its writer.
+            File::open(path).map_err(|e| Error::io(self.name(), e))?;
+        } else if meta.is_dir() {
+            return Err(Error::io(
+                self.name(),
+                io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a directory; expected a CSV or NDJSON dump file",
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// An input read from any reader (a decompressor, a socket, a test double). It
@@ -55,6 +96,7 @@ impl Input {
         Input {
             path: Some(name.into()),
             format,
+            sniff: false,
             reader: Some(SharedReader(Arc::new(Mutex::new(Some(reader))))),
         }
     }
@@ -100,6 +142,40 @@ pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 const READ_CHUNK: usize = 256 * 1024;
 
+/// The UTF-8 byte-order mark some tools write at the start of a text file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Where an input's format comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sniff {
+    Given(InputFormat),
+    Content,
+}
+
+/// What a file that is not canonical CSV looks like, judged from its first bytes,
+/// and how to read it: a one-line hint for a header error that would otherwise list
+/// every missing column.
+pub(crate) fn content_hint(head: &[u8]) -> Option<&'static str> {
+    let text = head.strip_prefix(BOM).unwrap_or(head);
+    let first = text.iter().find(|b| !b.is_ascii_whitespace());
+    let first_line = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Some("this looks like gzip-compressed data; decompress it first (`gzip -dc FILE | flightsift search`)")
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some("this looks like zstd-compressed data; decompress it first (`zstd -dc FILE | flightsift search`)")
+    } else if first == Some(&b'{') {
+        Some("this looks like NDJSON (one JSON object per line); read it with `--input-format ndjson` or name it `.ndjson`")
+    } else if first == Some(&b'[') {
+        Some("this looks like a JSON document (an array), not CSV; flightsift reads NDJSON, one object per line (convert with `jq -c '.[]'`)")
+    } else if memchr::memchr(b'\t', first_line).is_some()
+        && memchr::memchr(b',', first_line).is_none()
+    {
+        Some("this looks like tab-separated values; flightsift reads comma-separated CSV")
+    } else {
+        None
+    }
+}
+
 /// Called with a record too large to hold: `Err` ends the run, `Ok` skips it.
 pub(crate) type OnOversized<'a> = dyn FnMut(Location, RecordError, &[u8]) -> Result<()> + 'a;
 
@@ -143,21 +219,40 @@ impl PageReader {
                 _ => Box::new(io::stdin()),
             }
         };
-        Self::from_reader(reader, name, input.format, page_records)
+        let format = if input.sniff {
+            Sniff::Content
+        } else {
+            Sniff::Given(input.format)
+        };
+        Self::with_sniff(reader, name, format, page_records)
     }
 
     /// Wraps any reader.
+    #[cfg(test)]
     pub(crate) fn from_reader(
         reader: Box<dyn Read + Send>,
         name: String,
         format: InputFormat,
         page_records: usize,
     ) -> Result<PageReader> {
+        Self::with_sniff(reader, name, Sniff::Given(format), page_records)
+    }
+
+    fn with_sniff(
+        reader: Box<dyn Read + Send>,
+        name: String,
+        format: Sniff,
+        page_records: usize,
+    ) -> Result<PageReader> {
+        let given = match format {
+            Sniff::Given(f) => f,
+            Sniff::Content => InputFormat::Csv,
+        };
         let mut r = PageReader {
             reader,
             info: Arc::new(SourceInfo {
                 name,
-                format,
+                format: given,
                 schema: None,
             }),
             buf: Vec::with_capacity(READ_CHUNK * 2),
@@ -172,10 +267,52 @@ impl PageReader {
             page_records: page_records.max(1),
             bytes_read: 0,
         };
-        if format == InputFormat::Csv {
-            r.read_header()?;
+        if format == Sniff::Content {
+            let format = r.sniff()?;
+            r.info = Arc::new(SourceInfo {
+                name: r.info.name.clone(),
+                format,
+                schema: None,
+            });
+        }
+        if r.info.format == InputFormat::Csv {
+            if r.filled == 0 && !r.eof {
+                r.fill()?;
+            }
+            let hint = content_hint(&r.buf[..r.filled.min(4096)]);
+            match (r.read_header(), hint) {
+                (Ok(()), _) => {}
+                (Err(Error::Header { .. } | Error::Record { .. }), Some(hint)) => {
+                    return Err(Error::Header {
+                        input: r.info.name.clone(),
+                        message: hint.to_string(),
+                    })
+                }
+                (Err(e), _) => return Err(e),
+            }
         }
         Ok(r)
+    }
+
+    /// Reads until the first byte that is not a byte-order mark or white space and
+    /// judges the format by it; the bytes stay in the buffer for the first page.
+    fn sniff(&mut self) -> Result<InputFormat> {
+        loop {
+            let start = if self.buf[..self.filled].starts_with(BOM) {
+                3
+            } else {
+                0
+            };
+            let first = self.buf[start.min(self.filled)..self.filled]
+                .iter()
+                .find(|b| !b.is_ascii_whitespace());
+            match first {
+                Some(b'{') => return Ok(InputFormat::Ndjson),
+                Some(_) => return Ok(InputFormat::Csv),
+                None if self.eof => return Ok(InputFormat::Csv),
+                None => self.fill()?,
+            }
+        }
     }
 
     fn read_header(&mut self) -> Result<()> {

@@ -15,6 +15,8 @@ pub(crate) struct Counters {
     pub pages_after_limit: AtomicU64,
     pub matched: AtomicU64,
     pub bad_records: AtomicU64,
+    /// Skipped records not kept because the caller did not drain them in time.
+    pub rejects_dropped: AtomicU64,
     pub bytes: AtomicU64,
     /// Nanoseconds the producer spent reading and cutting pages.
     pub reading_ns: AtomicU64,
@@ -95,9 +97,12 @@ pub struct Summary {
     pub outcome: Outcome,
     /// Records decoded.
     pub records_read: u64,
-    /// Pages the producer read.
+    /// The limit the run was given, if any.
+    pub limit: Option<u64>,
+    /// Pages the producer cut from the inputs, including any read after the limit.
     pub pages_read: u64,
-    /// Pages read after the limit was reached (wasted work; small by design).
+    /// Of `pages_read`, those cut after the limit was reached (wasted work; at most
+    /// one per run by design). Always 0 without a limit.
     pub pages_read_after_limit: u64,
     /// Records that matched the filter (a few more than `emitted` when several
     /// workers matched at once as the limit was reached).
@@ -106,6 +111,10 @@ pub struct Summary {
     pub emitted: u64,
     /// Malformed records skipped (with `--on-error skip`).
     pub bad_records: u64,
+    /// Skipped records not delivered because the caller did not drain
+    /// [`crate::SearchHandle::rejects`] in time (see [`crate::Rejects::Keep`]);
+    /// they are still counted in `bad_records`.
+    pub rejects_dropped: u64,
     /// Skipped records per input, per reason.
     pub bad_records_by_input: BTreeMap<String, BTreeMap<String, u64>>,
     /// True when the run stopped before reading everything it would otherwise have
@@ -136,6 +145,7 @@ impl Summary {
         emitted: u64,
         elapsed: Duration,
         config: (usize, usize, usize),
+        limit: Option<u64>,
         bad_by_input: HashMap<String, BTreeMap<&'static str, u64>>,
     ) -> Summary {
         let secs = elapsed.as_secs_f64();
@@ -145,11 +155,13 @@ impl Summary {
         Summary {
             outcome,
             records_read: records,
+            limit,
             pages_read: counters.pages.load(Relaxed),
             pages_read_after_limit: counters.pages_after_limit.load(Relaxed),
             matched: counters.matched.load(Relaxed),
             emitted,
             bad_records: counters.bad_records.load(Relaxed),
+            rejects_dropped: counters.rejects_dropped.load(Relaxed),
             bad_records_by_input: bad_by_input
                 .into_iter()
                 .map(|(input, reasons)| {
@@ -189,16 +201,29 @@ impl Summary {
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
+        let after_limit = match self.limit {
+            Some(_) => format!(
+                " ({} after the limit was reached)",
+                self.pages_read_after_limit
+            ),
+            None => String::new(),
+        };
         let mut out = format!(
-            "outcome:          {outcome}{}\nrecords read:     {}\npages read:       {} ({} after the limit was reached)\nmatched:          {}\nemitted:          {}\nbad records:      {}\n",
+            "outcome:          {outcome}{}\nrecords read:     {}\nbytes read:       {}\npages read:       {}{after_limit}\nmatched:          {}\nemitted:          {}\nbad records:      {}\n",
             if self.partial { " (partial output)" } else { "" },
             self.records_read,
+            self.bytes_read,
             self.pages_read,
-            self.pages_read_after_limit,
             self.matched,
             self.emitted,
             self.bad_records,
         );
+        if self.rejects_dropped > 0 {
+            out.push_str(&format!(
+                "rejects dropped:  {} (skipped and counted, but not drained in time)\n",
+                self.rejects_dropped
+            ));
+        }
         for (input, reasons) in &self.bad_records_by_input {
             let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
             out.push_str(&format!("  {input}: {}\n", list.join(", ")));

@@ -9,6 +9,9 @@ mod errors;
 mod fuzz_smoke;
 /// Exactly-N and parallel == sequential, swept over threads, capacities, page sizes.
 mod limit;
+/// Fatal errors never lost, ordered runs end as a sequential scan, inputs checked
+/// first, formats sniffed, exact stats, undrained rejects.
+mod ordering;
 /// Closed pipes, stalled inputs, early stop on large inputs.
 mod pipes;
 /// Ordered first-N, faults, timeouts, signals, skip-and-count.

@@ -134,16 +134,13 @@ fn limit_zero_reads_nothing() {
     assert!(got.is_empty());
     assert_eq!(summary.pages_read, 0);
     assert_eq!(summary.records_read, 0);
-    // Not even the file is opened.
-    let (got, _) = run(
-        std::path::Path::new("/nonexistent/dump.csv"),
-        &Filter::all(),
-        Some(0),
-        2,
-        2,
-        10,
-    );
-    assert!(got.is_empty());
+    // The inputs are still checked: `-n 0` is how a script asks "would this run?".
+    let mut config = SearchConfig::new(vec![Input::from_path("/nonexistent/dump.csv")]);
+    config.limit = Some(0);
+    let err = Search::start(config)
+        .err()
+        .expect("a missing input fails at start");
+    assert!(err.to_string().contains("/nonexistent/dump.csv"), "{err}");
 }
 
 /// Cancelling from the consumer side stops the run and joins cleanly.

@@ -408,7 +408,7 @@ fn library_skip_policy_reports_rejects() {
     let (_dir, path) = temp_file("d.csv", &text);
     let mut config = SearchConfig::new(vec![Input::from_path(&path)]);
     config.on_error = ErrorPolicy::Skip;
-    config.collect_rejects = true;
+    config.rejects = flightsift::Rejects::Stream { capacity: 1024 };
     let mut handle = Search::start(config).unwrap();
     let rejects = handle.rejects().unwrap();
     let drain = std::thread::spawn(move || rejects.iter().collect::<Vec<_>>());

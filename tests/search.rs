@@ -319,8 +319,13 @@ fn input_format_overrides_the_extension() {
         csv_ids(&wd.stdout(&["search", "lines.txt", "--input-format", "ndjson"])).len(),
         6
     );
-    // Without the override a .txt file is read as CSV, which NDJSON is not.
-    wd.fails_with(2, &["search", "lines.txt"]);
+    // Without the override, a name that says nothing is judged by its first byte.
+    assert_eq!(csv_ids(&wd.stdout(&["search", "lines.txt"])).len(), 6);
+    assert_eq!(csv_ids(&wd.stdout(&["search", "dump.txt"])).len(), 6);
+    // The override wins over the content: NDJSON read as CSV is a header error that
+    // says what the input looks like.
+    let err = wd.fails_with(2, &["search", "lines.txt", "--input-format", "csv"]);
+    assert!(err.contains("looks like NDJSON"), "{err}");
 }
 
 #[test]

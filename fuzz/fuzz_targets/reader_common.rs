@@ -118,7 +118,9 @@ pub fn run(
     config.page_size = knobs.page_size;
     config.channel_capacity = 2;
     config.on_error = policy;
-    config.collect_rejects = policy == ErrorPolicy::Skip;
+    if policy == ErrorPolicy::Skip {
+        config.rejects = flightsift::Rejects::Stream { capacity: 1024 };
+    }
     let mut search = Search::start(config).expect("a valid configuration starts");
     let rejects = search
         .rejects()
