@@ -34,8 +34,9 @@ pub struct RecordError {
     pub field: Option<&'static str>,
     /// What the decoder expected, and what it found.
     pub message: String,
-    /// A short, stable reason code (for per-reason counts): `field_count`, `number`,
-    /// `timestamp`, `code`, `enum`, `utf8`, `json`, `missing`, `too_large`, `consistency`.
+    /// A short, stable reason code (for per-reason counts): `field_count`, `quote`,
+    /// `control`, `number`, `timestamp`, `code`, `enum`, `utf8`, `json`, `missing`,
+    /// `too_large`, `consistency`.
     pub reason: &'static str,
 }
 

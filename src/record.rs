@@ -429,15 +429,24 @@ pub struct Price {
 }
 
 impl Price {
+    /// The message for an amount beyond the largest one a price holds.
+    pub(crate) const TOO_LARGE: &'static str = "too large (at most 999999999999.999999)";
+
     /// Parses `123`, `123.4`, `123.45` ... up to 6 decimals. No sign, no exponent.
+    /// Leading zeros are allowed; the whole part has at most 12 significant digits
+    /// (micro-units of that still fit an `i64` with room to spare).
     pub fn parse(s: &[u8]) -> Result<Price, &'static str> {
         const EXPECT: &str = "expected a non-negative decimal amount like 412.37";
         let (int, frac) = match memchr::memchr(b'.', s) {
             Some(i) => (&s[..i], Some(&s[i + 1..])),
             None => (s, None),
         };
-        if int.is_empty() || int.len() > 12 || !int.iter().all(u8::is_ascii_digit) {
+        if int.is_empty() || !int.iter().all(u8::is_ascii_digit) {
             return Err(EXPECT);
+        }
+        let int = &int[int.iter().position(|&b| b != b'0').unwrap_or(int.len())..];
+        if int.len() > 12 {
+            return Err(Price::TOO_LARGE);
         }
         let mut micros: i64 = 0;
         for &b in int {
@@ -655,6 +664,24 @@ mod tests {
         for bad in [&b""[..], b"-1", b"1e3", b"1.", b".5", b"1.2345678", b"12a"] {
             assert!(Price::parse(bad).is_err(), "{:?}", std::str::from_utf8(bad));
         }
+    }
+
+    #[test]
+    fn price_holds_twelve_digits_leading_zeros_aside() {
+        let max = Price::parse(b"999999999999.999999").unwrap();
+        assert_eq!(max.micros, 999_999_999_999_999_999);
+        assert_eq!(
+            Price::TOO_LARGE,
+            format!("too large (at most {max:?})"),
+            "the message states the real maximum"
+        );
+        assert_eq!(
+            Price::parse(b"0000000000000000250.10").unwrap(),
+            Price::parse(b"250.10").unwrap()
+        );
+        assert_eq!(Price::parse(b"0000000000000").unwrap().micros, 0);
+        assert_eq!(Price::parse(b"1000000000000"), Err(Price::TOO_LARGE));
+        assert_eq!(Price::parse(b"1000000000000.5"), Err(Price::TOO_LARGE));
     }
 
     #[test]

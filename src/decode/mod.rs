@@ -56,7 +56,19 @@ pub(crate) mod col {
     pub const CO2_KG: usize = 18;
     pub const RETURN_DEPARTURE: usize = 19;
     pub const RETURN_ARRIVAL: usize = 20;
+
+    /// The columns whose value can be unknown (an empty CSV cell, a JSON `null` or an
+    /// absent NDJSON member): the `Option` fields of [`crate::record::Flight`].
+    pub const MAY_BE_UNKNOWN: u32 = 1 << SEATS
+        | 1 << BAGS
+        | 1 << REFUNDABLE
+        | 1 << CO2_KG
+        | 1 << RETURN_DEPARTURE
+        | 1 << RETURN_ARRIVAL;
 }
+
+/// The UTF-8 byte-order mark some tools put at the start of a text file.
+pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The canonical columns in a bit mask (bit `i` = `COLUMNS[i]`), in order.
 #[inline]
@@ -105,8 +117,8 @@ pub(crate) fn column_index(name: &[u8]) -> Option<usize> {
 pub(crate) fn decode_field(f: &mut Flight, column: usize, text: &[u8]) -> Result<(), RecordError> {
     use crate::record::COLUMNS as C;
     match column {
-        col::PROVIDER => f.provider.push_str(single_line(C[col::PROVIDER], text)?),
-        col::OFFER_ID => f.offer_id.push_str(single_line(C[col::OFFER_ID], text)?),
+        col::PROVIDER => f.provider.push_str(one_line_text(C[col::PROVIDER], text)?),
+        col::OFFER_ID => f.offer_id.push_str(one_line_text(C[col::OFFER_ID], text)?),
         col::ORIGIN => f.origin = airport(C[col::ORIGIN], text)?,
         col::DESTINATION => f.destination = airport(C[col::DESTINATION], text)?,
         col::DEPARTURE => f.departure = stamp(C[col::DEPARTURE], text)?,
@@ -227,9 +239,12 @@ fn utf8<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, RecordError> 
     })
 }
 
-/// Provider and offer id: any non-empty UTF-8. (A record is one line, so no field can
-/// hold a line break: an unbalanced quote cannot swallow the next rows.)
-fn single_line<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, RecordError> {
+/// Provider and offer id: non-empty UTF-8 without control characters. A record is one
+/// line, so text cannot hold a line break: written out as CSV it would split the record
+/// (for every other reader too), and a stray quote could then swallow the rows after
+/// it. The other C0 controls and DEL go with them: no id needs one, and they make the
+/// output unreadable.
+fn one_line_text<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, RecordError> {
     if text.is_empty() {
         return Err(RecordError::new(
             name,
@@ -237,7 +252,36 @@ fn single_line<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, Record
             "expected a non-empty value",
         ));
     }
+    if let Some(at) = text.iter().position(|&b| is_control(b)) {
+        return Err(RecordError::new(
+            name,
+            "control",
+            format!(
+                "{} at byte {at} of the text; a record is one line, and its text holds no control characters",
+                control_name(text[at])
+            ),
+        ));
+    }
     utf8(name, text)
+}
+
+/// The bytes refused in text: the C0 controls (U+0000 to U+001F) and DEL (U+007F).
+#[inline]
+pub(crate) fn is_control(b: u8) -> bool {
+    b < 0x20 || b == 0x7F
+}
+
+/// Names a control character for a message.
+pub(crate) fn control_name(b: u8) -> String {
+    let name = match b {
+        0 => " (NUL)",
+        b'\t' => " (tab)",
+        b'\n' => " (line feed)",
+        b'\r' => " (carriage return)",
+        0x7F => " (DEL)",
+        _ => "",
+    };
+    format!("control character U+{b:04X}{name}")
 }
 
 fn code<const N: usize>(
@@ -294,24 +338,56 @@ fn optional_stamp(name: &'static str, text: &[u8]) -> Result<Option<Stamp>, Reco
     }
 }
 
-pub(crate) fn parse_u32(text: &[u8]) -> Option<u32> {
-    if text.is_empty() || text.len() > 9 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
+/// Why a text is not an integer of the canonical format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntError {
+    /// Empty, or something other than ASCII digits (a sign, a point, an exponent).
+    NotAnInteger,
+    /// Digits, but more than `u32::MAX`.
+    TooLarge,
+}
+
+impl IntError {
+    /// What was expected, for a message.
+    pub(crate) fn expected(self) -> String {
+        match self {
+            IntError::NotAnInteger => "expected a non-negative integer".to_string(),
+            IntError::TooLarge => format!("too large (at most {})", u32::MAX),
+        }
     }
-    Some(
-        text.iter()
-            .fold(0u32, |acc, &b| acc * 10 + (b - b'0') as u32),
-    )
+}
+
+/// The canonical integer: decimal digits, leading zeros allowed, from 0 to `u32::MAX`
+/// (the type every integer field has). Record fields and filter literals both read
+/// integers through here, so they accept the same values.
+#[inline]
+pub(crate) fn parse_int(text: &[u8]) -> Result<u32, IntError> {
+    // Nine digits always fit: the usual case, in one pass.
+    if (1..=9).contains(&text.len()) && text.iter().all(u8::is_ascii_digit) {
+        return Ok(text
+            .iter()
+            .fold(0u32, |acc, &b| acc * 10 + (b - b'0') as u32));
+    }
+    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+        return Err(IntError::NotAnInteger);
+    }
+    let significant = &text[text.iter().position(|&b| b != b'0').unwrap_or(text.len())..];
+    if significant.len() > 10 {
+        return Err(IntError::TooLarge);
+    }
+    let value = significant
+        .iter()
+        .fold(0u64, |acc, &b| acc * 10 + (b - b'0') as u64);
+    u32::try_from(value).map_err(|_| IntError::TooLarge)
+}
+
+/// [`parse_int`] for callers that have their own message.
+pub(crate) fn parse_u32(text: &[u8]) -> Option<u32> {
+    parse_int(text).ok()
 }
 
 fn required_u32(name: &'static str, text: &[u8]) -> Result<u32, RecordError> {
-    parse_u32(text).ok_or_else(|| {
-        RecordError::new(
-            name,
-            "number",
-            found("expected a non-negative integer", text),
-        )
-    })
+    parse_int(text).map_err(|e| RecordError::new(name, "number", found(&e.expected(), text)))
 }
 
 fn optional_u32(name: &'static str, text: &[u8]) -> Result<Option<u32>, RecordError> {
@@ -350,6 +426,8 @@ pub struct Schema {
     /// True when the header is exactly the canonical 21 columns in order, so a
     /// matching record's bytes can be written out verbatim as canonical CSV.
     pub(crate) canonical: bool,
+    /// The header's names, to name a column flightsift does not read in a message.
+    names: Vec<String>,
 }
 
 impl Schema {
@@ -358,9 +436,13 @@ impl Schema {
     pub fn from_header<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> Result<Schema, String> {
         let mut position = [None; COLUMNS.len()];
         let mut width = 0;
+        let mut header = Vec::new();
         for (i, name) in names.into_iter().enumerate() {
             width += 1;
-            let name = name.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(name);
+            let name = name.strip_prefix(UTF8_BOM).unwrap_or(name);
+            if i < MAX_COLUMNS {
+                header.push(String::from_utf8_lossy(name).into_owned());
+            }
             if let Some(c) = column_index(name) {
                 if position[c].is_some() {
                     return Err(format!("column `{}` appears twice", COLUMNS[c]));
@@ -394,6 +476,113 @@ impl Schema {
             position,
             width,
             canonical,
+            names: header,
         })
+    }
+
+    /// An error about the field at `index` of a record: named by its canonical name, or
+    /// for a column flightsift does not read, by its header name in the message.
+    pub(crate) fn field_error(
+        &self,
+        index: usize,
+        reason: &'static str,
+        message: &str,
+    ) -> RecordError {
+        match self.position.iter().position(|&p| p == Some(index)) {
+            Some(column) => RecordError::new(COLUMNS[column], reason, message),
+            None => RecordError::record(
+                reason,
+                match self.names.get(index) {
+                    Some(name) => format!("column `{name}` (field {}): {message}", index + 1),
+                    None => format!("field {}: {message}", index + 1),
+                },
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_cover_u32_with_leading_zeros() {
+        assert_eq!(parse_int(b"0"), Ok(0));
+        assert_eq!(parse_int(b"1000000000"), Ok(1_000_000_000));
+        assert_eq!(parse_int(b"0000000001"), Ok(1));
+        assert_eq!(parse_int(&[b'0'; 300]), Ok(0));
+        assert_eq!(parse_int(b"4294967295"), Ok(u32::MAX));
+        assert_eq!(parse_int(b"0004294967295"), Ok(u32::MAX));
+        for big in [
+            &b"4294967296"[..],
+            b"9999999999",
+            b"10000000000",
+            b"000099999999999999",
+        ] {
+            assert_eq!(parse_int(big), Err(IntError::TooLarge), "{big:?}");
+        }
+        for bad in [
+            &b""[..],
+            b"-1",
+            b"+1",
+            b"1.0",
+            b"1e3",
+            b" 1",
+            b"1_000",
+            b"x",
+        ] {
+            assert_eq!(parse_int(bad), Err(IntError::NotAnInteger), "{bad:?}");
+        }
+        assert_eq!(
+            IntError::TooLarge.expected(),
+            "too large (at most 4294967295)"
+        );
+        // Every value round-trips through its decimal text.
+        for v in [0, 9, 10, 999_999_999, 1_000_000_000, u32::MAX - 1, u32::MAX] {
+            assert_eq!(parse_int(v.to_string().as_bytes()), Ok(v));
+            assert_eq!(parse_int(format!("{v:020}").as_bytes()), Ok(v));
+        }
+    }
+
+    #[test]
+    fn text_refuses_every_control_character() {
+        for b in 0..=255u8 {
+            let text = [b'a', b, b'z'];
+            let got = one_line_text("provider", &text);
+            if b < 0x20 || b == 0x7F {
+                let e = got.unwrap_err();
+                assert_eq!((e.field, e.reason), (Some("provider"), "control"));
+                assert!(e.message.contains(&format!("U+{b:04X}")), "{}", e.message);
+            } else if b < 0x80 {
+                assert!(got.is_ok(), "{b:#x}");
+            } else {
+                assert_eq!(
+                    got.unwrap_err().reason,
+                    "utf8",
+                    "a lone {b:#x} is not UTF-8"
+                );
+            }
+        }
+        assert_eq!(one_line_text("offer_id", "São ☃".as_bytes()), Ok("São ☃"));
+        let e = one_line_text("offer_id", b"a\nb").unwrap_err();
+        assert!(
+            e.message.contains("U+000A (line feed) at byte 1"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_field_error_names_the_column_canonical_or_not() {
+        let mut names: Vec<&[u8]> = COLUMNS.iter().map(|c| c.as_bytes()).collect();
+        names.insert(2, b"note");
+        let schema = Schema::from_header(names).unwrap();
+        let e = schema.field_error(0, "quote", "bad");
+        assert_eq!((e.field, e.message.as_str()), (Some("provider"), "bad"));
+        let e = schema.field_error(3, "quote", "bad");
+        assert_eq!(e.field, Some("origin"));
+        let e = schema.field_error(2, "control", "bad");
+        assert_eq!(e.field, None);
+        assert_eq!(e.message, "column `note` (field 3): bad");
     }
 }
