@@ -292,7 +292,7 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         (
             "stray quote",
             GOOD.replace(",g,", ",\"g,").into_bytes(),
-            "field_count",
+            "quote",
         ),
         ("bad utf-8", bad_utf8, "utf8"),
         (

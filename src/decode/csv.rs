@@ -2,8 +2,16 @@
 //!
 //! Most dump rows contain no quote at all, so the common path finds line ends and
 //! commas in one pass, sixteen bytes at a time (SIMD compares turned into bit masks),
-//! and never copies a byte. A row with a quote goes through `csv-core`'s DFA,
-//! which unescapes into a side buffer. Both paths feed the same field decoder.
+//! and never copies a byte. A row with a quote (or a stray carriage return) goes
+//! through a strict splitter that unescapes into a side buffer and records what is
+//! wrong with the row's quoting. Both paths feed the same field decoder.
+//!
+//! Quoting follows RFC 4180 within one line, and agrees with what DuckDB reads from
+//! the same bytes (`flightsift sql`): a field that starts with a quote ends at the next
+//! lone quote, which a comma or the end of the line must follow; `""` inside it is
+//! one quote; a quote anywhere else is an ordinary character. A carriage return may
+//! only end a line (just before its newline): elsewhere other readers end the record
+//! there, so it is refused, in any column.
 
 use std::ops::Range;
 
@@ -74,14 +82,25 @@ impl Fields {
 /// Every canonical column.
 pub(crate) const ALL_COLUMNS: u32 = (1 << crate::record::COLUMNS.len()) - 1;
 
+/// What is wrong with a record's quoting or line breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flaw {
+    /// A quoted field whose closing quote is missing.
+    Unclosed,
+    /// Something other than a comma right after a closing quote.
+    AfterQuote,
+    /// A carriage return that does not end the line.
+    BareCr,
+}
+
 /// Reusable per-worker state for reading CSV pages.
 pub(crate) struct CsvRecords {
-    core: csv_core::Reader,
     /// Field ranges into either the page (fast path) or `unescaped`.
     fields: Fields,
     unescaped: Vec<u8>,
-    ends: Vec<usize>,
     in_page: bool,
+    /// The current record's first flaw, and the index of the field that has it.
+    flaw: Option<(usize, Flaw)>,
     pos: usize,
     lines: u64,
 }
@@ -89,15 +108,10 @@ pub(crate) struct CsvRecords {
 impl CsvRecords {
     pub(crate) fn new() -> Self {
         CsvRecords {
-            // Only a newline ends a record: the page cut lines there, and a bare CR
-            // inside a line must not silently end the record early.
-            core: csv_core::ReaderBuilder::new()
-                .terminator(csv_core::Terminator::Any(b'\n'))
-                .build(),
             fields: Fields::default(),
-            unescaped: vec![0; 4096],
-            ends: vec![0; 64],
+            unescaped: Vec::with_capacity(4096),
             in_page: true,
+            flaw: None,
             pos: 0,
             lines: 0,
         }
@@ -114,7 +128,7 @@ impl CsvRecords {
         while self.pos < page.len() {
             let start = self.pos;
             self.fields.clear();
-            let (nl, quoted) = self.split_line(page, start);
+            let (nl, quoted, first_cr) = self.split_line(page, start);
             let mut end = nl.unwrap_or(page.len());
             self.pos = nl.map_or(page.len(), |i| i + 1);
             let line_offset = self.lines;
@@ -127,8 +141,10 @@ impl CsvRecords {
             if line.is_empty() {
                 continue;
             }
-            if quoted {
-                self.quoted(line);
+            // `end` excludes a CRLF's CR: any CR before it is a bare one.
+            self.flaw = None;
+            if quoted || first_cr.is_some_and(|at| at < end) {
+                self.split_strict(line);
             } else {
                 self.in_page = true;
             }
@@ -141,14 +157,21 @@ impl CsvRecords {
     }
 
     /// Records the comma-separated field ranges of the line starting at `start` and
-    /// returns where its newline is (if any) and whether it holds a quote (then the
-    /// ranges are meaningless and the caller re-splits it properly).
+    /// returns where its newline is (if any), whether it holds a quote, and where its
+    /// first carriage return is. With a quote or a CR before the line's end, the ranges
+    /// are meaningless and the caller re-splits the line strictly.
     #[inline]
-    fn split_line(&mut self, page: &[u8], start: usize) -> (Option<usize>, bool) {
-        let (comma, newline, quote) = (u8x16::splat(b','), u8x16::splat(b'\n'), u8x16::splat(b'"'));
+    fn split_line(&mut self, page: &[u8], start: usize) -> (Option<usize>, bool, Option<usize>) {
+        let (comma, newline, quote, cr) = (
+            u8x16::splat(b','),
+            u8x16::splat(b'\n'),
+            u8x16::splat(b'"'),
+            u8x16::splat(b'\r'),
+        );
         let mut field_start = start;
         let mut i = start;
         let mut quoted = false;
+        let mut first_cr = None;
         while i + 16 <= page.len() {
             let chunk = u8x16::new(page[i..i + 16].try_into().expect("16 bytes"));
             let newlines = chunk.simd_eq(newline).to_bitmask();
@@ -159,6 +182,10 @@ impl CsvRecords {
                 (newlines & newlines.wrapping_neg()) - 1
             };
             quoted |= chunk.simd_eq(quote).to_bitmask() & before != 0;
+            let crs = chunk.simd_eq(cr).to_bitmask() & before;
+            if crs != 0 && first_cr.is_none() {
+                first_cr = Some(i + crs.trailing_zeros() as usize);
+            }
             let mut commas = chunk.simd_eq(comma).to_bitmask() & before;
             while commas != 0 {
                 let at = i + commas.trailing_zeros() as usize;
@@ -169,7 +196,7 @@ impl CsvRecords {
             if newlines != 0 {
                 let at = i + newlines.trailing_zeros() as usize;
                 self.fields.push(field_start, at);
-                return (Some(at), quoted);
+                return (Some(at), quoted, first_cr);
             }
             i += 16;
         }
@@ -181,54 +208,67 @@ impl CsvRecords {
                 }
                 b'\n' => {
                     self.fields.push(field_start, i);
-                    return (Some(i), quoted);
+                    return (Some(i), quoted, first_cr);
                 }
                 b'"' => quoted = true,
+                b'\r' if first_cr.is_none() => first_cr = Some(i),
                 _ => {}
             }
             i += 1;
         }
         self.fields.push(field_start, page.len());
-        (None, quoted)
+        (None, quoted, first_cr)
     }
 
-    /// Splits one line that contains a quote with the csv-core DFA. The DFA sees only
-    /// this line, so an unbalanced quote cannot run on into the next record.
-    fn quoted(&mut self, line: &[u8]) {
-        self.core.reset();
-        let mut input = line;
-        let mut out_len = 0;
-        let mut n_ends = 0;
-        loop {
-            let (res, nin, nout, nend) = self.core.read_record(
-                input,
-                &mut self.unescaped[out_len..],
-                &mut self.ends[n_ends..],
-            );
-            input = &input[nin..];
-            out_len += nout;
-            n_ends += nend;
-            match res {
-                // End of the line: an empty input tells the DFA to finish the record.
-                csv_core::ReadRecordResult::InputEmpty => input = &[],
-                csv_core::ReadRecordResult::OutputFull => {
-                    let n = self.unescaped.len() * 2;
-                    self.unescaped.resize(n, 0);
-                }
-                csv_core::ReadRecordResult::OutputEndsFull => {
-                    let n = self.ends.len() * 2;
-                    self.ends.resize(n, 0);
-                }
-                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
-            }
-        }
+    /// Splits one line (without its terminator) by the quoting rules of this module,
+    /// unescaping into `unescaped`, and keeps the first flaw; splitting stops there.
+    /// Only this line is read, so a stray quote cannot run on into the next record.
+    fn split_strict(&mut self, line: &[u8]) {
         self.fields.clear();
-        let mut prev = 0;
-        for &e in &self.ends[..n_ends] {
-            self.fields.push(prev, e);
-            prev = e;
-        }
+        self.unescaped.clear();
         self.in_page = false;
+        let mut i = 0;
+        loop {
+            let start = self.unescaped.len();
+            let mut flaw = None;
+            if line.get(i) == Some(&b'"') {
+                i += 1;
+                loop {
+                    let Some(k) = memchr::memchr(b'"', &line[i..]) else {
+                        self.unescaped.extend_from_slice(&line[i..]);
+                        i = line.len();
+                        flaw = Some(Flaw::Unclosed);
+                        break;
+                    };
+                    self.unescaped.extend_from_slice(&line[i..i + k]);
+                    i += k + 1;
+                    if line.get(i) != Some(&b'"') {
+                        break;
+                    }
+                    self.unescaped.push(b'"');
+                    i += 1;
+                }
+                if flaw.is_none() && !matches!(line.get(i), None | Some(b',')) {
+                    flaw = Some(Flaw::AfterQuote);
+                }
+            } else {
+                let end = memchr::memchr(b',', &line[i..]).map_or(line.len(), |k| i + k);
+                self.unescaped.extend_from_slice(&line[i..end]);
+                i = end;
+            }
+            if flaw.is_none() && memchr::memchr(b'\r', &self.unescaped[start..]).is_some() {
+                flaw = Some(Flaw::BareCr);
+            }
+            self.fields.push(start, self.unescaped.len());
+            if let Some(flaw) = flaw {
+                self.flaw = Some((self.fields.len() - 1, flaw));
+                return;
+            }
+            if i >= line.len() {
+                return;
+            }
+            i += 1; // the comma
+        }
     }
 
     /// The current record's field `i`.
@@ -241,22 +281,36 @@ impl CsvRecords {
         }
     }
 
-    /// Checks the current record's field count against the schema.
+    /// Checks the current record's shape: its quoting and line breaks (every record,
+    /// whatever the filter reads: they decide where fields and records end), then its
+    /// field count against the schema.
     pub(crate) fn check_width(&self, schema: &Schema) -> Result<(), RecordError> {
+        if let Some((index, flaw)) = self.flaw {
+            let (reason, message) = match flaw {
+                Flaw::Unclosed => (
+                    "quote",
+                    "unclosed quote: a quoted field must end with a quote on the same line (a record is one line)",
+                ),
+                Flaw::AfterQuote => (
+                    "quote",
+                    "text after the closing quote: a quoted field ends at its closing quote, before a comma or the end of the line (a quote inside a quoted field is written `\"\"`)",
+                ),
+                Flaw::BareCr => (
+                    "control",
+                    "carriage return (CR) inside the field: a record is one line, and a CR may only come right before the newline that ends it",
+                ),
+            };
+            return Err(schema.field_error(index, reason, message));
+        }
         if self.fields.len() == schema.width {
             return Ok(());
         }
         Err(RecordError::record(
             "field_count",
             format!(
-                "expected {} fields (as in the header), found {}{}",
+                "expected {} fields (as in the header), found {}",
                 schema.width,
                 self.fields.len(),
-                if self.in_page {
-                    ""
-                } else {
-                    " (check for an unbalanced quote)"
-                }
             ),
         ))
     }
@@ -311,7 +365,7 @@ mod tests {
 
     #[test]
     fn fast_and_quoted_paths_agree_with_the_csv_crate() {
-        let page = b"a,b,c\r\n\n\"x,1\",\"he said \"\"hi\"\"\",z\n\"quoted \r\",2,3\nlast,,\n";
+        let page = b"a,b,c\r\n\n\"x,1\",\"he said \"\"hi\"\"\",z\nin\"side,\"\",3\nlast,,\n";
         let got = records(page);
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -354,6 +408,59 @@ mod tests {
         let got = records(b"a,\"b,c\nd,e,f\n");
         assert_eq!(got[0].0, vec!["a", "b,c"]);
         assert_eq!(got[1].0, vec!["d", "e", "f"]);
+        assert_eq!(
+            flaws(b"a,\"b,c\nd,e,f\n"),
+            vec![Some((1, Flaw::Unclosed)), None]
+        );
+    }
+
+    /// A record's flaw and the index of its field, if any.
+    type Flawed = Option<(usize, Flaw)>;
+
+    /// The flaw of each record of `page`.
+    fn flaws(page: &[u8]) -> Vec<Flawed> {
+        let mut r = CsvRecords::new();
+        let mut out = Vec::new();
+        while r.next(page).is_some() {
+            out.push(r.flaw);
+        }
+        out
+    }
+
+    #[test]
+    fn quoting_flaws_and_bare_carriage_returns_are_found_on_either_path() {
+        let cases: &[(&[u8], Flawed)] = &[
+            (b"a,b,\"c", Some((2, Flaw::Unclosed))),
+            (b"a,b,\"", Some((2, Flaw::Unclosed))),
+            (b"a,\",c", Some((1, Flaw::Unclosed))),
+            (b"a,\"b\"\"\",c", None),
+            (b"a,\"b\"c,d", Some((1, Flaw::AfterQuote))),
+            (b"\"a\" ,b", Some((0, Flaw::AfterQuote))),
+            (b"a,b\"c,d", None),
+            (b"a,b\rc,d", Some((1, Flaw::BareCr))),
+            (b"a,\"b\rc\",d", Some((1, Flaw::BareCr))),
+            (b"\ra,b", Some((0, Flaw::BareCr))),
+            (b"a,b\r", None),
+            (b"a,\"b\"\r", None),
+            (b"a,b\r\r", Some((1, Flaw::BareCr))),
+        ];
+        for &(line, want) in cases {
+            // Short and long lines (the byte loop and the SIMD loop: a long first
+            // field shifts the others by one), with and without a newline after them.
+            for pad in [0, 40] {
+                let (long, want) = if pad == 0 {
+                    (line.to_vec(), want)
+                } else {
+                    let first = [&b"x".repeat(pad)[..], b","].concat();
+                    ([&first[..], line].concat(), want.map(|(i, f)| (i + 1, f)))
+                };
+                for end in [&b""[..], b"\n"] {
+                    let page = [&long[..], end].concat();
+                    let got = flaws(&page);
+                    assert_eq!(got, vec![want], "{:?}", String::from_utf8_lossy(&page));
+                }
+            }
+        }
     }
 
     #[test]
