@@ -91,6 +91,20 @@ impl NdjsonDecoder {
     }
 }
 
+/// How an NDJSON line is judged by a worker whose filter reads `columns` (a bit mask
+/// over [`crate::record::COLUMNS`], as [`crate::Filter::columns`] gives it), through
+/// the flat scan (`None` when it does not apply) and through the JSON scan. The two
+/// must always agree: the fuzz targets check it.
+pub fn ndjson_judgements(
+    line: &[u8],
+    columns: u32,
+) -> (
+    Option<Result<Flight, RecordError>>,
+    Result<Flight, RecordError>,
+) {
+    ndjson::judge_with_each_scanner(line, columns)
+}
+
 /// Decodes a CSV page whose first line is the header; returns how many records
 /// decoded without error (0 when the header is unusable).
 pub fn decode_csv_page(bytes_with_header: &[u8]) -> usize {

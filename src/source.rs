@@ -495,6 +495,14 @@ impl PageReader {
         spare[..rest].copy_from_slice(&self.buf[end..self.filled]);
         let mut bytes = std::mem::replace(&mut self.buf, spare);
         bytes.truncate(end);
+        // A byte-order mark may start an input. A CSV header drops it when it is
+        // resolved; NDJSON has no header, so its first page drops it here.
+        if self.next_line == 1
+            && self.info.format == InputFormat::Ndjson
+            && bytes.starts_with(crate::decode::UTF8_BOM)
+        {
+            bytes.drain(..crate::decode::UTF8_BOM.len());
+        }
         self.filled = rest;
         let page = Page {
             seq: 0,

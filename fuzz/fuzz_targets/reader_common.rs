@@ -12,14 +12,16 @@
 // * a bad header is the only error a `skip` run can end with;
 // * every decoded flight survives encoding as CSV and as NDJSON and decoding again;
 // * CSV: quoting a record's first field changes nothing (the quote-free fast path and
-//   the csv-core path agree);
+//   the strict splitter agree, errors included);
+// * NDJSON: the flat scan and the JSON scan judge every line alike (same flight, or
+//   the same error) whatever columns the filter reads first;
 // * a parallel, ordered, limited run of a real filter returns exactly the first
 //   matches of the sequential one.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read};
 
-use flightsift::bench_support::{CsvDecoder, NdjsonDecoder};
+use flightsift::bench_support::{ndjson_judgements, CsvDecoder, NdjsonDecoder};
 use flightsift::filter::parse_and_compile;
 use flightsift::record::CSV_HEADER;
 use flightsift::{
@@ -139,13 +141,18 @@ pub fn run(
 
 /// The records the reader must see, by 1-based line number, as the decoder gets them:
 /// every line but the CSV header, without its terminator (CSV: one trailing `\r`
-/// dropped; NDJSON: ASCII whitespace trimmed), blank ones left out.
+/// dropped; NDJSON: a byte-order mark starting the input dropped, ASCII whitespace
+/// trimmed), blank ones left out.
 pub fn expected_records(data: &[u8], format: InputFormat) -> Vec<(u64, &[u8])> {
     let mut out = Vec::new();
     for (i, line) in data.split(|&b| b == b'\n').enumerate() {
         let record = match format {
             InputFormat::Csv if i == 0 => continue,
             InputFormat::Csv => line.strip_suffix(b"\r").unwrap_or(line),
+            InputFormat::Ndjson if i == 0 => line
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or(line)
+                .trim_ascii(),
             InputFormat::Ndjson => line.trim_ascii(),
         };
         if !record.is_empty() {
@@ -270,12 +277,13 @@ pub fn check(data: &[u8], format: InputFormat) {
         }
     }
 
-    if format == InputFormat::Csv {
-        check_quoting(data, &records, &ctx);
-    }
-
     // Parallel, ordered, limited, filtered: the first matches of a sequential scan.
     let filter = parse_and_compile(FILTER).expect("the filter compiles");
+    match format {
+        InputFormat::Csv => check_quoting(data, &records, &ctx),
+        InputFormat::Ndjson => check_scanners(&records, &filter, &ctx),
+    }
+
     let want: Vec<&Flight> = skip
         .flights
         .iter()
@@ -298,6 +306,23 @@ pub fn check(data: &[u8], format: InputFormat) {
     assert_eq!(s.emitted, want.len() as u64, "{ctx}");
 }
 
+/// The two NDJSON scanners judge every record alike, whatever the filter reads first:
+/// all columns (kept records), the test filter's columns, none (a filter on nothing).
+pub fn check_scanners(records: &[(u64, &[u8])], filter: &Filter, ctx: &str) {
+    let all = (1u32 << flightsift::record::COLUMNS.len()) - 1;
+    for &(line, record) in records {
+        for columns in [all, filter.columns(), 0] {
+            let (flat, json) = ndjson_judgements(record, columns);
+            if let Some(flat) = flat {
+                assert_eq!(
+                    flat, json,
+                    "line {line}: the flat and JSON scans disagree with columns {columns:#x} ({ctx})"
+                );
+            }
+        }
+    }
+}
+
 /// How one line decodes, for comparing two spellings of it.
 #[derive(Debug, PartialEq)]
 enum Decoded {
@@ -318,8 +343,8 @@ fn decode_line(decoder: &mut CsvDecoder, line: &[u8]) -> Vec<Decoded> {
 }
 
 /// A quote-free record decodes exactly as it does with its first field quoted: the
-/// fast path (split at commas) and the csv-core path (taken by any line with a quote)
-/// must agree (also around a bare `\r`, which ends nothing on either path).
+/// fast path (split at commas) and the strict splitter (taken by any line with a quote)
+/// must agree, errors included (also around a bare `\r`, refused on either path).
 pub fn check_quoting(data: &[u8], records: &[(u64, &[u8])], ctx: &str) {
     let header = data.split(|&b| b == b'\n').next().unwrap_or_default();
     let header = header.strip_suffix(b"\r").unwrap_or(header);

@@ -1,29 +1,43 @@
 //! Decoding one NDJSON line into a [`Flight`].
 //!
-//! Two paths. Canonical lines are flat objects of plain strings, numbers, literals and
-//! arrays of those, so [`Members::split`] finds each member's raw text in one scan
-//! and the fields are decoded lazily, like CSV cells (only what the filter reads,
-//! the rest for matches). Anything else (escapes, nesting, non-ASCII, duplicates,
-//! malformed JSON) goes through the general decoder: the line is deserialized
-//! straight into the reused `Flight` through a `DeserializeSeed`, and its errors are
-//! the ones reported.
+//! A line is judged in two steps, whichever way it is read. First its structure: it
+//! must be one well-formed JSON object naming each canonical member at most once, and
+//! every required member must be there. This is checked for every line. Then the
+//! values of its members, lazily, like CSV cells: the ones the filter reads for every
+//! record, the others only for records that are kept (all of them with
+//! `--validate-all`). An absent member that may be unknown is unknown, as `null` is.
+//!
+//! Two scanners find the members. Canonical lines are flat objects of plain strings,
+//! numbers, literals and arrays of those, in printable ASCII, so [`Members::split`]
+//! finds each member's raw text in one pass. Any other line (escapes, nesting,
+//! non-ASCII, control bytes, a member twice, malformed JSON) is parsed by
+//! `serde_json`, which records the same raw spans and says what is wrong. Values are
+//! then decoded from those spans by the same code, so which scanner read a line never
+//! changes whether it is accepted or the error it gets: an unrelated member such as
+//! `"note":"é"` sends a line to the second scanner and changes nothing else.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use wide::u8x16;
 
+use super::csv::ALL_COLUMNS;
 use super::{check_consistency, col, column_index, decode_field};
 use crate::error::RecordError;
-use crate::record::{Flight, COLUMNS, REQUIRED_COLUMNS};
+use crate::record::{Flight, COLUMNS};
 
-/// Raw text of the known members of one flat JSON object.
+/// The members a line must have: those whose value cannot be unknown.
+const REQUIRED: u32 = ALL_COLUMNS & !col::MAY_BE_UNKNOWN;
+
+/// Raw text of the known members of one JSON object.
 pub(crate) struct Members {
     raw: [(u32, u32); COLUMNS.len()],
     present: u32,
     next_guess: usize,
+    /// Found by the flat scan, so no string holds an escape.
+    flat: bool,
 }
 
 impl Default for Members {
@@ -38,24 +52,39 @@ impl Members {
             raw: [(0, 0); COLUMNS.len()],
             present: 0,
             next_guess: 0,
+            flat: false,
         }
     }
 
-    /// Finds every member of a flat, escape-free, ASCII object; `false` when the line
-    /// needs the general decoder (which also produces the error, if there is one).
+    /// Finds the known members of `line`; `false` when it is not a well-formed JSON
+    /// object naming each of them at most once ([`decode_line`] then says why).
     pub(crate) fn split(&mut self, line: &[u8]) -> bool {
-        self.present = 0;
-        self.next_guess = 0;
-        line.is_ascii() && self.scan(line).is_some()
+        self.find(line).is_ok()
     }
 
-    fn scan(&mut self, line: &[u8]) -> Option<()> {
+    /// Like [`Members::split`], with the reason a line is malformed.
+    pub(crate) fn find(&mut self, line: &[u8]) -> Result<(), RecordError> {
+        if self.find_flat(line) {
+            return Ok(());
+        }
+        self.scan_json(line)
+    }
+
+    /// The flat scan alone: `false` when it does not apply to the line.
+    fn find_flat(&mut self, line: &[u8]) -> bool {
+        self.flat = printable_ascii(line) && self.scan_flat(line).is_some();
+        self.flat
+    }
+
+    /// The flat scan: `None` when the line is not a flat object of escape-free
+    /// strings, scalars and arrays of those, or names a known member twice. Whatever it
+    /// accepts is JSON that [`Members::scan_json`] reads into the same spans.
+    fn scan_flat(&mut self, line: &[u8]) -> Option<()> {
+        self.present = 0;
+        self.next_guess = 0;
+        // The line is printable ASCII, so a space is the only whitespace it can hold.
         let ws = |mut i: usize| {
-            // Canonical lines have no whitespace: one compare settles the usual case.
-            while i < line.len()
-                && line[i] <= b' '
-                && matches!(line[i], b' ' | b'\t' | b'\r' | b'\n')
-            {
+            while line.get(i) == Some(&b' ') {
                 i += 1;
             }
             i
@@ -88,17 +117,9 @@ impl Members {
                     let e = string_end(line, i + 1)?;
                     (line[e] == b'"').then_some(e + 1)?
                 }
-                b'[' => i + array_len(&line[i..])?,
+                b'[' => flat_array_end(line, i)?,
                 b'{' => return None,
-                _ => {
-                    let mut e = i;
-                    while e < line.len()
-                        && !matches!(line[e], b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
-                    {
-                        e += 1;
-                    }
-                    is_json_scalar(&line[i..e]).then_some(e)?
-                }
+                _ => scalar_end(line, i)?,
             };
             // Canonical lines list members in canonical order: try the next column
             // first, and look the name up only when that guess is wrong.
@@ -125,50 +146,147 @@ impl Members {
         }
     }
 
+    /// The JSON scan: any line, parsed by `serde_json`; a malformed one gets its
+    /// error, naming the member whose value is malformed when there is one.
+    fn scan_json(&mut self, line: &[u8]) -> Result<(), RecordError> {
+        self.present = 0;
+        self.flat = false;
+        let mut de = serde_json::Deserializer::from_slice(line);
+        let mut failure = None;
+        let res = Spans {
+            members: self,
+            line,
+            failure: &mut failure,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+        if let Some(err) = failure {
+            return Err(err);
+        }
+        res.map_err(|e| RecordError::record("json", format!("invalid JSON object: {e}")))
+    }
+
     /// Every required member must be present, whatever the filter reads.
     pub(crate) fn check_required(&self) -> Result<(), RecordError> {
-        match (0..REQUIRED_COLUMNS).find(|&c| self.present & (1 << c) == 0) {
-            Some(c) => Err(RecordError::new(
-                COLUMNS[c],
-                "missing",
-                "required member is absent",
-            )),
+        match super::each_column(REQUIRED & !self.present).next() {
+            Some(c) => Err(absent(c)),
             None => Ok(()),
         }
     }
 
     /// Decodes the members of `columns` (a bit mask) into `flight`; the caller clears
-    /// it first. A required member that is absent is an error.
+    /// it first. An absent member is unknown, or an error when it is required.
     pub(crate) fn decode(
         &self,
         line: &[u8],
         columns: u32,
         flight: &mut Flight,
     ) -> Result<(), RecordError> {
-        for column in super::each_column(columns) {
-            if self.present & (1 << column) == 0 {
-                if column < REQUIRED_COLUMNS {
-                    return Err(RecordError::new(
-                        COLUMNS[column],
-                        "missing",
-                        "required member is absent",
-                    ));
-                }
-                continue;
-            }
+        if let Some(c) = super::each_column(columns & REQUIRED & !self.present).next() {
+            return Err(absent(c));
+        }
+        for column in super::each_column(columns & self.present) {
             let (a, b) = self.raw[column];
             let raw = &line[a as usize..b as usize];
             match column {
                 col::VIA | col::CARRIERS | col::FLIGHT_NUMBERS | col::LAYOVER_MIN => {
-                    flat_list(flight, column, raw)?
+                    list(flight, column, raw, self.flat)?
                 }
-                // The line is ASCII, so this cannot fail.
-                // `split` admitted no backslash in any string of the line.
-                _ => scalar(flight, column, raw, true)?,
+                _ => scalar(flight, column, raw, self.flat)?,
             }
         }
         Ok(())
     }
+}
+
+fn absent(column: usize) -> RecordError {
+    RecordError::new(COLUMNS[column], "missing", "required member is absent")
+}
+
+/// Whether every byte is printable ASCII (or DEL). Only such lines take the flat scan:
+/// it needs no UTF-8 check, and JSON forbids a raw control byte inside a string, which
+/// `serde_json` then reports (naming the member). Eight bytes at a time: a byte below
+/// 0x20 borrows into its top bit when 0x20 is subtracted from it, and a byte of 0x80
+/// or more has that bit already.
+fn printable_ascii(line: &[u8]) -> bool {
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    const TOP_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut words = line.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        if (w.wrapping_sub(SPACES) | w) & TOP_BITS != 0 {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&b| (0x20..0x80).contains(&b))
+}
+
+/// Records the span of each known member's value while `serde_json` checks the line.
+struct Spans<'a> {
+    members: &'a mut Members,
+    line: &'a [u8],
+    /// Our own, field-naming error; serde's error type cannot carry it.
+    failure: &'a mut Option<RecordError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Spans<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Spans<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object with the canonical flight fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let Some(column) = column_index(key.as_bytes()) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let name = COLUMNS[column];
+            if self.members.present & (1 << column) != 0 {
+                return Err(fail(
+                    self.failure,
+                    RecordError::new(name, "json", "member appears twice"),
+                ));
+            }
+            let raw: &'de RawValue = match map.next_value() {
+                Ok(raw) => raw,
+                Err(e) => {
+                    return Err(fail(
+                        self.failure,
+                        RecordError::new(name, "json", format!("invalid JSON value: {e}")),
+                    ))
+                }
+            };
+            // A borrowed raw value is a slice of the line itself.
+            let text = raw.get().as_bytes();
+            let start = (text.as_ptr() as usize).wrapping_sub(self.line.as_ptr() as usize);
+            if start
+                .checked_add(text.len())
+                .is_none_or(|end| end > self.line.len())
+            {
+                return Err(fail(
+                    self.failure,
+                    RecordError::new(name, "json", "value is not part of the line"),
+                ));
+            }
+            self.members.present |= 1 << column;
+            self.members.raw[column] = (start as u32, (start + text.len()) as u32);
+        }
+        Ok(())
+    }
+}
+
+fn fail<E: de::Error>(failure: &mut Option<RecordError>, err: RecordError) -> E {
+    let msg = err.to_string();
+    *failure = Some(err);
+    E::custom(msg)
 }
 
 /// The index of the `"` or `\\` that ends a string starting at `from` (just past its
@@ -190,6 +308,15 @@ fn string_end(line: &[u8], from: usize) -> Option<usize> {
         .iter()
         .position(|&b| b == b'"' || b == b'\\')
         .map(|p| i + p)
+}
+
+/// The end of the scalar (`true`, `false`, `null` or a number) starting at `from`.
+fn scalar_end(line: &[u8], from: usize) -> Option<usize> {
+    let mut e = from;
+    while e < line.len() && !matches!(line[e], b',' | b'}' | b']' | b' ') {
+        e += 1;
+    }
+    is_json_scalar(&line[from..e]).then_some(e)
 }
 
 /// `true`, `false`, `null` or a number exactly as JSON's grammar has it (no leading
@@ -231,179 +358,99 @@ fn is_json_scalar(b: &[u8]) -> bool {
     i == b.len()
 }
 
-/// Length of a flat array (`[` ... `]`) of escape-free strings and bare scalars.
-fn array_len(text: &[u8]) -> Option<usize> {
-    let mut i = 1;
-    loop {
-        match *text.get(i)? {
-            b']' => return Some(i + 1),
-            b'"' => {
-                i += 2 + memchr::memchr2(b'"', b'\\', &text[i + 1..])
-                    .filter(|&e| text[i + 1 + e] == b'"')?
-            }
-            b'[' | b'{' | b'\\' => return None,
-            _ => i += 1,
+/// The end of the flat array (`[`, escape-free strings and scalars between commas,
+/// `]`) starting at `from`; `None` for anything else, which `serde_json` then judges.
+fn flat_array_end(line: &[u8], from: usize) -> Option<usize> {
+    let ws = |mut i: usize| {
+        while line.get(i) == Some(&b' ') {
+            i += 1;
         }
-    }
-}
-
-/// Decodes the members of a flat array into the flight's list for `column`.
-fn flat_list(flight: &mut Flight, column: usize, raw: &[u8]) -> Result<(), RecordError> {
-    let name = COLUMNS[column];
-    if raw == b"null" {
-        return Ok(());
-    }
-    let inner = match raw {
-        [b'[', inner @ .., b']'] => inner.trim_ascii(),
-        _ => {
-            return Err(RecordError::new(
-                name,
-                "json",
-                format!(
-                    "expected a JSON {}, found {}",
-                    json_kind(column),
-                    super::shown(raw)
-                ),
-            ))
-        }
+        i
     };
-    if inner.is_empty() {
-        return Ok(());
+    let mut i = ws(from + 1);
+    if *line.get(i)? == b']' {
+        return Some(i + 1);
     }
-    for item in inner.split(|&b| b == b',') {
-        let item = item.trim_ascii();
-        let text = match (column, item) {
-            (col::LAYOVER_MIN, [b'0'..=b'9', ..]) if is_json_scalar(item) => item,
-            (col::VIA | col::CARRIERS | col::FLIGHT_NUMBERS, [b'"', text @ .., b'"'])
-                if !text.is_empty() && !text.contains(&b';') =>
-            {
-                text
+    loop {
+        i = match *line.get(i)? {
+            b'"' => {
+                let e = string_end(line, i + 1)?;
+                (line[e] == b'"').then_some(e + 1)?
             }
-            _ => {
-                return Err(RecordError::new(
-                    name,
-                    "json",
-                    format!(
-                        "expected a JSON {}, found member {}",
-                        json_kind(column),
-                        super::shown(item)
-                    ),
-                ))
-            }
+            b'[' | b'{' => return None,
+            _ => scalar_end(line, i)?,
         };
-        decode_field(flight, column, text)?;
-    }
-    Ok(())
-}
-
-/// Decodes a whole line as a worker does when it needs every column: the flat fast
-/// path when it applies, the general decoder otherwise.
-pub(crate) fn decode_any(
-    line: &[u8],
-    members: &mut Members,
-    flight: &mut Flight,
-) -> Result<(), RecordError> {
-    if !members.split(line) {
-        return decode_line(line, flight);
-    }
-    flight.clear();
-    members.check_required()?;
-    members.decode(line, (1 << COLUMNS.len()) - 1, flight)?;
-    check_consistency(flight)
-}
-
-/// Decodes one JSON object (a whole line, without terminator) into `flight`.
-pub(crate) fn decode_line(line: &[u8], flight: &mut Flight) -> Result<(), RecordError> {
-    flight.clear();
-    let mut de = serde_json::Deserializer::from_slice(line);
-    let mut seen = 0u32;
-    let mut failure = None;
-    let res = FlightSeed {
-        flight,
-        seen: &mut seen,
-        failure: &mut failure,
-    }
-    .deserialize(&mut de)
-    .and_then(|()| de.end());
-    if let Some(err) = failure {
-        return Err(err);
-    }
-    if let Err(e) = res {
-        return Err(RecordError::record(
-            "json",
-            format!("invalid JSON object: {e}"),
-        ));
-    }
-    if let Some(missing) = (0..REQUIRED_COLUMNS).find(|&c| seen & (1 << c) == 0) {
-        return Err(RecordError::new(
-            COLUMNS[missing],
-            "missing",
-            "required member is absent",
-        ));
-    }
-    check_consistency(flight)
-}
-
-struct FlightSeed<'f> {
-    flight: &'f mut Flight,
-    seen: &'f mut u32,
-    /// Our own, field-naming error; serde's error type cannot carry it.
-    failure: &'f mut Option<RecordError>,
-}
-
-impl<'de> DeserializeSeed<'de> for FlightSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+        i = ws(i);
+        match *line.get(i)? {
+            b',' => i = ws(i + 1),
+            b']' => return Some(i + 1),
+            _ => return None,
+        }
     }
 }
 
-impl<'de> Visitor<'de> for FlightSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object with the canonical flight fields")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let Some(column) = column_index(key.as_bytes()) else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            if *self.seen & (1 << column) != 0 {
-                return Err(self.fail(RecordError::new(
-                    COLUMNS[column],
-                    "json",
-                    "member appears twice",
-                )));
-            }
-            *self.seen |= 1 << column;
-            let result = match column {
-                col::VIA | col::CARRIERS | col::FLIGHT_NUMBERS | col::LAYOVER_MIN => map
-                    .next_value_seed(ListSeed {
-                        flight: self.flight,
-                        column,
-                        failure: None,
-                    })?,
-                _ => {
-                    let raw: &'de RawValue = map.next_value()?;
-                    scalar(self.flight, column, raw.get().as_bytes(), false)
+/// The items of a well-formed JSON array's inside: split at the commas that are
+/// outside strings and nested values.
+fn items(inner: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(inner);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        for (i, &b) in s.iter().enumerate() {
+            if in_string {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => in_string = false,
+                    _ => {}
                 }
-            };
-            if let Err(e) = result {
-                return Err(self.fail(e));
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => {
+                    rest = Some(&s[i + 1..]);
+                    return Some(&s[..i]);
+                }
+                _ => {}
             }
         }
-        Ok(())
+        rest = None;
+        Some(s)
+    })
+}
+
+/// The text of a JSON string literal, unescaped when it holds an escape.
+fn json_string<'a>(
+    name: &'static str,
+    raw: &'a [u8],
+    escape_free: bool,
+) -> Result<Cow<'a, [u8]>, RecordError> {
+    match raw {
+        [b'"', inner @ .., b'"'] if escape_free || !inner.contains(&b'\\') => {
+            Ok(Cow::Borrowed(inner))
+        }
+        _ => serde_json::from_slice::<Cow<'_, str>>(raw)
+            .map(|s| match s {
+                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+            })
+            .map_err(|e| RecordError::new(name, "json", format!("bad string: {e}"))),
     }
 }
 
-impl FlightSeed<'_> {
-    fn fail<E: de::Error>(&mut self, err: RecordError) -> E {
-        let msg = err.to_string();
-        *self.failure = Some(err);
-        E::custom(msg)
-    }
+fn wrong_kind(column: usize, what: &str, raw: &[u8]) -> RecordError {
+    RecordError::new(
+        COLUMNS[column],
+        "json",
+        format!(
+            "expected a JSON {}, found {what}{}",
+            json_kind(column),
+            super::shown(raw)
+        ),
+    )
 }
 
 /// Decodes a scalar member from its raw JSON text.
@@ -413,37 +460,16 @@ fn scalar(
     raw: &[u8],
     escape_free: bool,
 ) -> Result<(), RecordError> {
-    let name = COLUMNS[column];
     match raw {
-        b"null"
-            if column >= REQUIRED_COLUMNS
-                || matches!(
-                    column,
-                    col::SEATS | col::BAGS | col::REFUNDABLE | col::CO2_KG
-                ) =>
-        {
-            Ok(())
-        }
+        b"null" if col::MAY_BE_UNKNOWN & (1 << column) != 0 => Ok(()),
         b"null" => Err(RecordError::new(
-            name,
+            COLUMNS[column],
             "missing",
             "expected a value, found null",
         )),
-        [b'"', ..] => {
-            // Escape-free strings are used as they are; text fields check UTF-8 when
-            // they are decoded, and codes, times and numbers are ASCII-only anyway.
-            let s: Cow<'_, [u8]> = match raw {
-                [b'"', inner @ .., b'"'] if escape_free || !inner.contains(&b'\\') => {
-                    Cow::Borrowed(inner)
-                }
-                _ => serde_json::from_slice::<Cow<'_, str>>(raw)
-                    .map(|s| match s {
-                        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
-                        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
-                    })
-                    .map_err(|e| RecordError::new(name, "json", format!("bad string: {e}")))?,
-            };
-            let is_text = matches!(
+        // Text, codes, times, the cabin, and a price written as a string.
+        [b'"', ..]
+            if matches!(
                 column,
                 col::PROVIDER
                     | col::OFFER_ID
@@ -456,15 +482,13 @@ fn scalar(
                     | col::CURRENCY
                     | col::RETURN_DEPARTURE
                     | col::RETURN_ARRIVAL
-            );
-            if !is_text {
-                return Err(RecordError::new(
-                    name,
-                    "json",
-                    format!("expected a JSON {}, found a string", json_kind(column)),
-                ));
-            }
-            decode_field(flight, column, &s)
+            ) =>
+        {
+            decode_field(
+                flight,
+                column,
+                &json_string(COLUMNS[column], raw, escape_free)?,
+            )
         }
         b"true" | b"false" if column == col::REFUNDABLE => decode_field(flight, column, raw),
         [b'0'..=b'9' | b'-', ..]
@@ -475,15 +499,7 @@ fn scalar(
         {
             decode_field(flight, column, raw)
         }
-        _ => Err(RecordError::new(
-            name,
-            "json",
-            format!(
-                "expected a JSON {}, found {}",
-                json_kind(column),
-                super::shown(raw)
-            ),
-        )),
+        _ => Err(wrong_kind(column, "", raw)),
     }
 }
 
@@ -498,92 +514,89 @@ fn json_kind(column: usize) -> &'static str {
     }
 }
 
-/// Appends each array member to the flight's list for `column`.
-struct ListSeed<'f> {
-    flight: &'f mut Flight,
+/// Decodes a list member (an array, or `null` for an empty list like an empty CSV
+/// cell) into the flight's list for `column`.
+fn list(
+    flight: &mut Flight,
     column: usize,
-    failure: Option<RecordError>,
-}
-
-impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
-    type Value = Result<(), RecordError>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+    raw: &[u8],
+    escape_free: bool,
+) -> Result<(), RecordError> {
+    let name = COLUMNS[column];
+    if raw == b"null" {
+        return Ok(());
     }
-}
-
-impl<'de> Visitor<'de> for ListSeed<'_> {
-    type Value = Result<(), RecordError>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(json_kind(self.column))
+    let Some(inner) = raw.strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")) else {
+        return Err(wrong_kind(column, "", raw));
+    };
+    if inner.trim_ascii().is_empty() {
+        return Ok(());
     }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        // null = empty list, like an empty CSV cell.
-        Ok(Ok(()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let name = COLUMNS[self.column];
-        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            if self.failure.is_some() {
-                continue;
+    for item in items(inner) {
+        let item = item.trim_ascii();
+        let text = match (column, item) {
+            (col::LAYOVER_MIN, [b'0'..=b'9' | b'-', ..]) => Cow::Borrowed(item),
+            (col::VIA | col::CARRIERS | col::FLIGHT_NUMBERS, [b'"', ..]) => {
+                json_string(name, item, escape_free)?
             }
-            let text = raw.get().as_bytes();
-            let item: Cow<'_, [u8]> = match (self.column, text) {
-                (col::LAYOVER_MIN, [b'0'..=b'9', ..]) => Cow::Borrowed(text),
-                (col::VIA | col::CARRIERS | col::FLIGHT_NUMBERS, [b'"', ..]) => {
-                    match serde_json::from_slice::<Cow<'_, str>>(text) {
-                        Ok(Cow::Borrowed(s)) => Cow::Borrowed(s.as_bytes()),
-                        Ok(Cow::Owned(s)) => Cow::Owned(s.into_bytes()),
-                        Err(e) => {
-                            self.failure =
-                                Some(RecordError::new(name, "json", format!("bad string: {e}")));
-                            continue;
-                        }
-                    }
-                }
-                _ => {
-                    self.failure = Some(RecordError::new(
-                        name,
-                        "json",
-                        format!(
-                            "expected a JSON {}, found member {}",
-                            json_kind(self.column),
-                            super::shown(text)
-                        ),
-                    ));
-                    continue;
-                }
-            };
-            if item.contains(&b';') {
-                self.failure = Some(RecordError::new(name, "code", "list member contains `;`"));
-                continue;
-            }
-            // decode_field appends one member per `;`-separated part.
-            if let Err(e) = decode_field(self.flight, self.column, &item) {
-                self.failure = Some(e);
-            } else if item.is_empty() {
-                self.failure = Some(RecordError::new(name, "code", "empty list member"));
-            }
+            _ => return Err(wrong_kind(column, "member ", item)),
+        };
+        if text.is_empty() {
+            return Err(RecordError::new(name, "code", "empty list member"));
         }
-        Ok(match self.failure {
-            Some(e) => Err(e),
-            None => Ok(()),
-        })
+        if text.contains(&b';') {
+            return Err(RecordError::new(name, "code", "list member contains `;`"));
+        }
+        // decode_field appends one member per `;`-separated part: here, exactly one.
+        decode_field(flight, column, &text)?;
     }
+    Ok(())
+}
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Err(RecordError::new(
-            COLUMNS[self.column],
-            "json",
-            format!(
-                "expected a JSON {}, found the string {:?}",
-                json_kind(self.column),
-                v
-            ),
-        )))
-    }
+/// Decodes a whole line in full, as a worker does when it needs every column.
+pub(crate) fn decode_any(
+    line: &[u8],
+    members: &mut Members,
+    flight: &mut Flight,
+) -> Result<(), RecordError> {
+    flight.clear();
+    members.find(line)?;
+    members.check_required()?;
+    members.decode(line, ALL_COLUMNS, flight)?;
+    check_consistency(flight)
+}
+
+/// How a worker whose filter reads `columns` first judges `line`: the structure
+/// checks, then those members (and the cross-field checks when that is all of them).
+/// Through the flat scan (`None` when it does not apply) and through the JSON scan:
+/// for the tests and fuzz checks that the scanner never matters.
+pub(crate) fn judge_with_each_scanner(
+    line: &[u8],
+    columns: u32,
+) -> (
+    Option<Result<Flight, RecordError>>,
+    Result<Flight, RecordError>,
+) {
+    let judge = |members: &Members| {
+        let mut flight = Flight::default();
+        members.check_required()?;
+        members.decode(line, columns, &mut flight)?;
+        if columns == ALL_COLUMNS {
+            check_consistency(&flight)?;
+        }
+        Ok(flight)
+    };
+    let mut flat = Members::new();
+    let flat = flat.find_flat(line).then(|| judge(&flat));
+    let mut json = Members::new();
+    let json = json.scan_json(line).and_then(|()| judge(&json));
+    (flat, json)
+}
+
+/// Decodes one JSON object (a whole line, without terminator) into `flight`, in full.
+/// A worker calls it for the error of a line [`Members::split`] refused.
+pub(crate) fn decode_line(line: &[u8], flight: &mut Flight) -> Result<(), RecordError> {
+    decode_any(line, &mut Members::new(), flight)
 }
 
 #[cfg(test)]
@@ -604,22 +617,58 @@ mod tests {
         assert_eq!(f.layover_min, vec![70]);
     }
 
+    /// The flat scan's judgement of a line with every column, if it applies.
     fn fast(line: &[u8]) -> Option<Result<Flight, RecordError>> {
-        let mut m = Members::new();
-        if !m.split(line) {
-            return None;
+        judge_with_each_scanner(line, ALL_COLUMNS).0
+    }
+
+    /// The line with an unrelated non-ASCII member added, which only the JSON scan reads.
+    fn with_note(line: &[u8]) -> Option<Vec<u8>> {
+        let end = line.iter().rposition(|&b| b == b'}')?;
+        let body = line[..end].trim_ascii_end();
+        let sep: &[u8] = if body.ends_with(b"{") { b"" } else { b"," };
+        Some([body, sep, "\"note\":\"é\"".as_bytes(), &line[end..]].concat())
+    }
+
+    /// First-pass column sets of real filters: none, one, a few, all.
+    const MASKS: [u32; 4] = [
+        0,
+        1 << col::ORIGIN,
+        1 << col::PRICE | 1 << col::STOPS | 1 << col::VIA | 1 << col::DEPARTURE,
+        ALL_COLUMNS,
+    ];
+
+    /// Both scanners judge `line` alike for every mask, and so does the JSON scan once
+    /// an unrelated member is added (which only changes an error's JSON position).
+    /// Returns whether the flat scan applied.
+    fn assert_scanner_never_matters(line: &[u8]) -> bool {
+        let shown = String::from_utf8_lossy(line);
+        let mut applied = false;
+        for mask in MASKS {
+            let (flat, json) = judge_with_each_scanner(line, mask);
+            if let Some(flat) = flat {
+                applied = true;
+                assert_eq!(flat, json, "mask {mask:#x}: {shown}");
+            }
+            let Some(noted) = with_note(line) else {
+                continue;
+            };
+            let (_, noted) = judge_with_each_scanner(&noted, mask);
+            match (&json, &noted) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "mask {mask:#x}: {shown}"),
+                (Err(a), Err(b)) if a.reason != "json" => {
+                    assert_eq!((a.field, a.reason), (b.field, b.reason), "mask {mask:#x}: {shown}")
+                }
+                // A JSON error may move or change with the bytes around it.
+                (Err(_), Err(_)) => {}
+                _ => panic!("an unrelated member changes the outcome of {shown} with mask {mask:#x}: {json:?} vs {noted:?}"),
+            }
         }
-        let mut f = Flight::default();
-        Some(
-            m.check_required()
-                .and_then(|()| m.decode(line, (1 << COLUMNS.len()) - 1, &mut f))
-                .and_then(|()| check_consistency(&f))
-                .map(|()| f),
-        )
+        applied
     }
 
     #[test]
-    fn the_fast_path_agrees_with_the_general_decoder() {
+    fn the_scanner_never_changes_how_a_line_is_judged() {
         let opts = crate::gen::GenOptions {
             rows: 3000,
             seed: 5,
@@ -638,37 +687,55 @@ mod tests {
         for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             let mut general = Flight::default();
             let want = decode_line(line, &mut general).map(|()| general);
-            let got = fast(line).expect("generated lines take the fast path");
-            assert_eq!(got, want);
+            assert!(want.is_ok(), "{want:?}");
+            assert_eq!(
+                fast(line).expect("generated lines take the flat scan"),
+                want
+            );
+            assert!(assert_scanner_never_matters(line));
             fast_lines += 1;
-            // A mutated line: both paths must accept or reject it alike.
+            // Mutated lines: an edited byte, or an inserted one (whitespace, a control,
+            // an escape, a quote...). Both scanners must accept or reject them alike,
+            // with the same error, whatever the filter reads.
             let mut bad = line.to_vec();
             let at = (next() % bad.len() as u64) as usize;
-            let alphabet = b"0a\"[]{},:-. nZ";
-            bad[at] = alphabet[(next() % alphabet.len() as u64) as usize];
-            let mut general = Flight::default();
-            let want = decode_line(&bad, &mut general).map(|()| general);
-            if let Some(got) = fast(&bad) {
-                mutated += 1;
-                match (&got, &want) {
-                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", String::from_utf8_lossy(&bad)),
-                    (Err(_), Err(_)) => {}
-                    _ => panic!(
-                        "paths disagree on {}: fast {got:?}, general {want:?}",
-                        String::from_utf8_lossy(&bad)
-                    ),
-                }
+            let alphabet = b"0a\"[]{},:-. nZ\t\\\x01\x7f";
+            let byte = alphabet[(next() % alphabet.len() as u64) as usize];
+            if next() % 2 == 0 {
+                bad[at] = byte;
+            } else {
+                bad.insert(at, byte);
             }
+            mutated += assert_scanner_never_matters(&bad) as usize;
         }
         assert_eq!(fast_lines, 3000);
         assert!(
             mutated > 1000,
-            "most mutations still take the fast path: {mutated}"
+            "most mutations still take the flat scan: {mutated}"
         );
     }
 
     #[test]
-    fn escapes_nesting_and_duplicates_take_the_general_path() {
+    fn the_issues_lines_are_judged_alike() {
+        let tab = LINE.replace("off_1", "off\t1");
+        let bad_co2 = LINE.replace("\"co2_kg\":null", "\"co2_kg\":\"x\"");
+        let flat = |l: &str| l.replace("\"extra\":{\"x\":[1,2]}", "\"extra\":1");
+        for line in [tab.clone(), flat(&tab), bad_co2.clone(), flat(&bad_co2)] {
+            assert_scanner_never_matters(line.as_bytes());
+        }
+        // A raw TAB is not JSON: refused whatever the filter reads, naming the member.
+        let (_, e) = judge_with_each_scanner(flat(&tab).as_bytes(), 0);
+        assert_eq!(e.unwrap_err().field, Some("offer_id"));
+        // An invalid member is found when it is decoded, on either scanner.
+        let (fast, json) = judge_with_each_scanner(flat(&bad_co2).as_bytes(), 1 << col::ORIGIN);
+        assert!(fast.unwrap().is_ok() && json.is_ok());
+        let (fast, json) = judge_with_each_scanner(flat(&bad_co2).as_bytes(), ALL_COLUMNS);
+        assert_eq!(fast.unwrap().unwrap_err().field, Some("co2_kg"));
+        assert_eq!(json.unwrap_err().field, Some("co2_kg"));
+    }
+
+    #[test]
+    fn escapes_nesting_duplicates_and_controls_take_the_json_scan() {
         let general = [
             LINE.replace("off_1", "off\\u0031"),
             LINE.replace(
@@ -676,14 +743,35 @@ mod tests {
                 "\"cabin\":\"economy\",\"cabin\":\"first\"",
             ),
             LINE.replace("duffel", "düffel"),
+            LINE.replace(",\"bags\"", ",\t\"bags\""),
+            LINE.replace("[70]", "[70 1]"),
         ];
         for line in general {
             assert!(fast(line.as_bytes()).is_none(), "{line}");
         }
-        let flat = LINE.replace("\"extra\":{\"x\":[1,2]}", "\"extra\":1");
+        let flat = LINE.replace("\"extra\":{\"x\":[1,2]}", "\"extra\":[1, \"a,b\" ,null]");
         assert!(fast(flat.as_bytes()).is_some_and(|r| r.is_ok()), "{flat}");
-        // The original test line has a nested unknown member: general path.
+        // The original test line has a nested unknown member: JSON scan.
         assert!(fast(LINE.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn printable_ascii_finds_every_control_and_non_ascii_byte() {
+        for len in 0..20 {
+            let line = vec![b'a'; len];
+            assert!(printable_ascii(&line));
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut l = line.clone();
+                    l[at] = b;
+                    assert_eq!(
+                        printable_ascii(&l),
+                        (0x20..0x80).contains(&b),
+                        "{b:#x} at {at}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -703,5 +791,38 @@ mod tests {
         let bad = LINE.replace("\"price\":\"250.10\"", "\"price\":2.5e2");
         let e = decode_line(bad.as_bytes(), &mut f).unwrap_err();
         assert_eq!(e.field, Some("price"));
+        let bad = LINE.replace("\"price\":\"250.10\"", "\"price\":\"250.1\u{1}\"");
+        let e = decode_line(bad.as_bytes(), &mut f).unwrap_err();
+        assert_eq!(e.field, Some("price"));
+    }
+
+    #[test]
+    fn absent_members_are_unknown_unless_required() {
+        let mut f = Flight::default();
+        let mut line = LINE.to_string();
+        for member in [
+            ",\"seats\":null",
+            ",\"bags\":1",
+            ",\"refundable\":false",
+            ",\"co2_kg\":null",
+        ] {
+            line = line.replace(member, "");
+        }
+        decode_line(line.as_bytes(), &mut f).unwrap();
+        assert_eq!(
+            (f.seats, f.bags, f.refundable, f.co2_kg),
+            (None, None, None, None)
+        );
+        let required = ALL_COLUMNS & !col::MAY_BE_UNKNOWN;
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(LINE).unwrap();
+        for column in super::super::each_column(required) {
+            let name = COLUMNS[column];
+            let mut object = object.clone();
+            object.remove(name).unwrap();
+            let bad = serde_json::to_string(&object).unwrap();
+            let e = decode_line(bad.as_bytes(), &mut f).unwrap_err();
+            assert_eq!((e.field, e.reason), (Some(name), "missing"), "{bad}");
+        }
     }
 }
