@@ -7,6 +7,8 @@ mod util;
 mod errors;
 /// The reader fuzz targets' checks on arbitrary and mutated dumps (proptest).
 mod fuzz_smoke;
+/// Input rules shared by every decoder: one-line records, strict quoting, integers.
+mod input_rules;
 /// Exactly-N and parallel == sequential, swept over threads, capacities, page sizes.
 mod limit;
 /// Fatal errors never lost, ordered runs end as a sequential scan, inputs checked

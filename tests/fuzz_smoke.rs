@@ -173,8 +173,7 @@ fn generated_dumps_pass_unchanged() {
 
 /// Regression (found by the fuzzer): a quoted CSV line with a bare `\r` inside used to
 /// end at the `\r` in csv-core, silently dropping the rest of the line. Only `\n`
-/// ends a record now, so the line is rejected for its field count, as it is without
-/// the quote.
+/// ends a record, and a `\r` anywhere else is refused, with or without the quote.
 #[test]
 fn a_bare_cr_after_a_quote_does_not_hide_fields() {
     let data = String::from_utf8(dump(3, 1, InputFormat::Csv)).expect("UTF-8");
@@ -204,5 +203,11 @@ fn a_bare_cr_after_a_quote_does_not_hide_fields() {
             (0, 1),
             "{line:?} must be rejected"
         );
+        let why: Vec<_> = skip
+            .rejects
+            .iter()
+            .map(|r| (r.error.field, r.error.reason))
+            .collect();
+        assert_eq!(why, vec![(Some("return_arrival"), "control")], "{line:?}");
     }
 }
