@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use flightsift::{
-    Count, Encoded, Error, ErrorPolicy, Filter, Format, Input, InputFormat, Outcome, Search,
-    SearchConfig, Summary,
+    Count, Document, Encoded, Error, ErrorPolicy, Filter, Format, Input, InputFormat, Outcome,
+    Search, SearchConfig, Summary,
 };
 
 use cli::{Cli, Command, DialectArg, InputFormatArg, OnError, OutputFormat, SearchArgs, SqlArgs};
@@ -196,26 +196,21 @@ fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
     signals::install(handle.canceller());
     let rejects = rejects_writer(&mut handle, args)?;
 
-    // The single writer: whole chunks from the workers, separators between them.
-    let mut written = 0u64;
+    // The single writer: whole chunks from the workers, framed by `Document`.
     let mut writing = std::time::Duration::ZERO;
     let mut write =
         |out: &mut Output, handle: &mut flightsift::SearchHandle<Encoded>| -> io::Result<()> {
-            out.write_all(format.prefix())?;
+            let mut doc = Document::new(format, out)?;
             while let Some(chunk) = handle.next() {
                 let started = std::time::Instant::now();
-                if written > 0 {
-                    out.write_all(format.separator())?;
-                }
-                out.write_all(&chunk.bytes)?;
-                written += chunk.records;
+                doc.write_chunk(&chunk.bytes, chunk.records)?;
                 // Stream: show results as soon as the workers go quiet.
-                if out.is_stdout() && handle.pending() == 0 {
-                    out.flush()?;
+                if doc.get_mut().is_stdout() && handle.pending() == 0 {
+                    doc.get_mut().flush()?;
                 }
                 writing += started.elapsed();
             }
-            out.write_all(format.suffix(written > 0))
+            doc.finish().map(drop)
         };
     let written_ok = write(&mut out, &mut handle);
     if written_ok.is_err() {

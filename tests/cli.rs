@@ -9,6 +9,9 @@ mod errors;
 mod fuzz_smoke;
 /// Exactly-N and parallel == sequential, swept over threads, capacities, page sizes.
 mod limit;
+/// Output bytes independent of paging; -o onto links, FIFOs, devices, sockets and `-`;
+/// --count into a file; gen under signals; output failures found before the run.
+mod outputs;
 /// Closed pipes, stalled inputs, early stop on large inputs.
 mod pipes;
 /// Ordered first-N, faults, timeouts, signals, skip-and-count.
