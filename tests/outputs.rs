@@ -186,3 +186,28 @@ fn output_bytes_do_not_depend_on_paging_threads_or_target() {
         "[]\n"
     );
 }
+
+// ----------------------------------------------------------------------------
+// Item 15: output failures, named once and found before the run.
+
+#[test]
+fn each_cause_is_printed_once() {
+    let wd = Workdir::new();
+    wd.create("d.csv", format!("{HEADER}\n{GOOD}\n"));
+    fs::create_dir(wd.path("dir")).unwrap();
+    for args in [
+        &["search", "d.csv", "-o", "dir"][..],
+        &["search", "d.csv", "--stats-json", "dir"],
+        &["gen", "-o", "dir"],
+        &["search", "dir"],
+    ] {
+        let stderr = wd.fails_with(2, args);
+        assert_eq!(
+            stderr.to_lowercase().matches("is a directory").count(),
+            1,
+            "{stderr}"
+        );
+        assert!(stderr.contains("dir"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
