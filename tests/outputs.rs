@@ -188,6 +188,350 @@ fn output_bytes_do_not_depend_on_paging_threads_or_target() {
 }
 
 // ----------------------------------------------------------------------------
+// Item 6: links are followed; devices, FIFOs and sockets are never replaced; `-` is
+// stdout.
+
+#[test]
+fn outputs_through_a_symlink_write_its_target_and_keep_the_link() {
+    let wd = Workdir::new();
+    let (text, _) = random_dump(2, 200);
+    wd.create("d.csv", text);
+    wd.create("bad.csv", dump_with_two_bad_rows());
+    fs::create_dir(wd.path("real")).unwrap();
+    let results = wd.stdout(&["search", "d.csv", "--ordered", "--format", "json"]);
+    let dump = wd.stdout(&["gen", "--rows", "50", "--seed", "9"]);
+
+    // (link, what it points to, command, check of the target's contents)
+    type Check<'a> = Box<dyn Fn(&str) + 'a>;
+    let cases: Vec<(&str, &str, Vec<&str>, Check<'_>)> = vec![
+        (
+            "out.json",
+            "real/out.json",
+            vec![
+                "search",
+                "d.csv",
+                "--ordered",
+                "--format",
+                "json",
+                "-o",
+                "out.json",
+            ],
+            Box::new(|got| assert_eq!(got, results)),
+        ),
+        (
+            "gen.csv",
+            "real/gen.csv",
+            vec!["gen", "--rows", "50", "--seed", "9", "-o", "gen.csv"],
+            Box::new(|got| assert_eq!(got, dump)),
+        ),
+        (
+            "stats.json",
+            "real/stats.json",
+            vec!["search", "d.csv", "--count", "--stats-json", "stats.json"],
+            Box::new(|got| {
+                let s: serde_json::Value = serde_json::from_str(got).unwrap();
+                assert_eq!(s["records_read"], 200);
+            }),
+        ),
+        (
+            "rejects.csv",
+            "real/rejects.csv",
+            vec![
+                "search",
+                "bad.csv",
+                "--count",
+                "--on-error",
+                "skip",
+                "--rejects",
+                "rejects.csv",
+            ],
+            Box::new(|got| assert_eq!(got.lines().count(), 3, "{got}")),
+        ),
+    ];
+    for (link, target, args, check) in &cases {
+        for existing in [true, false] {
+            let _ = fs::remove_file(wd.path(link));
+            let _ = fs::remove_file(wd.path(target));
+            if existing {
+                wd.create(target, "previous contents\n");
+            }
+            std::os::unix::fs::symlink(target, wd.path(link)).unwrap();
+            // A link to the link: followed all the way.
+            let _ = fs::remove_file(wd.path("chain"));
+            std::os::unix::fs::symlink(link, wd.path("chain")).unwrap();
+            let mut via_chain = args.clone();
+            *via_chain.last_mut().unwrap() = "chain";
+            for args in [args, &via_chain] {
+                let out = wd.output(args);
+                succeeded(args, &out);
+                assert!(
+                    file_type(&wd.path(link)).is_symlink()
+                        && file_type(&wd.path("chain")).is_symlink(),
+                    "the link was replaced\n{}",
+                    describe(args, &out)
+                );
+                assert_eq!(fs::read_link(wd.path(link)).unwrap(), Path::new(target));
+                assert!(file_type(&wd.path(target)).is_file());
+                check(&wd.read(target));
+                assert!(temporaries(&wd.path(".")).is_empty());
+                assert!(temporaries(&wd.path("real")).is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn outputs_into_a_fifo_are_written_through_it() {
+    let wd = Workdir::new();
+    let (text, _) = random_dump(7, 500);
+    wd.create("d.csv", text);
+    wd.create("bad.csv", dump_with_two_bad_rows());
+
+    let results = ["search", "d.csv", "--ordered", "--format", "json"];
+    let expected = wd.stdout(&results);
+    let mut args = results.to_vec();
+    args.extend(["-o", "results.fifo"]);
+    let (out, got) = run_into_fifo(&wd, "results.fifo", &args);
+    succeeded(&args, &out);
+    assert_eq!(String::from_utf8(got).unwrap(), expected);
+    assert!(out.stdout.is_empty());
+
+    let gen = ["gen", "--rows", "300", "--seed", "4"];
+    let expected = wd.stdout(&gen);
+    let mut args = gen.to_vec();
+    args.extend(["-o", "gen.fifo"]);
+    let (out, got) = run_into_fifo(&wd, "gen.fifo", &args);
+    succeeded(&args, &out);
+    assert_eq!(String::from_utf8(got).unwrap(), expected);
+
+    let args = ["search", "d.csv", "--count", "--stats-json", "stats.fifo"];
+    let (out, got) = run_into_fifo(&wd, "stats.fifo", &args);
+    succeeded(&args, &out);
+    let s: serde_json::Value = serde_json::from_slice(&got).unwrap();
+    assert_eq!(s["records_read"], 500);
+
+    let args = [
+        "search",
+        "bad.csv",
+        "--on-error",
+        "skip",
+        "--rejects",
+        "rejects.fifo",
+        "-o",
+        "good.csv",
+    ];
+    let (out, got) = run_into_fifo(&wd, "rejects.fifo", &args);
+    succeeded(&args, &out);
+    let rejects = String::from_utf8(got).unwrap();
+    assert_eq!(rejects.lines().count(), 3, "{rejects}");
+    assert!(
+        rejects.contains("bad.csv,3,number,duration_min"),
+        "{rejects}"
+    );
+    assert_eq!(wd.read("good.csv").lines().count(), 4);
+    assert!(temporaries(&wd.path(".")).is_empty());
+}
+
+/// Makes a character device node in the working directory (as root), so a regression
+/// can only replace our own node, never the system's `/dev/null` or `/dev/full`.
+fn own_device(wd: &Workdir, name: &str, major: &str, minor: &str) -> bool {
+    let path = wd.path(name);
+    let made = Command::new("mknod")
+        .arg(&path)
+        .args(["c", major, minor])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    // A file system mounted `nodev` holds the node but refuses to open it.
+    made && fs::OpenOptions::new().write(true).open(&path).is_ok()
+}
+
+#[test]
+fn outputs_onto_a_device_write_it_in_place() {
+    let wd = Workdir::new();
+    if !own_device(&wd, "null", "1", "3") || !own_device(&wd, "full", "1", "7") {
+        eprintln!("skipped: cannot make usable device nodes here (needs root and a dev mount)");
+        return;
+    }
+    let (text, _) = random_dump(3, 3000);
+    wd.create("d.csv", text);
+    wd.create("bad.csv", dump_with_two_bad_rows());
+    let still_devices = |args: &[&str]| {
+        for name in ["null", "full"] {
+            assert!(
+                file_type(&wd.path(name)).is_char_device(),
+                "{name} was replaced by: flightsift {}",
+                args.join(" ")
+            );
+        }
+        assert!(temporaries(&wd.path(".")).is_empty());
+    };
+    for args in [
+        &["search", "d.csv", "-o", "null"][..],
+        &["gen", "--rows", "100", "-o", "null"],
+        &["search", "d.csv", "--count", "--stats-json", "null"],
+        &[
+            "search",
+            "bad.csv",
+            "--count",
+            "--on-error",
+            "skip",
+            "--rejects",
+            "null",
+        ],
+    ] {
+        let out = wd.output(args);
+        succeeded(args, &out);
+        still_devices(args);
+    }
+    for args in [
+        &["search", "d.csv", "-o", "full"][..],
+        &["gen", "--rows", "20000", "-o", "full"],
+    ] {
+        let stderr = wd.fails_with(2, args);
+        assert!(
+            stderr.contains("full") && stderr.contains("No space left"),
+            "{stderr}"
+        );
+        still_devices(args);
+    }
+}
+
+#[test]
+fn an_output_onto_a_socket_is_an_error_and_the_socket_stays() {
+    let wd = Workdir::new();
+    wd.create("d.csv", format!("{HEADER}\n{GOOD}\n"));
+    let _listener = std::os::unix::net::UnixListener::bind(wd.path("s.sock")).unwrap();
+    for args in [
+        &["search", "d.csv", "-o", "s.sock"][..],
+        &["search", "d.csv", "--stats-json", "s.sock", "-o", "out.csv"],
+        &["gen", "-o", "s.sock"],
+    ] {
+        let out = wd.output(args);
+        assert_eq!(out.status.code(), Some(2), "{}", describe(args, &out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("s.sock") && stderr.contains("socket"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+        assert!(file_type(&wd.path("s.sock")).is_socket());
+        assert!(!wd.path("out.csv").exists(), "checked before the run");
+    }
+}
+
+#[test]
+fn dash_means_stdout_for_every_output_option() {
+    let wd = Workdir::new();
+    let (text, _) = random_dump(4, 100);
+    wd.create("d.csv", text);
+    wd.create("bad.csv", dump_with_two_bad_rows());
+
+    let plain = wd.stdout(&["search", "d.csv", "--ordered"]);
+    assert_eq!(
+        wd.stdout(&["search", "d.csv", "--ordered", "-o", "-"]),
+        plain
+    );
+    assert_eq!(
+        wd.stdout(&["gen", "--rows", "30", "-o", "-"]),
+        wd.stdout(&["gen", "--rows", "30"])
+    );
+    assert_eq!(
+        wd.stdout(&["search", "d.csv", "--count", "-o", "-"]),
+        "100\n"
+    );
+
+    let stats = wd.stdout(&["search", "d.csv", "-o", "out.csv", "--stats-json", "-"]);
+    let s: serde_json::Value = serde_json::from_str(&stats).expect("the summary on stdout");
+    assert_eq!(s["emitted"], 100);
+    assert_eq!(wd.read("out.csv"), plain);
+
+    let rejects = wd.stdout(&[
+        "search",
+        "bad.csv",
+        "--on-error",
+        "skip",
+        "-o",
+        "good.csv",
+        "--rejects",
+        "-",
+    ]);
+    assert_eq!(rejects.lines().count(), 3, "{rejects}");
+    assert!(rejects.starts_with("input,line,reason,field,message,record\n"));
+    assert!(!wd.path("-").exists(), "`-` is not a file name");
+
+    // Two documents cannot share stdout.
+    for args in [
+        &["search", "d.csv", "--stats-json", "-"][..],
+        &["search", "d.csv", "--count", "--stats-json", "-"],
+        &["search", "bad.csv", "--on-error", "skip", "--rejects", "-"],
+        &["search", "d.csv", "-o", "-", "--stats-json", "-"],
+    ] {
+        let out = wd.output(args);
+        assert_eq!(out.status.code(), Some(2), "{}", describe(args, &out));
+        assert!(out.stdout.is_empty(), "{}", describe(args, &out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("stdout"), "{stderr}");
+    }
+    assert!(!wd.path("-").exists());
+}
+
+// ----------------------------------------------------------------------------
+// Item 7: --count honours -o and --format.
+
+#[test]
+fn count_honours_output_and_format() {
+    let wd = Workdir::new();
+    let (text, rows) = random_dump(6, 400);
+    wd.create("d.csv", text);
+    let n = rows.iter().filter(|r| r.price_cents <= 50_000).count();
+    let search = ["search", "d.csv", "--max-price", "500", "--count"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut a = search.to_vec();
+        a.extend_from_slice(extra);
+        a
+    };
+    let object = |text: &str| {
+        let v: serde_json::Value =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(v, serde_json::json!({ "count": n }), "{text}");
+    };
+
+    assert_eq!(wd.stdout(&search), format!("{n}\n"));
+    assert_eq!(wd.stdout(&with(&["--format", "csv"])), format!("{n}\n"));
+    object(&wd.stdout(&with(&["--format", "json"])));
+    let ndjson = wd.stdout(&with(&["--format", "ndjson"]));
+    assert_eq!(ndjson.lines().count(), 1, "{ndjson}");
+    assert!(ndjson.ends_with('\n'));
+    object(&ndjson);
+
+    // -o: the count goes to the file, nothing to stdout; the format from its extension.
+    for (file, extra) in [
+        ("n.txt", &[][..]),
+        ("n.json", &[][..]),
+        ("n.ndjson", &[][..]),
+        ("n.out", &["--format", "json"][..]),
+    ] {
+        let mut args = with(&["-o", file]);
+        args.extend_from_slice(extra);
+        assert_eq!(wd.stdout(&args), "", "{args:?}");
+        let got = wd.read(file);
+        if file == "n.txt" {
+            assert_eq!(got, format!("{n}\n"));
+        } else {
+            object(&got);
+        }
+    }
+
+    // Atomically: a failed count leaves the previous file.
+    wd.create("bad.csv", dump_with_two_bad_rows());
+    wd.create("n.txt", "previous contents\n");
+    wd.fails_with(2, &["search", "bad.csv", "--count", "-o", "n.txt"]);
+    assert_eq!(wd.read("n.txt"), "previous contents\n");
+    assert!(temporaries(&wd.path(".")).is_empty());
+}
+
+// ----------------------------------------------------------------------------
 // Item 15: output failures, named once and found before the run.
 
 #[test]
@@ -210,4 +554,45 @@ fn each_cause_is_printed_once() {
         assert!(stderr.contains("dir"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
+}
+
+#[test]
+fn output_failures_name_the_given_path_and_are_found_before_the_run() {
+    let wd = Workdir::new();
+    let (text, _) = random_dump(8, 100);
+    wd.create("d.csv", text);
+    wd.create("bad.csv", dump_with_two_bad_rows());
+    fs::create_dir(wd.path("dir")).unwrap();
+    wd.create("out.csv", "previous contents\n");
+    for (option, path) in [
+        ("-o", "missing/out.csv"),
+        ("--stats-json", "missing/stats.json"),
+        ("--rejects", "missing/rejects.csv"),
+        ("--stats-json", "dir"),
+        ("--rejects", "dir"),
+        ("--stats-json", "d.csv/stats.json"),
+    ] {
+        for also in [&[][..], &["-o", "out.csv"], &["--count"]] {
+            if option == "-o" && also.contains(&"-o") {
+                continue;
+            }
+            let mut args = vec!["search", "bad.csv", "--on-error", "skip", option, path];
+            args.extend_from_slice(also);
+            let out = wd.output(&args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{}", describe(&args, &out));
+            assert!(out.stdout.is_empty(), "{}", describe(&args, &out));
+            assert!(stderr.contains(path), "{stderr}");
+            assert!(!stderr.contains(".tmp"), "{stderr}");
+            assert_eq!(wd.read("out.csv"), "previous contents\n");
+            assert!(!wd.path("missing").exists());
+            assert!(temporaries(&wd.path(".")).is_empty());
+            assert!(temporaries(&wd.path("dir")).is_empty());
+        }
+    }
+    let stderr = wd.fails_with(2, &["gen", "-o", "missing/g.csv"]);
+    assert!(
+        stderr.contains("missing/g.csv") && !stderr.contains(".tmp"),
+        "{stderr}"
+    );
 }
