@@ -271,9 +271,15 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
         seed: args.seed,
         format,
     };
+    signals::install();
     let mut out = open_output(args.output.as_deref())?;
     let target = out.name();
-    let generated = flightsift::gen::generate(&opts, &mut out);
+    let generated = flightsift::gen::generate(&opts, signals::StopOnSignal(&mut out));
+    // Interrupted: a partial dump is not what was asked for, so nothing is
+    // published (dropping the output removes its temporary file).
+    if signals::received() {
+        return Ok(ExitCode::from(signals::exit_code()));
+    }
     generated.map_err(|source| Error::Output {
         target: target.clone(),
         source,

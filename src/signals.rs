@@ -6,6 +6,7 @@
 //! which a signal kills the process with the default action and leaves a temporary
 //! file behind; what the first signal does is set later with [`on_interrupt`].
 
+use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
@@ -71,5 +72,22 @@ pub fn exit_code() -> u8 {
     match RECEIVED.load(Ordering::SeqCst) {
         0 => 130,
         sig => (128 + sig) as u8,
+    }
+}
+
+/// A writer that fails once a signal came, so that a producer which only writes
+/// (`gen`) stops at its next write.
+pub struct StopOnSignal<W>(pub W);
+
+impl<W: io::Write> io::Write for StopOnSignal<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if received() {
+            // Not ErrorKind::Interrupted: `write_all` would retry that.
+            return Err(io::Error::other("stopped by a signal"));
+        }
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }

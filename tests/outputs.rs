@@ -532,6 +532,76 @@ fn count_honours_output_and_format() {
 }
 
 // ----------------------------------------------------------------------------
+// Item 8: gen -o under SIGINT/SIGTERM.
+
+fn gen_interrupted(signal: &str, code: i32) {
+    let wd = Workdir::new();
+    // Far more rows than can be written before the signal arrives.
+    let mut child = wd
+        .command(&["gen", "--rows", "20000000", "-o", "big.csv"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    // Signal once writing is under way (the temporary file holds data).
+    loop {
+        let busy = fs::read_dir(wd.path("."))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .any(|e| {
+                e.file_name().to_string_lossy().ends_with(".tmp")
+                    && e.metadata().is_ok_and(|m| m.len() > 0)
+            });
+        if busy {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "gen finished before it could be signalled"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "gen never wrote"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let signalled = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if signalled.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gen still running 10 s after {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!wd.path("big.csv").exists(), "a partial dump was published");
+    assert_eq!(temporaries(&wd.path(".")), Vec::<String>::new());
+}
+
+#[test]
+fn gen_stops_cleanly_on_sigterm_without_publishing() {
+    gen_interrupted("-TERM", 143);
+}
+
+#[test]
+fn gen_stops_cleanly_on_sigint_without_publishing() {
+    gen_interrupted("-INT", 130);
+}
+
+// ----------------------------------------------------------------------------
 // Item 15: output failures, named once and found before the run.
 
 #[test]
