@@ -56,7 +56,8 @@ impl Collector for Flights {
 /// Encoded output: a buffer of whole records in one format.
 #[derive(Clone, Debug, Default)]
 pub struct Chunk {
-    /// The encoded records. For JSON each record is preceded by `\n` (first) or `,\n`.
+    /// The encoded records, joined by the format's separator (nothing before the
+    /// first): [`crate::Document`] joins chunks into a whole output.
     pub bytes: Vec<u8>,
     /// How many records `bytes` holds.
     pub records: u64,

@@ -37,10 +37,18 @@ impl Format {
         }
     }
 
-    /// What goes between two records (or two batches of records).
+    /// What goes between two records, whether they share a chunk or not.
     pub fn separator(self) -> &'static [u8] {
         match self {
             Format::Json => b",\n",
+            Format::Csv | Format::Ndjson => b"",
+        }
+    }
+
+    /// What goes between the prefix and the first record.
+    fn lead(self) -> &'static [u8] {
+        match self {
+            Format::Json => b"\n",
             Format::Csv | Format::Ndjson => b"",
         }
     }
@@ -54,24 +62,93 @@ impl Format {
         }
     }
 
-    /// Appends one record. For JSON, records in one buffer are separated with
-    /// [`Format::separator`]; the caller passes `first` for the first one.
+    /// Appends one record to a chunk. Records of one chunk are joined with
+    /// [`Format::separator`] (the caller passes `first` for the chunk's first record),
+    /// and nothing precedes the first: whatever goes between chunks is the
+    /// [`Document`]'s business, so the bytes do not depend on where chunks were cut.
     pub fn encode(self, f: &Flight, first: bool, out: &mut Vec<u8>) {
+        if !first {
+            out.extend_from_slice(self.separator());
+        }
         match self {
             Format::Csv => encode_csv(f, out),
             Format::Ndjson => {
                 encode_json(f, out);
                 out.push(b'\n');
             }
-            Format::Json => {
-                if first {
-                    out.push(b'\n');
-                } else {
-                    out.extend_from_slice(self.separator());
-                }
-                encode_json(f, out);
+            Format::Json => encode_json(f, out),
+        }
+    }
+
+    /// A match count as a whole output: the bare number for CSV (as `--count` has
+    /// always printed it), an object `{"count":N}` for JSON and NDJSON, so that a
+    /// consumer asking for JSON gets JSON.
+    pub fn encode_count(self, n: u64, out: &mut Vec<u8>) {
+        let mut number = itoa::Buffer::new();
+        let n = number.format(n).as_bytes();
+        match self {
+            Format::Csv => out.extend_from_slice(n),
+            Format::Json | Format::Ndjson => {
+                out.extend_from_slice(b"{\"count\":");
+                out.extend_from_slice(n);
+                out.push(b'}');
             }
         }
+        out.push(b'\n');
+    }
+}
+
+/// One output document built from chunks of encoded records (see
+/// [`crate::Encoded`]): the prefix, the chunks joined by the format's separator, the
+/// suffix. The framing lives here, beside the encoders, so that the bytes of a
+/// document are the same however the records were split into chunks (page size,
+/// threads, pipe or file).
+pub struct Document<W> {
+    out: W,
+    format: Format,
+    records: u64,
+}
+
+impl<W: std::io::Write> Document<W> {
+    /// Starts a document: writes the format's prefix (the CSV header, JSON's `[`).
+    pub fn new(format: Format, mut out: W) -> std::io::Result<Document<W>> {
+        out.write_all(format.prefix())?;
+        Ok(Document {
+            out,
+            format,
+            records: 0,
+        })
+    }
+
+    /// Appends a chunk of `records` records encoded by [`Format::encode`].
+    pub fn write_chunk(&mut self, bytes: &[u8], records: u64) -> std::io::Result<()> {
+        if records == 0 {
+            return Ok(());
+        }
+        self.out.write_all(if self.records == 0 {
+            self.format.lead()
+        } else {
+            self.format.separator()
+        })?;
+        self.out.write_all(bytes)?;
+        self.records += records;
+        Ok(())
+    }
+
+    /// Records written so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// The underlying writer (e.g. to flush it).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// Writes the suffix (JSON's `]`) and returns the writer, unflushed.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.write_all(self.format.suffix(self.records > 0))?;
+        Ok(self.out)
     }
 }
 

@@ -71,21 +71,23 @@ impl fmt::Display for RecordError {
 }
 
 /// Everything that can stop a search.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Display` is the whole message, the underlying OS error included, so printing
+/// it with `{}` says everything. For that reason `source()` returns nothing: an
+/// error chain printer (anyhow's `{:#}`) would otherwise print the OS error twice.
+/// The underlying [`std::io::Error`] stays available in the variant's `source` field.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// An input could not be opened or read. Always fatal: a read error must never
     /// look like end of file.
-    #[error("{input}: {source}")]
     Io {
         /// Display name of the input.
         input: String,
         /// The underlying error.
-        #[source]
         source: std::io::Error,
     },
     /// A record in an input is malformed.
-    #[error("{location}: {error}")]
     Record {
         /// File and line of the record.
         location: Location,
@@ -93,7 +95,6 @@ pub enum Error {
         error: RecordError,
     },
     /// The input's header (first row) is unusable.
-    #[error("{input}: bad header: {message}")]
     Header {
         /// Display name of the input.
         input: String,
@@ -102,24 +103,35 @@ pub enum Error {
     },
     /// The filter (flags or expression) is invalid; the message is already rendered
     /// for humans, with a caret under the offending text where there is one.
-    #[error("{0}")]
     Filter(String),
     /// The configuration is inconsistent (e.g. zero threads).
-    #[error("invalid configuration: {0}")]
     Config(String),
     /// Writing output failed.
-    #[error("writing {target}: {source}")]
     Output {
         /// `<stdout>` or the output path.
         target: String,
         /// The underlying error.
-        #[source]
         source: std::io::Error,
     },
     /// A worker thread panicked: a bug, reported rather than hidden.
-    #[error("internal error: {0}")]
     Internal(String),
 }
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { input, source } => write!(f, "{input}: {source}"),
+            Error::Record { location, error } => write!(f, "{location}: {error}"),
+            Error::Header { input, message } => write!(f, "{input}: bad header: {message}"),
+            Error::Filter(message) => f.write_str(message),
+            Error::Config(message) => write!(f, "invalid configuration: {message}"),
+            Error::Output { target, source } => write!(f, "writing {target}: {source}"),
+            Error::Internal(message) => write!(f, "internal error: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
 
 impl Error {
     pub(crate) fn io(input: impl Into<String>, source: std::io::Error) -> Self {
@@ -141,5 +153,32 @@ pub(crate) fn display_name(path: Option<&PathBuf>) -> String {
         None => "<stdin>".to_string(),
         Some(p) if p.as_os_str() == "-" => "<stdin>".to_string(),
         Some(p) => p.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error chain printer (anyhow's `{:#}`, `Report`) shows each cause once.
+    #[test]
+    fn an_os_error_appears_once_in_the_chain() {
+        let errors = [
+            Error::io("in.csv", std::io::Error::other("Is a directory")),
+            Error::Output {
+                target: "out.csv".into(),
+                source: std::io::Error::other("Is a directory"),
+            },
+        ];
+        for e in errors {
+            let mut chain = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                chain.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            assert_eq!(chain.matches("Is a directory").count(), 1, "{chain}");
+            assert!(chain.contains(".csv"), "{chain}");
+        }
     }
 }

@@ -44,7 +44,7 @@ mod summary;
 
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};
 pub use decode::InputFormat;
-pub use encode::Format;
+pub use encode::{Document, Format};
 pub use error::{Error, Location, RecordError, Result};
 pub use filter::{CompileError, Expr, Filter, FilterFlags};
 pub use pipeline::{

@@ -6,13 +6,14 @@ mod output;
 mod signals;
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use flightsift::{
-    Count, Encoded, Error, ErrorPolicy, Filter, Format, Input, InputFormat, Outcome, Search,
-    SearchConfig, Summary,
+    Count, Document, Encoded, Error, ErrorPolicy, Filter, Format, Input, InputFormat, Outcome,
+    Search, SearchConfig, Summary,
 };
 
 use cli::{Cli, Command, DialectArg, InputFormatArg, OnError, OutputFormat, SearchArgs, SqlArgs};
@@ -87,12 +88,19 @@ fn search(args: SearchArgs) -> Result<ExitCode> {
         );
     }
 
+    signals::install();
+    let Outputs {
+        format,
+        results,
+        rejects,
+        stats,
+    } = open_outputs(&args)?;
     let summary = if args.count {
-        count(config, &args)?
+        count(config, format, results, rejects)?
     } else {
-        emit(config, &args)?
+        emit(config, format, results, rejects)?
     };
-    report(&args, &summary)?;
+    report(&args, &summary, stats)?;
     Ok(match summary.outcome {
         Outcome::TimedOut => ExitCode::from(124),
         Outcome::Interrupted => ExitCode::from(signals::exit_code()),
@@ -106,13 +114,13 @@ type RejectsWriter = std::thread::JoinHandle<Result<()>>;
 /// records into a CSV file, published atomically when the run ends.
 fn rejects_writer<C: flightsift::Collector>(
     handle: &mut flightsift::SearchHandle<C>,
-    args: &SearchArgs,
-) -> Result<Option<RejectsWriter>> {
-    let (Some(path), Some(rx)) = (args.rejects.clone(), handle.rejects()) else {
-        return Ok(None);
+    out: Option<Output>,
+) -> Option<RejectsWriter> {
+    let (Some(out), Some(rx)) = (out, handle.rejects()) else {
+        return None;
     };
-    let out = open_output(Some(&path))?;
-    Ok(Some(std::thread::spawn(move || -> Result<()> {
+    let target = out.name();
+    Some(std::thread::spawn(move || -> Result<()> {
         let mut wtr = csv::Writer::from_writer(out);
         wtr.write_record(["input", "line", "reason", "field", "message", "record"])?;
         for r in rx.iter() {
@@ -129,10 +137,10 @@ fn rejects_writer<C: flightsift::Collector>(
         }
         let out = wtr
             .into_inner()
-            .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error()))?;
+            .map_err(|e| anyhow::anyhow!("writing {target}: {}", e.error()))?;
         out.finish()
-            .with_context(|| format!("writing {}", path.display()))
-    })))
+            .map_err(|source| Error::Output { target, source }.into())
+    }))
 }
 
 fn finish_rejects(writer: Option<RejectsWriter>) -> Result<()> {
@@ -169,54 +177,67 @@ fn sql(args: SqlArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn count(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
-    let mut handle = Search::start_with(config, Count)?;
-    signals::install(handle.canceller());
-    let rejects = rejects_writer(&mut handle, args)?;
-    let total: u64 = handle.by_ref().sum();
-    let summary = handle.join();
-    finish_rejects(rejects)?;
-    let summary = summary?;
-    let mut out = io::stdout().lock();
-    writeln!(out, "{total}")?;
-    out.flush()?;
-    Ok(summary)
-}
-
-fn emit(config: SearchConfig, args: &SearchArgs) -> Result<Summary> {
-    let format = match (args.format, &args.output) {
+/// The output format: `--format`, else `-o`'s extension, else CSV.
+fn output_format(args: &SearchArgs) -> Format {
+    match (args.format, &args.output) {
         (Some(OutputFormat::Csv), _) => Format::Csv,
         (Some(OutputFormat::Json), _) => Format::Json,
         (Some(OutputFormat::Ndjson), _) => Format::Ndjson,
         (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Csv),
         (None, None) => Format::Csv,
-    };
-    let mut out = open_output(args.output.as_deref())?;
+    }
+}
+
+fn count(
+    config: SearchConfig,
+    format: Format,
+    mut out: Output,
+    rejects: Option<Output>,
+) -> Result<Summary> {
+    let mut handle = Search::start_with(config, Count)?;
+    let canceller = handle.canceller();
+    signals::on_interrupt(move || canceller.interrupt());
+    let rejects = rejects_writer(&mut handle, rejects);
+    let total: u64 = handle.by_ref().sum();
+    let summary = handle.join();
+    finish_rejects(rejects)?;
+    let summary = summary?;
+    let mut bytes = Vec::new();
+    format.encode_count(total, &mut bytes);
+    let target = out.name();
+    out.write_all(&bytes)
+        .and_then(|()| out.finish())
+        .map_err(|source| Error::Output { target, source })?;
+    Ok(summary)
+}
+
+fn emit(
+    config: SearchConfig,
+    format: Format,
+    mut out: Output,
+    rejects: Option<Output>,
+) -> Result<Summary> {
     let target = out.name();
     let mut handle = Search::start_with(config, Encoded(format))?;
-    signals::install(handle.canceller());
-    let rejects = rejects_writer(&mut handle, args)?;
+    let canceller = handle.canceller();
+    signals::on_interrupt(move || canceller.interrupt());
+    let rejects = rejects_writer(&mut handle, rejects);
 
-    // The single writer: whole chunks from the workers, separators between them.
-    let mut written = 0u64;
+    // The single writer: whole chunks from the workers, framed by `Document`.
     let mut writing = std::time::Duration::ZERO;
     let mut write =
         |out: &mut Output, handle: &mut flightsift::SearchHandle<Encoded>| -> io::Result<()> {
-            out.write_all(format.prefix())?;
+            let mut doc = Document::new(format, out)?;
             while let Some(chunk) = handle.next() {
                 let started = std::time::Instant::now();
-                if written > 0 {
-                    out.write_all(format.separator())?;
-                }
-                out.write_all(&chunk.bytes)?;
-                written += chunk.records;
+                doc.write_chunk(&chunk.bytes, chunk.records)?;
                 // Stream: show results as soon as the workers go quiet.
-                if out.is_stdout() && handle.pending() == 0 {
-                    out.flush()?;
+                if doc.get_mut().is_stream() && handle.pending() == 0 {
+                    doc.get_mut().flush()?;
                 }
                 writing += started.elapsed();
             }
-            out.write_all(format.suffix(written > 0))
+            doc.finish().map(drop)
         };
     let written_ok = write(&mut out, &mut handle);
     if written_ok.is_err() {
@@ -251,9 +272,16 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
         seed: args.seed,
         format,
     };
+    signals::install();
     let mut out = open_output(args.output.as_deref())?;
     let target = out.name();
-    flightsift::gen::generate(&opts, &mut out).map_err(|source| Error::Output {
+    let generated = flightsift::gen::generate(&opts, signals::StopOnSignal(&mut out));
+    // Interrupted: a partial dump is not what was asked for, so nothing is
+    // published (dropping the output removes its temporary file).
+    if signals::received() {
+        return Ok(ExitCode::from(signals::exit_code()));
+    }
+    generated.map_err(|source| Error::Output {
         target: target.clone(),
         source,
     })?;
@@ -262,30 +290,74 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Standard output, or a file written atomically (its temporary file registered so a
-/// forced exit can remove it).
-fn open_output(path: Option<&std::path::Path>) -> Result<Output> {
+/// The outputs of a search, opened before it starts so that an unusable path is
+/// reported before any work is done and before anything is written.
+struct Outputs {
+    format: Format,
+    results: Output,
+    rejects: Option<Output>,
+    stats: Option<Output>,
+}
+
+fn open_outputs(args: &SearchArgs) -> Result<Outputs> {
+    let goes_to_stdout = |path: Option<&Path>| path.is_none_or(|p| p.as_os_str() == "-");
+    let on_stdout: Vec<&str> = [
+        ("the results", goes_to_stdout(args.output.as_deref())),
+        (
+            "--rejects",
+            args.rejects
+                .as_deref()
+                .is_some_and(|p| goes_to_stdout(Some(p))),
+        ),
+        (
+            "--stats-json",
+            args.stats_json
+                .as_deref()
+                .is_some_and(|p| goes_to_stdout(Some(p))),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(what, yes)| yes.then_some(what))
+    .collect();
+    if let [first, second, ..] = on_stdout[..] {
+        anyhow::bail!(
+            "{first} and {second} would both go to stdout; send one of them to a file (-o FILE, --rejects FILE, --stats-json FILE)"
+        );
+    }
+    let optional =
+        |path: &Option<PathBuf>| path.as_deref().map(|p| open_output(Some(p))).transpose();
+    Ok(Outputs {
+        format: output_format(args),
+        results: open_output(args.output.as_deref())?,
+        rejects: optional(&args.rejects)?,
+        stats: optional(&args.stats_json)?,
+    })
+}
+
+/// Standard output, or the output `path` names (`-` is stdout too), its temporary
+/// file registered so that a forced exit can remove it.
+fn open_output(path: Option<&Path>) -> Result<Output> {
     let out = match path {
-        Some(path) => Output::file(path).with_context(|| {
-            format!("cannot create a temporary file next to {}", path.display())
-        })?,
+        Some(path) => {
+            Output::open(path).with_context(|| format!("cannot write {}", path.display()))?
+        }
         None => Output::stdout(),
     };
     signals::register_temp(&out);
     Ok(out)
 }
 
-fn report(args: &SearchArgs, summary: &Summary) -> Result<()> {
+fn report(args: &SearchArgs, summary: &Summary, stats: Option<Output>) -> Result<()> {
     if args.stats {
         let _ = write!(io::stderr(), "{}", summary.render());
     }
-    if let Some(path) = &args.stats_json {
-        let mut out = open_output(Some(path))?;
-        let json = serde_json::to_vec_pretty(summary)?;
-        out.write_all(&json)?;
-        out.write_all(b"\n")?;
-        out.finish()
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some(mut out) = stats {
+        let target = out.name();
+        let mut json = serde_json::to_vec_pretty(summary)?;
+        json.push(b'\n');
+        out.write_all(&json)
+            .and_then(|()| out.finish())
+            .map_err(|source| Error::Output { target, source })?;
     }
     Ok(())
 }

@@ -14,6 +14,9 @@ mod limit;
 /// Fatal errors never lost, ordered runs end as a sequential scan, inputs checked
 /// first, formats sniffed, exact stats, undrained rejects.
 mod ordering;
+/// Output bytes independent of paging; -o onto links, FIFOs, devices, sockets and `-`;
+/// --count into a file; gen under signals; output failures found before the run.
+mod outputs;
 /// Closed pipes, stalled inputs, early stop on large inputs.
 mod pipes;
 /// Ordered first-N, faults, timeouts, signals, skip-and-count.
