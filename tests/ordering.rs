@@ -307,7 +307,11 @@ fn stdin_format_is_judged_by_its_first_byte() {
     wd.create("d.csv", &text);
     let ndjson = wd.stdout(&["search", "d.csv", "--format", "ndjson"]);
     // The README's own pipeline: NDJSON out of one search, into another.
-    for (input, what) in [(ndjson.clone(), "ndjson"), (text.clone(), "csv")] {
+    for (input, what) in [
+        (ndjson.clone(), "ndjson"),
+        (format!("\u{feff}{ndjson}"), "ndjson with a BOM"),
+        (text.clone(), "csv"),
+    ] {
         let mut child = wd
             .command(&["search", "--count"])
             .stdin(std::process::Stdio::piped())
