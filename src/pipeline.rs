@@ -942,24 +942,21 @@ impl<C: Collector> Worker<'_, C> {
             if self.shared.stopped() {
                 return Scan::Stop;
             }
-            // Flat canonical lines decode lazily, like CSV; others in full, the general way.
-            let fast = self.members.split(line);
-            let first = if fast {
-                self.flight.clear();
-                let first = self
-                    .members
-                    .check_required()
-                    .and_then(|()| self.members.decode(line, self.first_pass, &mut self.flight));
-                first.and_then(|()| {
+            // The line's structure, then what the filter reads; the rest only for a
+            // match, like CSV cells, whichever scanner found the members.
+            self.flight.clear();
+            let first = self
+                .members
+                .find(line)
+                .and_then(|()| self.members.check_required())
+                .and_then(|()| self.members.decode(line, self.first_pass, &mut self.flight))
+                .and_then(|()| {
                     if self.first_pass == ALL_COLUMNS {
                         check_consistency(&self.flight)
                     } else {
                         Ok(())
                     }
-                })
-            } else {
-                ndjson::decode_line(line, &mut self.flight)
-            };
+                });
             if let Err(e) = first {
                 match self.bad_record(page, this_line, e, line) {
                     Some(scan) => return scan,
@@ -970,7 +967,7 @@ impl<C: Collector> Worker<'_, C> {
                 *records += 1;
                 continue;
             }
-            if fast && self.first_pass != ALL_COLUMNS {
+            if self.first_pass != ALL_COLUMNS {
                 let rest =
                     self.members
                         .decode(line, ALL_COLUMNS & !self.first_pass, &mut self.flight);

@@ -8,8 +8,8 @@
 //! `--validate-all`). An absent member that may be unknown is unknown, as `null` is.
 //!
 //! Two scanners find the members. Canonical lines are flat objects of plain strings,
-//! numbers, literals and arrays of those, in printable ASCII, so [`Members::split`]
-//! finds each member's raw text in one pass. Any other line (escapes, nesting,
+//! numbers, literals and arrays of those, in printable ASCII, so a flat scan finds
+//! each member's raw text in one pass. Any other line (escapes, nesting,
 //! non-ASCII, control bytes, a member twice, malformed JSON) is parsed by
 //! `serde_json`, which records the same raw spans and says what is wrong. Values are
 //! then decoded from those spans by the same code, so which scanner read a line never
@@ -56,13 +56,8 @@ impl Members {
         }
     }
 
-    /// Finds the known members of `line`; `false` when it is not a well-formed JSON
-    /// object naming each of them at most once ([`decode_line`] then says why).
-    pub(crate) fn split(&mut self, line: &[u8]) -> bool {
-        self.find(line).is_ok()
-    }
-
-    /// Like [`Members::split`], with the reason a line is malformed.
+    /// Finds the known members of `line`; an error when it is not a well-formed JSON
+    /// object naming each of them at most once.
     pub(crate) fn find(&mut self, line: &[u8]) -> Result<(), RecordError> {
         if self.find_flat(line) {
             return Ok(());
@@ -593,15 +588,14 @@ pub(crate) fn judge_with_each_scanner(
     (flat, json)
 }
 
-/// Decodes one JSON object (a whole line, without terminator) into `flight`, in full.
-/// A worker calls it for the error of a line [`Members::split`] refused.
-pub(crate) fn decode_line(line: &[u8], flight: &mut Flight) -> Result<(), RecordError> {
-    decode_any(line, &mut Members::new(), flight)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decodes one line in full with a fresh [`Members`].
+    fn decode_line(line: &[u8], flight: &mut Flight) -> Result<(), RecordError> {
+        decode_any(line, &mut Members::new(), flight)
+    }
 
     const LINE: &str = r#"{"provider":"duffel","offer_id":"off_1","origin":"JFK","destination":"LAX","departure":"2026-12-01T06:35:00-05:00","arrival":"2026-12-01T12:10:00-08:00","duration_min":515,"stops":1,"via":["ORD"],"carriers":["AA","AA"],"flight_numbers":["AA1","AA2"],"layover_min":[70],"cabin":"economy","price":"250.10","currency":"USD","seats":null,"bags":1,"refundable":false,"co2_kg":null,"extra":{"x":[1,2]}}"#;
 
