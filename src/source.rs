@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use crate::decode::{InputFormat, Schema};
+use crate::decode::{InputFormat, Schema, UTF8_BOM};
 use crate::error::{display_name, Error, Location, RecordError, Result};
 
 /// One input: a file path (or `-` / `None` for stdin), or any reader, and its format.
@@ -142,9 +142,6 @@ pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 const READ_CHUNK: usize = 256 * 1024;
 
-/// The UTF-8 byte-order mark some tools write at the start of a text file.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// Where an input's format comes from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sniff {
@@ -156,7 +153,7 @@ enum Sniff {
 /// and how to read it: a one-line hint for a header error that would otherwise list
 /// every missing column.
 pub(crate) fn content_hint(head: &[u8]) -> Option<&'static str> {
-    let text = head.strip_prefix(BOM).unwrap_or(head);
+    let text = head.strip_prefix(UTF8_BOM).unwrap_or(head);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -298,12 +295,15 @@ impl PageReader {
     /// judges the format by it; the bytes stay in the buffer for the first page.
     fn sniff(&mut self) -> Result<InputFormat> {
         loop {
-            let start = if self.buf[..self.filled].starts_with(BOM) {
-                3
-            } else {
-                0
-            };
-            let first = self.buf[start.min(self.filled)..self.filled]
+            let head = &self.buf[..self.filled];
+            // A short read may have cut a byte-order mark: read on before judging.
+            if !self.eof && head.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(head) {
+                self.fill()?;
+                continue;
+            }
+            let first = head
+                .strip_prefix(UTF8_BOM)
+                .unwrap_or(head)
                 .iter()
                 .find(|b| !b.is_ascii_whitespace());
             match first {
@@ -499,9 +499,9 @@ impl PageReader {
         // resolved; NDJSON has no header, so its first page drops it here.
         if self.next_line == 1
             && self.info.format == InputFormat::Ndjson
-            && bytes.starts_with(crate::decode::UTF8_BOM)
+            && bytes.starts_with(UTF8_BOM)
         {
-            bytes.drain(..crate::decode::UTF8_BOM.len());
+            bytes.drain(..UTF8_BOM.len());
         }
         self.filled = rest;
         let page = Page {
@@ -523,6 +523,40 @@ impl PageReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hands out one byte per read.
+    struct Drip(io::Cursor<Vec<u8>>);
+
+    impl Read for Drip {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_starting_ndjson_is_dropped_however_the_input_arrives() {
+        let data = b"\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n";
+        for sniff in [Sniff::Content, Sniff::Given(InputFormat::Ndjson)] {
+            for drip in [false, true] {
+                let reader: Box<dyn Read + Send> = if drip {
+                    Box::new(Drip(io::Cursor::new(data.to_vec())))
+                } else {
+                    Box::new(io::Cursor::new(data.to_vec()))
+                };
+                let mut r = PageReader::with_sniff(reader, "t".into(), sniff, 100).unwrap();
+                assert_eq!(r.info.format, InputFormat::Ndjson);
+                let mut text = Vec::new();
+                while let Some(p) = r
+                    .next_page(Vec::new(), &mut |_, e, _| panic!("{e}"))
+                    .unwrap()
+                {
+                    text.extend_from_slice(&p.bytes);
+                }
+                assert_eq!(text, &data[3..], "drip {drip}");
+            }
+        }
+    }
 
     fn pages(data: &[u8], format: InputFormat, n: usize) -> Vec<(u64, String)> {
         let mut r = PageReader::from_reader(

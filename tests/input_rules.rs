@@ -370,13 +370,15 @@ fn a_byte_order_mark_starts_an_ndjson_input_as_it_starts_a_csv_one() {
     );
     let stderr = wd.fails_with(2, &["search", "late.ndjson"]);
     assert!(stderr.contains("late.ndjson:2:"), "{stderr}");
-    // The same through a pipe, however the bytes arrive.
-    let out = wd
-        .command(&["search", "-", "--input-format", "ndjson", "--count"])
-        .stdin(std::fs::File::open(wd.path("bom.ndjson")).unwrap())
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2", "{out:?}");
+    // The same on standard input, with the format given or found from the content.
+    for args in [&["--input-format", "ndjson"][..], &[]] {
+        let out = wd
+            .command(&[&["search", "-", "--count"][..], args].concat())
+            .stdin(std::fs::File::open(wd.path("bom.ndjson")).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2", "{out:?}");
+    }
 }
 
 #[test]
