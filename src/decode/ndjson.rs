@@ -315,7 +315,7 @@ fn scalar_end(line: &[u8], from: usize) -> Option<usize> {
 }
 
 /// `true`, `false`, `null` or a number exactly as JSON's grammar has it (no leading
-/// zeros, no bare dot): what the fast path accepts, the general decoder must too.
+/// zeros, no bare dot): what the flat scan accepts, `serde_json` must accept too.
 fn is_json_scalar(b: &[u8]) -> bool {
     if matches!(b, b"true" | b"false" | b"null") {
         return true;
