@@ -1014,3 +1014,82 @@ fn duckdb_agrees_with_search_on_random_dumps_and_expressions() {
         "only {matched} of {total} cases matched anything"
     );
 }
+
+/// `flightsift sql FILE` reads exactly FILE, whatever its name: DuckDB expands `*`, `?`
+/// and `[...]` in a path (in a list of paths too), a leading `~`, and URL schemes.
+#[test]
+fn sql_reads_exactly_the_named_file_whatever_its_name() {
+    let Some(engine) = engine_or_skip("the DuckDB path test") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Each name next to the files a pattern reading of it would also (or instead) match.
+    let names = [
+        "a[1].csv",
+        "a1.csv",
+        "b*.csv",
+        "bx.csv",
+        "b**.csv",
+        "q?.csv",
+        "qx.csv",
+        "[a-z].csv",
+        "g.csv",
+        "x[!a].csv",
+        "c{1}.csv",
+        "c1.csv",
+        "it's.csv",
+        "~x.csv",
+        "d[1]/f.csv",
+        "d1/f.csv",
+        "s3://b/x.csv",
+    ];
+    for name in names {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            format!(
+                "{HEADER}\nsabre,{name},PVG,MEL,2027-01-28T16:15:00+08:00,2027-01-29T16:10:00+11:00,\
+                 1255,2,KUL;SYD,MU;QF;QF,MU343;QF77;QF6755,290;50,economy,738.30,USD,8,1,false,,,\n"
+            ),
+        )
+        .unwrap();
+    }
+    // Each file by its relative name (resolved where DuckDB runs) and by its full path.
+    let mut args: Vec<(String, PathBuf)> = Vec::new();
+    for name in names {
+        args.push((name.to_string(), PathBuf::from(name)));
+        args.push((name.to_string(), dir.path().join(name)));
+    }
+    let queries: Vec<String> = args
+        .iter()
+        .map(|(_, arg)| {
+            let out = Command::new(BIN)
+                .arg("sql")
+                .arg(arg)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "sql {}: {}",
+                arg.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect();
+    let results = run_duckdb(engine, dir.path(), &queries);
+    let mut wrong = Vec::new();
+    for (((name, arg), query), got) in args.iter().zip(&queries).zip(results) {
+        let want: Rows = [("sabre".to_string(), name.clone())].into();
+        if got.as_ref() != Ok(&want) {
+            wrong.push(format!(
+                "{}: got {got:?}\n  query: {}",
+                arg.display(),
+                query.lines().nth(1).unwrap_or_default()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
