@@ -453,6 +453,31 @@ fn negative_numbers_reach_the_filter_and_are_refused_as_such() {
 }
 
 #[test]
+fn double_equals_hints_at_single() {
+    assert_eq!(
+        search_error(&["--where", "origin == JFK"]),
+        "\
+flightsift: error: invalid filter: `==` is not an operator; use `=`
+  origin == JFK
+         ^^
+"
+    );
+}
+
+#[test]
+fn type_names_take_the_right_article() {
+    let err = search_error(&["--where", "origin has JFK"]);
+    assert!(err.contains("`origin` is an airport code"), "{err}");
+    let err = search_error(&["--where", "stops"]);
+    assert!(
+        err.contains("`stops` is an integer, not a condition"),
+        "{err}"
+    );
+    let err = search_error(&["--where", "cabin < first"]);
+    assert!(err.contains("`cabin` is a cabin;"), "{err}");
+}
+
+#[test]
 fn negative_counts_are_refused_for_their_sign() {
     for args in [
         &["-n", "-5"][..],

@@ -473,7 +473,7 @@ fn compile_node(e: &Expr) -> Result<Node, CompileError> {
             let ty = field.field.ty();
             let Some(list) = list_key(field.field) else {
                 return Err(CompileError::new(
-                    format!("`has` needs a list field (via, carriers, flight_numbers, layover_min); `{}` is a {}", field.field, ty.describe()),
+                    format!("`has` needs a list field (via, carriers, flight_numbers, layover_min); `{}` is {}", field.field, ty.with_article()),
                     &field.origin,
                 ));
             };
@@ -498,9 +498,9 @@ fn compile_node(e: &Expr) -> Result<Node, CompileError> {
             if field.field.ty() != FieldType::Bool {
                 return Err(CompileError::new(
                     format!(
-                        "`{}` is a {}, not a condition; compare it with something",
+                        "`{}` is {}, not a condition; compare it with something",
                         field.field,
-                        field.field.ty().describe()
+                        field.field.ty().with_article()
                     ),
                     &field.origin,
                 ));
@@ -578,8 +578,8 @@ fn compile_cmp(field: &FieldRef, op: CmpOp, value: &Literal) -> Result<Node, Com
     if ty.is_list() {
         return Err(CompileError::new(
             format!(
-                "`{f}` is a {}; use `{f} has X` or `{f} in (...)`",
-                ty.describe()
+                "`{f}` is {}; use `{f} has X` or `{f} in (...)`",
+                ty.with_article()
             ),
             &field.origin,
         ));
@@ -604,8 +604,8 @@ fn compile_cmp(field: &FieldRef, op: CmpOp, value: &Literal) -> Result<Node, Com
     if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !ty.is_ordered() {
         return Err(CompileError::new(
             format!(
-                "`{f}` is a {}; only = != and in apply, not {}",
-                ty.describe(),
+                "`{f}` is {}; only = != and in apply, not {}",
+                ty.with_article(),
                 op.symbol()
             ),
             &field.origin,

@@ -202,6 +202,13 @@ impl<'a> Lexer<'a> {
             (b'!', Some(b'=')) => (Kind::Op(CmpOp::Ne), 2),
             (b'<', Some(b'>')) => (Kind::Op(CmpOp::Ne), 2),
             (b'<', Some(b'=')) => (Kind::Op(CmpOp::Le), 2),
+            (b'=', Some(b'=')) => {
+                self.pos += 2;
+                return Err(ParseError::new(
+                    "`==` is not an operator; use `=`",
+                    self.span(start),
+                ));
+            }
             (b'<', _) => (Kind::Op(CmpOp::Lt), 1),
             (b'>', Some(b'=')) => (Kind::Op(CmpOp::Ge), 2),
             (b'>', _) => (Kind::Op(CmpOp::Gt), 1),
@@ -804,6 +811,7 @@ mod tests {
 
     #[test]
     fn unknown_field_without_a_suggestion_lists_the_fields() {
+            ("origin == JFK", "`==` is not an operator; use `=`", "=="),
         let (msg, at) = err("zzzzzzzz = 1");
         assert!(msg.starts_with("unknown field `zzzzzzzz`; expected one of: provider, offer_id,"));
         assert_eq!(at, "zzzzzzzz");
