@@ -478,6 +478,29 @@ fn type_names_take_the_right_article() {
 }
 
 #[test]
+fn flags_do_not_make_an_accepted_expression_too_deep() {
+    // 63 `not`s over a comparison (so `stops != 0`): 64 levels, the most accepted.
+    let nots = format!("{}stops = 0", "not ".repeat(63));
+    let alone = search_ids(&["--where", &nots]);
+    assert_eq!(alone, set(&["r2", "r3", "r4", "r6"]));
+    assert_eq!(
+        search_ids(&["--where", &nots, "--max-price", "450"]),
+        set(&["r3", "r6"])
+    );
+    assert_eq!(
+        search_ids(&["--where", &nots, "--min-layover", "45m", "--from", "JFK"]),
+        set(&["r2", "r4", "r6"])
+    );
+    // An `or` at the root is a level, with or without flags; deeper still is refused
+    // with a caret either way.
+    let or = format!("stops = 2 or {nots}");
+    let err = search_error(&["--where", &or]);
+    assert!(err.contains("nests deeper than 64 levels\n"), "{err}");
+    assert_eq!(err, search_error(&["--where", &or, "--max-price", "450"]));
+    assert!(err.lines().nth(2).unwrap().contains('^'), "{err}");
+}
+
+#[test]
 fn negative_counts_are_refused_for_their_sign() {
     for args in [
         &["-n", "-5"][..],

@@ -356,8 +356,8 @@ pub struct Filter {
     expr: Expr,
 }
 
-/// Deepest nesting accepted; deeper trees are refused, not evaluated (hostile input
-/// must not overflow the stack).
+/// Deepest nesting accepted, as [`Expr::nesting`] counts it; deeper trees are refused,
+/// not evaluated (hostile input must not overflow the stack).
 pub const MAX_DEPTH: usize = 64;
 
 impl Filter {
@@ -373,7 +373,7 @@ impl Filter {
     /// cheap tests run first (AND is commutative under three-valued logic, so the
     /// result cannot change).
     pub fn compile(expr: &Expr) -> Result<Filter, CompileError> {
-        if expr.depth() > MAX_DEPTH {
+        if expr.nesting() > MAX_DEPTH {
             return Err(CompileError::new(
                 format!("expression nests deeper than {MAX_DEPTH} levels"),
                 &Origin::Code,
