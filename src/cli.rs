@@ -34,10 +34,10 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct GenArgs {
     /// Number of offers.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    #[arg(long, allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "N", default_value_t = 1000)]
     pub rows: u64,
     /// PRNG seed.
-    #[arg(long, value_name = "S", default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "S", default_value_t = 1)]
     pub seed: u64,
     /// Output format [default: from -o's extension, else csv].
     #[arg(long, value_enum)]
@@ -91,7 +91,7 @@ pub struct SearchArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Emit at most N matching flights (exactly min(N, matches)); 0 reads nothing.
-    #[arg(short = 'n', long = "limit", value_name = "N", help_heading = "Output")]
+    #[arg(short = 'n', long = "limit", allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "N", help_heading = "Output")]
     pub limit: Option<u64>,
 
     /// Print only the number of matches (at most N with --limit).
@@ -152,21 +152,23 @@ pub struct SearchArgs {
     pub input_format: Option<InputFormatArg>,
 
     /// Worker threads [default: one per core].
-    #[arg(short = 'j', long, value_name = "N", help_heading = "Tuning")]
+    #[arg(short = 'j', long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", help_heading = "Tuning")]
     pub threads: Option<usize>,
 
     /// Records per page handed from the reader to the workers.
-    #[arg(long, value_name = "N", default_value_t = flightsift::DEFAULT_PAGE_SIZE, help_heading = "Tuning")]
+    #[arg(long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", default_value_t = flightsift::DEFAULT_PAGE_SIZE, help_heading = "Tuning")]
     pub page_size: usize,
 
     /// Pages the reader may run ahead of the workers [default: 2 x threads].
-    #[arg(long, value_name = "N", help_heading = "Tuning")]
+    #[arg(long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", help_heading = "Tuning")]
     pub channel_capacity: Option<usize>,
 
     #[command(flatten)]
     pub filters: FilterArgs,
 }
 
+/// The numeric filter flags take `allow_negative_numbers`, so that `--max-price -5` is
+/// refused by the filter as a negative amount, not by clap as an unknown flag `-5`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Filters (all combine with AND)")]
 pub struct FilterArgs {
@@ -190,13 +192,13 @@ pub struct FilterArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date_to: Option<String>,
     /// Price at least (in the offer's currency).
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     pub min_price: Option<String>,
     /// Price at most (in the offer's currency).
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     pub max_price: Option<String>,
     /// At most this many connections.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub max_stops: Option<String>,
     /// Every carrier of the offer is one of these (comma list).
     #[arg(long, value_name = "IATA,..", value_delimiter = ',')]
@@ -223,26 +225,42 @@ pub struct FilterArgs {
     #[arg(long, value_name = "HH:MM")]
     pub arrive_before: Option<String>,
     /// Total travel time at most (minutes, or like 7h30m).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, allow_negative_numbers = true, value_name = "DURATION")]
     pub max_duration: Option<String>,
     /// Every layover at most this long (nonstops pass).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, allow_negative_numbers = true, value_name = "DURATION")]
     pub max_layover: Option<String>,
     /// Every layover at least this long (nonstops pass).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, allow_negative_numbers = true, value_name = "DURATION")]
     pub min_layover: Option<String>,
     /// At least this many included checked bags.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub min_bags: Option<String>,
     /// At least this many seats left.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub min_seats: Option<String>,
     /// Refundable fares only.
     #[arg(long)]
     pub refundable: bool,
     /// Emissions at most this many kg.
-    #[arg(long, value_name = "KG")]
+    #[arg(long, allow_negative_numbers = true, value_name = "KG")]
     pub max_co2: Option<String>,
+}
+
+/// A count. Negative numbers reach it (`allow_negative_numbers`) so that `-n -5` is
+/// refused for its sign, not taken for an unknown flag `-5`.
+fn non_negative<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e: T::Err| {
+        if s.starts_with('-') {
+            "must be non-negative".to_string()
+        } else {
+            e.to_string()
+        }
+    })
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

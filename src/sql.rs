@@ -18,7 +18,7 @@
 //!   bags is unknown, and `WHERE` keeps only rows that are definitely true.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Component, Path};
 
 use crate::decode::{InputFormat, Schema};
 use crate::filter::{CmpOp, Filter, Key, ListKey, Node, TextKey};
@@ -82,7 +82,8 @@ pub enum Source {
     Table(String),
     /// A canonical CSV file, read by DuckDB with an explicit schema (no type sniffing).
     Csv {
-        /// The path as it goes into the query (relative paths resolve where the query runs).
+        /// The file's path (relative paths resolve where the query runs). The query
+        /// names it so that DuckDB opens exactly this file: see [`duckdb_path`].
         path: String,
         /// For each column of the file, its canonical name, or `None` for an extra column.
         columns: Vec<Option<&'static str>>,
@@ -125,13 +126,24 @@ impl Source {
                 "{shown}: `flightsift sql` reads canonical CSV; convert the dump with `flightsift search {shown} -o dump.csv`"
             )));
         }
-        let text = path.to_str().ok_or_else(|| {
-            SqlError::Unsupported(format!("{shown}: the path is not valid UTF-8"))
-        })?;
         let io = |source| SqlError::Io {
             path: shown.clone(),
             source,
         };
+        // DuckDB reads a leading `~` as the home directory, even after `./`: only the
+        // full path names such a file.
+        let starts_with_tilde = path
+            .components()
+            .find(|c| *c != Component::CurDir)
+            .is_some_and(|c| c.as_os_str().as_encoded_bytes().starts_with(b"~"));
+        let named = if path.is_relative() && starts_with_tilde {
+            std::env::current_dir().map_err(io)?.join(path)
+        } else {
+            path.to_path_buf()
+        };
+        let text = named.to_str().ok_or_else(|| {
+            SqlError::Unsupported(format!("{shown}: the path is not valid UTF-8"))
+        })?;
         let file = std::fs::File::open(path).map_err(io)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -222,6 +234,35 @@ pub fn query(filter: &Filter, dialect: Dialect, source: &Source) -> Result<Strin
     })
 }
 
+/// `path` as DuckDB must be given it to open exactly that file, and nothing else.
+///
+/// DuckDB reads every path (a list of paths too) as a glob pattern, and it has no escape
+/// character, so each of `*`, `?` and `[` is written as a one-character class (`[*]`,
+/// `[?]`, `[[]`). It also reads `scheme://` as a remote file: a relative path whose
+/// first component holds a `:` is prefixed with `./`. (A leading `~` is the home
+/// directory to DuckDB whatever the prefix; [`Source::csv_file`] gives such a file's
+/// full path.) Braces are not special to DuckDB.
+///
+/// Spark and Trino queries never name a file (they read a `--table`); should a Spark
+/// file reader be added, note that Spark globs paths too (Hadoop's syntax, where a
+/// backslash escapes `*?[]{}` and `\`).
+pub fn duckdb_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 2);
+    let first = path.split('/').next().unwrap_or_default();
+    if !path.starts_with('/') && first.contains(':') {
+        out.push_str("./");
+    }
+    for c in path.chars() {
+        match c {
+            '*' => out.push_str("[*]"),
+            '?' => out.push_str("[?]"),
+            '[' => out.push_str("[[]"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// DuckDB's `read_csv` with the file's columns typed explicitly.
 fn read_csv(path: &str, columns: &[Option<&'static str>]) -> String {
     let cols: Vec<String> = columns
@@ -235,7 +276,7 @@ fn read_csv(path: &str, columns: &[Option<&'static str>]) -> String {
     let lines: Vec<String> = cols.chunks(4).map(|c| c.join(", ")).collect();
     format!(
         "read_csv({}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"',\n  columns = {{\n    {}\n  }})",
-        string(Dialect::DuckDb, path),
+        string(Dialect::DuckDb, &duckdb_path(path)),
         lines.join(",\n    ")
     )
 }
@@ -716,6 +757,22 @@ mod tests {
 
         let missing = Source::csv("d.csv", vec![&b"provider"[..]]).unwrap_err();
         assert!(missing.starts_with("missing required columns"), "{missing}");
+    }
+
+    #[test]
+    fn paths_are_named_literally_for_duckdb() {
+        assert_eq!(duckdb_path("dump.csv"), "dump.csv");
+        assert_eq!(duckdb_path("a[1].csv"), "a[[]1].csv");
+        assert_eq!(duckdb_path("/d[1]/b*?.csv"), "/d[[]1]/b[*][?].csv");
+        assert_eq!(duckdb_path("r].csv"), "r].csv");
+        assert_eq!(duckdb_path("c{1,2}.csv"), "c{1,2}.csv");
+        assert_eq!(duckdb_path("s3://b/x.csv"), "./s3://b/x.csv");
+        assert_eq!(duckdb_path("/s3://b/x.csv"), "/s3://b/x.csv");
+        assert_eq!(duckdb_path("d/s3://x.csv"), "d/s3://x.csv");
+        let header: Vec<&[u8]> = COLUMNS.iter().map(|c| c.as_bytes()).collect();
+        let csv = Source::csv("it's [1].csv", header).unwrap();
+        let q = query(&Filter::all(), Dialect::DuckDb, &csv).unwrap();
+        assert!(q.contains("read_csv('it''s [[]1].csv', "), "{q}");
     }
 
     #[test]

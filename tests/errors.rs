@@ -132,7 +132,10 @@ fn bad_flag_values_name_the_flag() {
             &["--max-duration", "7x"],
             "--max-duration: expected a duration",
         ),
-        (&["--date", "2026-02-30"], "--date: expected a date"),
+        (
+            &["--date", "2026-02-30"],
+            "--date: 2026-02-30 is not a date: February 2026 has 28 days",
+        ),
         (&["--cabin", "coach"], "--cabin: expected a cabin"),
     ];
     for (flags, msg) in cases {

@@ -8,11 +8,12 @@
 //!
 //! Knobs: `FLIGHTSIFT_DIFF_SEED` (replay a run), `FLIGHTSIFT_DIFF_DUMPS`,
 //! `FLIGHTSIFT_DIFF_CASES` (expressions per dump), `FLIGHTSIFT_DIFF_ENGINE` (`python`
-//! or `cli`). DuckDB comes from the Python package
-//! `duckdb` or the `duckdb` CLI (`pip install duckdb` or `pip install duckdb-cli`).
-//! Without either the test is skipped, loudly, unless `CI` is set: then it fails.
+//! or `cli`). DuckDB comes from the Python package `duckdb` of `FLIGHTSIFT_PYTHON`
+//! (default `python3`; `.ci/run` points it at a virtual environment) or the `duckdb` CLI.
+//! Without either the tests are skipped, loudly, unless `CI` is set: then they fail.
 
 use std::collections::BTreeSet;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -632,12 +633,44 @@ enum Engine {
     Cli,
 }
 
+/// The Python interpreter that has the `duckdb` package.
+fn python() -> String {
+    std::env::var("FLIGHTSIFT_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Whether this is a CI run (`CI` set to anything but empty, `0` or `false`), where a
+/// missing DuckDB is a failure instead of a skip.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// The engine to test with; `None` (after saying so loudly on stderr) when there is
+/// none outside CI. In CI a missing engine fails the test.
+fn engine_or_skip(test: &str) -> Option<Engine> {
+    if let Some(engine) = engine() {
+        return Some(engine);
+    }
+    let python = python();
+    assert!(
+        !in_ci(),
+        "DuckDB is required in CI but `{python} -c 'import duckdb'` fails and there is no \
+         `duckdb` CLI: run .ci/run, which installs it into a virtual environment"
+    );
+    // Straight to the stream: the test harness captures `eprintln!` of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!!! SKIPPED {test}: neither the `duckdb` Python package (for `{python}`; set \
+         FLIGHTSIFT_PYTHON) nor the `duckdb` CLI is installed. It fails in CI. !!!!!\n"
+    );
+    None
+}
+
 /// The Python package if importable, else the CLI; `FLIGHTSIFT_DIFF_ENGINE=cli` or
 /// `=python` insists on one.
 fn engine() -> Option<Engine> {
     let ok = |cmd: &mut Command| cmd.output().map(|o| o.status.success()).unwrap_or(false);
     let want = std::env::var("FLIGHTSIFT_DIFF_ENGINE").unwrap_or_default();
-    if want != "cli" && ok(Command::new("python3").args(["-c", "import duckdb"])) {
+    if want != "cli" && ok(Command::new(python()).args(["-c", "import duckdb"])) {
         Some(Engine::Python)
     } else if want != "python" && ok(Command::new("duckdb").arg("--version")) {
         Some(Engine::Cli)
@@ -667,16 +700,18 @@ for q in json.load(open(sys.argv[1])):
 json.dump(out, sys.stdout)
 "#;
 
+/// Runs `queries` in `dir` (relative paths in them resolve there).
 fn run_duckdb(engine: Engine, dir: &Path, queries: &[String]) -> Vec<Result<Rows, String>> {
     match engine {
         Engine::Python => {
             let batch = dir.join("queries.json");
             std::fs::write(&batch, serde_json::to_vec(queries).unwrap()).unwrap();
-            let out = Command::new("python3")
+            let out = Command::new(python())
                 .args(["-c", PYTHON])
                 .arg(&batch)
+                .current_dir(dir)
                 .output()
-                .expect("run python3");
+                .expect("run python");
             assert!(
                 out.status.success(),
                 "{}",
@@ -705,6 +740,7 @@ fn run_duckdb(engine: Engine, dir: &Path, queries: &[String]) -> Vec<Result<Rows
             .iter()
             .map(|q| {
                 let out = Command::new("duckdb")
+                    .current_dir(dir)
                     .arg("-csv")
                     .arg("-c")
                     .arg(format!("SET TimeZone = 'Asia/Kolkata'; {q}"))
@@ -891,14 +927,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 #[test]
 fn duckdb_agrees_with_search_on_random_dumps_and_expressions() {
-    let Some(engine) = engine() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("DuckDB is required in CI: pip install duckdb (or duckdb-cli)");
-        }
-        eprintln!(
-            "\n!!!!! SKIPPED the DuckDB differential test: neither the `duckdb` Python package \
-             nor the `duckdb` CLI is installed (pip install duckdb). It fails in CI. !!!!!\n"
-        );
+    let Some(engine) = engine_or_skip("the DuckDB differential test") else {
         return;
     };
     let seed = env_number(
@@ -984,4 +1013,83 @@ fn duckdb_agrees_with_search_on_random_dumps_and_expressions() {
         matched * 4 >= total,
         "only {matched} of {total} cases matched anything"
     );
+}
+
+/// `flightsift sql FILE` reads exactly FILE, whatever its name: DuckDB expands `*`, `?`
+/// and `[...]` in a path (in a list of paths too), a leading `~`, and URL schemes.
+#[test]
+fn sql_reads_exactly_the_named_file_whatever_its_name() {
+    let Some(engine) = engine_or_skip("the DuckDB path test") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Each name next to the files a pattern reading of it would also (or instead) match.
+    let names = [
+        "a[1].csv",
+        "a1.csv",
+        "b*.csv",
+        "bx.csv",
+        "b**.csv",
+        "q?.csv",
+        "qx.csv",
+        "[a-z].csv",
+        "g.csv",
+        "x[!a].csv",
+        "c{1}.csv",
+        "c1.csv",
+        "it's.csv",
+        "~x.csv",
+        "d[1]/f.csv",
+        "d1/f.csv",
+        "s3://b/x.csv",
+    ];
+    for name in names {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            format!(
+                "{HEADER}\nsabre,{name},PVG,MEL,2027-01-28T16:15:00+08:00,2027-01-29T16:10:00+11:00,\
+                 1255,2,KUL;SYD,MU;QF;QF,MU343;QF77;QF6755,290;50,economy,738.30,USD,8,1,false,,,\n"
+            ),
+        )
+        .unwrap();
+    }
+    // Each file by its relative name (resolved where DuckDB runs) and by its full path.
+    let mut args: Vec<(String, PathBuf)> = Vec::new();
+    for name in names {
+        args.push((name.to_string(), PathBuf::from(name)));
+        args.push((name.to_string(), dir.path().join(name)));
+    }
+    let queries: Vec<String> = args
+        .iter()
+        .map(|(_, arg)| {
+            let out = Command::new(BIN)
+                .arg("sql")
+                .arg(arg)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "sql {}: {}",
+                arg.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect();
+    let results = run_duckdb(engine, dir.path(), &queries);
+    let mut wrong = Vec::new();
+    for (((name, arg), query), got) in args.iter().zip(&queries).zip(results) {
+        let want: Rows = [("sabre".to_string(), name.clone())].into();
+        if got.as_ref() != Ok(&want) {
+            wrong.push(format!(
+                "{}: got {got:?}\n  query: {}",
+                arg.display(),
+                query.lines().nth(1).unwrap_or_default()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
 }

@@ -330,3 +330,190 @@ flightsift: error: invalid filter: expected a non-negative integer, found `x` (l
 "
     );
 }
+
+/// Runs `flightsift search` on the hand-made dump with `args`; the selected ids.
+fn search_ids(args: &[&str]) -> BTreeSet<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dump(dir.path());
+    let mut all = vec!["search", path.to_str().unwrap(), "--format", "csv"];
+    all.extend_from_slice(args);
+    ids(&run(&all))
+}
+
+/// Runs `flightsift search` on the hand-made dump with `args`, expecting exit 2; stderr.
+fn search_error(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dump(dir.path());
+    let mut all = vec!["search", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn integer_literals_take_every_value_of_the_type_and_leading_zeros() {
+    let known_co2 = set(&["r1", "r2", "r4", "r6"]);
+    assert_eq!(search_ids(&["--where", "co2_kg <= 1000000000"]), known_co2);
+    assert_eq!(search_ids(&["--where", "co2_kg <= 4294967295"]), known_co2);
+    assert_eq!(search_ids(&["--max-co2", "1000000000"]), known_co2);
+    assert_eq!(
+        search_ids(&["--where", "co2_kg <= 0000000499"]),
+        set(&["r1", "r4", "r6"])
+    );
+    assert_eq!(
+        search_ids(&["--min-seats", "0000000000000000000004"]),
+        set(&["r4", "r6"])
+    );
+    assert_eq!(
+        search_ids(&[
+            "--where",
+            "duration <= 0000000450 and layover_min has 00000000045"
+        ]),
+        BTreeSet::new()
+    );
+    assert_eq!(
+        search_ids(&["--where", "layover_min has 00000000045"]),
+        set(&["r2"])
+    );
+    assert_eq!(search_ids(&["--max-duration", "0000000090"]), set(&["r6"]));
+}
+
+#[test]
+fn integer_literals_beyond_the_type_say_too_large() {
+    assert_eq!(
+        search_error(&["--where", "co2_kg <= 4294967296"]),
+        "\
+flightsift: error: invalid filter: too large (at most 4294967295), found `4294967296`
+  co2_kg <= 4294967296
+            ^^^^^^^^^^
+"
+    );
+    assert_eq!(
+        search_error(&["--min-seats", "99999999999999999999999"]),
+        "flightsift: error: --min-seats: too large (at most 4294967295), found `99999999999999999999999`\n"
+    );
+    let err = search_error(&["--where", "duration <= 99999999999"]);
+    assert!(err.contains("too large (at most 4294967295)"), "{err}");
+    let err = search_error(&["--max-layover", "71582789h"]);
+    assert!(err.contains("too large (at most 4294967295)"), "{err}");
+}
+
+#[test]
+fn a_time_of_day_may_have_a_one_digit_hour() {
+    assert_eq!(
+        search_ids(&["--depart-after", "6:00"]),
+        search_ids(&["--depart-after", "06:00"])
+    );
+    assert_eq!(
+        search_ids(&["--where", "depart_time < 6:00:00"]),
+        set(&["r4", "r5"])
+    );
+}
+
+#[test]
+fn an_impossible_date_names_the_day() {
+    assert_eq!(
+        search_error(&["--date", "2026-02-30"]),
+        "flightsift: error: --date: 2026-02-30 is not a date: February 2026 has 28 days\n"
+    );
+    let err = search_error(&["--where", "departure >= 2028-02-30"]);
+    assert!(
+        err.contains("2028-02-30 is not a date: February 2028 has 29 days"),
+        "{err}"
+    );
+    let err = search_error(&["--date-to", "2026-13-01"]);
+    assert!(
+        err.contains("2026-13-01 is not a date: there is no month 13"),
+        "{err}"
+    );
+}
+
+#[test]
+fn negative_numbers_reach_the_filter_and_are_refused_as_such() {
+    for (flag, value) in [
+        ("--max-price", "-5"),
+        ("--min-price", "-0.5"),
+        ("--max-stops", "-1"),
+        ("--min-bags", "-1"),
+        ("--min-seats", "-2"),
+        ("--max-co2", "-100"),
+        ("--max-duration", "-90"),
+    ] {
+        let err = search_error(&[flag, value]);
+        assert_eq!(
+            err,
+            format!("flightsift: error: {flag}: must be non-negative, found `{value}`\n"),
+            "{flag} {value}"
+        );
+    }
+    let err = search_error(&["--where", "price <= -5"]);
+    assert!(err.contains("must be non-negative, found `-5`"), "{err}");
+}
+
+#[test]
+fn double_equals_hints_at_single() {
+    assert_eq!(
+        search_error(&["--where", "origin == JFK"]),
+        "\
+flightsift: error: invalid filter: `==` is not an operator; use `=`
+  origin == JFK
+         ^^
+"
+    );
+}
+
+#[test]
+fn type_names_take_the_right_article() {
+    let err = search_error(&["--where", "origin has JFK"]);
+    assert!(err.contains("`origin` is an airport code"), "{err}");
+    let err = search_error(&["--where", "stops"]);
+    assert!(
+        err.contains("`stops` is an integer, not a condition"),
+        "{err}"
+    );
+    let err = search_error(&["--where", "cabin < first"]);
+    assert!(err.contains("`cabin` is a cabin;"), "{err}");
+}
+
+#[test]
+fn flags_do_not_make_an_accepted_expression_too_deep() {
+    // 63 `not`s over a comparison (so `stops != 0`): 64 levels, the most accepted.
+    let nots = format!("{}stops = 0", "not ".repeat(63));
+    let alone = search_ids(&["--where", &nots]);
+    assert_eq!(alone, set(&["r2", "r3", "r4", "r6"]));
+    assert_eq!(
+        search_ids(&["--where", &nots, "--max-price", "450"]),
+        set(&["r3", "r6"])
+    );
+    assert_eq!(
+        search_ids(&["--where", &nots, "--min-layover", "45m", "--from", "JFK"]),
+        set(&["r2", "r4", "r6"])
+    );
+    // An `or` at the root is a level, with or without flags; deeper still is refused
+    // with a caret either way.
+    let or = format!("stops = 2 or {nots}");
+    let err = search_error(&["--where", &or]);
+    assert!(err.contains("nests deeper than 64 levels\n"), "{err}");
+    assert_eq!(err, search_error(&["--where", &or, "--max-price", "450"]));
+    assert!(err.lines().nth(2).unwrap().contains('^'), "{err}");
+}
+
+#[test]
+fn negative_counts_are_refused_for_their_sign() {
+    for args in [
+        &["-n", "-5"][..],
+        &["--threads", "-1"],
+        &["--page-size", "-1"],
+        &["--channel-capacity", "-2"],
+    ] {
+        let err = search_error(args);
+        assert!(err.contains("must be non-negative"), "{args:?}: {err}");
+        assert!(!err.contains("tip:"), "{args:?}: {err}");
+    }
+    let out = run(&["gen", "--rows", "-3"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'--rows <N>': must be non-negative"), "{err}");
+}

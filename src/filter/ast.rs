@@ -176,6 +176,16 @@ impl Expr {
             _ => 1,
         }
     }
+
+    /// The depth that [`crate::filter::MAX_DEPTH`] bounds: a conjunction at the root is
+    /// not a level. It only lists conditions side by side, and it is how flags join the
+    /// `--where` expression, so adding a flag never makes an accepted expression too deep.
+    pub fn nesting(&self) -> usize {
+        match self {
+            Expr::And(v) => v.iter().map(Expr::depth).max().unwrap_or(0),
+            e => e.depth(),
+        }
+    }
 }
 
 impl Literal {

@@ -7,10 +7,8 @@
 
 use super::ast::{CmpOp, Expr, FieldRef, Literal, Origin, Span};
 use super::field::{Field, FieldType};
-use crate::record::{
-    parse_date, parse_local_datetime, parse_time_of_day, Airline, Airport, Cabin, Currency, Flight,
-    FlightNumber, Price, Stamp,
-};
+use super::literal;
+use crate::record::{Airline, Airport, Cabin, Currency, Flight, FlightNumber, Price};
 
 /// An expression that failed to type-check, with the place to point at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -358,8 +356,8 @@ pub struct Filter {
     expr: Expr,
 }
 
-/// Deepest nesting accepted; deeper trees are refused, not evaluated (hostile input
-/// must not overflow the stack).
+/// Deepest nesting accepted, as [`Expr::nesting`] counts it; deeper trees are refused,
+/// not evaluated (hostile input must not overflow the stack).
 pub const MAX_DEPTH: usize = 64;
 
 impl Filter {
@@ -375,7 +373,7 @@ impl Filter {
     /// cheap tests run first (AND is commutative under three-valued logic, so the
     /// result cannot change).
     pub fn compile(expr: &Expr) -> Result<Filter, CompileError> {
-        if expr.depth() > MAX_DEPTH {
+        if expr.nesting() > MAX_DEPTH {
             return Err(CompileError::new(
                 format!("expression nests deeper than {MAX_DEPTH} levels"),
                 &Origin::Code,
@@ -475,7 +473,7 @@ fn compile_node(e: &Expr) -> Result<Node, CompileError> {
             let ty = field.field.ty();
             let Some(list) = list_key(field.field) else {
                 return Err(CompileError::new(
-                    format!("`has` needs a list field (via, carriers, flight_numbers, layover_min); `{}` is a {}", field.field, ty.describe()),
+                    format!("`has` needs a list field (via, carriers, flight_numbers, layover_min); `{}` is {}", field.field, ty.with_article()),
                     &field.origin,
                 ));
             };
@@ -500,9 +498,9 @@ fn compile_node(e: &Expr) -> Result<Node, CompileError> {
             if field.field.ty() != FieldType::Bool {
                 return Err(CompileError::new(
                     format!(
-                        "`{}` is a {}, not a condition; compare it with something",
+                        "`{}` is {}, not a condition; compare it with something",
                         field.field,
-                        field.field.ty().describe()
+                        field.field.ty().with_article()
                     ),
                     &field.origin,
                 ));
@@ -580,8 +578,8 @@ fn compile_cmp(field: &FieldRef, op: CmpOp, value: &Literal) -> Result<Node, Com
     if ty.is_list() {
         return Err(CompileError::new(
             format!(
-                "`{f}` is a {}; use `{f} has X` or `{f} in (...)`",
-                ty.describe()
+                "`{f}` is {}; use `{f} has X` or `{f} in (...)`",
+                ty.with_article()
             ),
             &field.origin,
         ));
@@ -606,8 +604,8 @@ fn compile_cmp(field: &FieldRef, op: CmpOp, value: &Literal) -> Result<Node, Com
     if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !ty.is_ordered() {
         return Err(CompileError::new(
             format!(
-                "`{f}` is a {}; only = != and in apply, not {}",
-                ty.describe(),
+                "`{f}` is {}; only = != and in apply, not {}",
+                ty.with_article(),
                 op.symbol()
             ),
             &field.origin,
@@ -679,10 +677,7 @@ fn member(list_ty: FieldType, value: &Literal) -> Result<i64, CompileError> {
 }
 
 fn bad(value: &Literal, expected: &str) -> CompileError {
-    CompileError::new(
-        format!("expected {expected}, found `{}`", value.text),
-        &value.origin,
-    )
+    CompileError::new(literal::expected(expected, &value.text), &value.origin)
 }
 
 fn airline(value: &Literal) -> Result<i64, CompileError> {
@@ -696,107 +691,51 @@ fn airline(value: &Literal) -> Result<i64, CompileError> {
 fn typed(ty: FieldType, value: &Literal) -> Result<(i64, bool), CompileError> {
     let text = value.text.trim();
     let bytes = text.as_bytes();
+    let fail = |message: String| CompileError::new(message, &value.origin);
     let v = match ty {
-        FieldType::Airport => Airport::parse_ignore_case(bytes).map(|c| c.key()).ok_or_else(|| bad(value, "a 3-letter airport code like JFK"))?,
-        FieldType::Currency => Currency::parse_ignore_case(bytes).map(|c| c.key()).ok_or_else(|| bad(value, "a currency code like USD"))?,
+        FieldType::Airport => Airport::parse_ignore_case(bytes)
+            .map(|c| c.key())
+            .ok_or_else(|| bad(value, "a 3-letter airport code like JFK"))?,
+        FieldType::Currency => Currency::parse_ignore_case(bytes)
+            .map(|c| c.key())
+            .ok_or_else(|| bad(value, "a currency code like USD"))?,
         FieldType::Cabin => Cabin::parse(text.to_ascii_lowercase().as_bytes())
             .map(|c| c as i64)
-            .ok_or_else(|| bad(value, "a cabin: economy, premium_economy, business or first"))?,
-        FieldType::Int => crate::decode::parse_u32(bytes).map(i64::from).ok_or_else(|| bad(value, "a non-negative integer"))?,
-        FieldType::Minutes => parse_minutes(text).ok_or_else(|| bad(value, "a duration like 450, 90m, 7h or 7h30m"))?,
-        FieldType::Price => Price::parse(bytes).map(|p| p.micros).map_err(|_| bad(value, "a decimal amount like 412.37 (at most 6 decimals)"))?,
+            .ok_or_else(|| {
+                bad(
+                    value,
+                    "a cabin: economy, premium_economy, business or first",
+                )
+            })?,
+        FieldType::Int => literal::int(text).map_err(fail)?,
+        FieldType::Minutes => literal::minutes(text).map_err(fail)?,
+        FieldType::Price => match Price::parse(bytes) {
+            Ok(p) => p.micros,
+            Err(_) if literal::is_negative_number(text) && Price::parse(&bytes[1..]).is_ok() => {
+                return Err(fail(literal::negative(text)))
+            }
+            Err(_) => {
+                return Err(bad(
+                    value,
+                    "a decimal amount like 412.37 (at most 6 decimals)",
+                ))
+            }
+        },
         FieldType::Bool => match text.to_ascii_lowercase().as_str() {
             "true" => 1,
             "false" => 0,
             _ => return Err(bad(value, "true or false")),
         },
-        FieldType::Date => parse_date(bytes).ok_or_else(|| bad(value, "a date like 2026-12-01"))?,
-        FieldType::TimeOfDay => parse_time_of_day(bytes).ok_or_else(|| bad(value, "a time of day like 06:30 (00:00 to 23:59)"))?,
-        FieldType::Stamp => return parse_stamp_literal(bytes).ok_or_else(|| bad(value, "a date (2026-12-01), a local date-time (2026-12-01T06:30) or a timestamp with offset (2026-12-01T06:30:00Z)")),
-        FieldType::Text | FieldType::AirportList | FieldType::AirlineList | FieldType::FlightNumberList | FieldType::MinutesList => {
+        FieldType::Date => literal::date(text).map_err(fail)?,
+        FieldType::TimeOfDay => literal::time_of_day(text).map_err(fail)?,
+        FieldType::Stamp => return literal::stamp(text).map_err(fail),
+        FieldType::Text
+        | FieldType::AirportList
+        | FieldType::AirlineList
+        | FieldType::FlightNumberList
+        | FieldType::MinutesList => {
             unreachable!("handled by the caller")
         }
     };
     Ok((v, false))
-}
-
-/// A timestamp literal: a date (local midnight), a local date-time with or without
-/// seconds, or an RFC 3339 timestamp with offset (an instant).
-pub(crate) fn parse_stamp_literal(b: &[u8]) -> Option<(i64, bool)> {
-    if b.len() == 10 {
-        return parse_date(b).map(|d| (d * 86_400, false));
-    }
-    if b.len() == 16 {
-        // YYYY-MM-DDTHH:MM
-        let mut full = b.to_vec();
-        full.extend_from_slice(b":00");
-        return parse_local_datetime(&full)
-            .filter(|(_, rest)| rest.is_empty())
-            .map(|(l, _)| (l, false));
-    }
-    if let Some((local, rest)) = parse_local_datetime(b) {
-        if rest.is_empty() {
-            return Some((local, false));
-        }
-        return Stamp::parse(b).ok().map(|s| (s.instant(), true));
-    }
-    None
-}
-
-/// `450`, `90m`, `7h`, `7h30m` → minutes.
-pub(crate) fn parse_minutes(text: &str) -> Option<i64> {
-    let t = text.to_ascii_lowercase();
-    if let Some(n) = crate::decode::parse_u32(t.as_bytes()) {
-        return Some(n as i64);
-    }
-    let (hours, rest) = match t.find('h') {
-        Some(i) => (
-            crate::decode::parse_u32(&t.as_bytes()[..i])? as i64,
-            &t[i + 1..],
-        ),
-        None => (0, t.as_str()),
-    };
-    let minutes = match rest {
-        "" if t.contains('h') => 0,
-        r => crate::decode::parse_u32(r.strip_suffix('m')?.as_bytes())? as i64,
-    };
-    if rest.is_empty() && !t.contains('h') {
-        return None;
-    }
-    Some(hours * 60 + minutes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn minutes_literals() {
-        assert_eq!(parse_minutes("450"), Some(450));
-        assert_eq!(parse_minutes("90m"), Some(90));
-        assert_eq!(parse_minutes("7h"), Some(420));
-        assert_eq!(parse_minutes("7h30m"), Some(450));
-        assert_eq!(parse_minutes("7H30M"), Some(450));
-        for bad in ["", "h", "m", "7h30", "x", "7m30h", "-5"] {
-            assert_eq!(parse_minutes(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn stamp_literals() {
-        assert_eq!(parse_stamp_literal(b"1970-01-02"), Some((86_400, false)));
-        assert_eq!(
-            parse_stamp_literal(b"1970-01-01T01:00"),
-            Some((3600, false))
-        );
-        assert_eq!(
-            parse_stamp_literal(b"1970-01-01T01:00:00Z"),
-            Some((3600, true))
-        );
-        assert_eq!(
-            parse_stamp_literal(b"1970-01-01T01:00:00+01:00"),
-            Some((0, true))
-        );
-        assert_eq!(parse_stamp_literal(b"1970-13-01"), None);
-    }
 }

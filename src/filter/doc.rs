@@ -5,12 +5,13 @@
 
 use super::field::{Field, FieldType};
 use super::flags::FilterFlags;
+use super::literal::INT_MAX;
 
 /// What literals of a type look like, and their unit.
-fn literals(ty: FieldType, field: Field) -> &'static str {
-    match (ty, field) {
-        (FieldType::Int, Field::Co2Kg) => "integer, kg",
-        (FieldType::Int, _) => "integer",
+fn literals(ty: FieldType, field: Field) -> String {
+    let text = match (ty, field) {
+        (FieldType::Int, Field::Co2Kg) => return format!("integer, kg: `0` to `{INT_MAX}`"),
+        (FieldType::Int, _) => return format!("integer: `0` to `{INT_MAX}`"),
         (FieldType::Text, _) => "text (quote it if it is not a bare word)",
         (FieldType::Airport, _) => "IATA code: `JFK` (any case)",
         (FieldType::Currency, _) => "ISO 4217 code: `USD` (any case)",
@@ -22,12 +23,13 @@ fn literals(ty: FieldType, field: Field) -> &'static str {
             "`2026-12-01` (local midnight), `2026-12-01T06:30[:00]` (local), `2026-12-01T06:30:00-05:00` / `Z` (instant)"
         }
         (FieldType::Date, _) => "`2026-12-01`",
-        (FieldType::TimeOfDay, _) => "`06:30` or `06:30:15`",
+        (FieldType::TimeOfDay, _) => "`06:30` (or `6:30`) or `06:30:15`",
         (FieldType::AirportList, _) => "airport codes",
         (FieldType::AirlineList, _) => "2-character airline codes: `B6`",
         (FieldType::FlightNumberList, _) => "designators: `AA100`, `B61234A`",
         (FieldType::MinutesList, _) => "minutes: `45`, `45m`, `1h`",
-    }
+    };
+    text.to_string()
 }
 
 fn operators(ty: FieldType) -> &'static str {

@@ -80,6 +80,18 @@ impl FieldType {
             FieldType::MinutesList => "list of durations in minutes",
         }
     }
+
+    /// The description with its article ("an airport code", but "text"), for
+    /// sentences such as "`origin` is an airport code".
+    pub fn with_article(self) -> String {
+        let d = self.describe();
+        let article = match self {
+            FieldType::Text => return d.to_string(),
+            _ if d.starts_with(['a', 'e', 'i', 'o', 'u']) => "an",
+            _ => "a",
+        };
+        format!("{article} {d}")
+    }
 }
 
 macro_rules! fields {
@@ -205,5 +217,13 @@ mod tests {
         assert_eq!(Field::suggest("pirce"), Some(Field::Price));
         assert_eq!(Field::suggest("orign"), Some(Field::Origin));
         assert_eq!(Field::suggest("zzzzzzzz"), None);
+    }
+
+    #[test]
+    fn descriptions_take_their_article() {
+        assert_eq!(FieldType::Airport.with_article(), "an airport code");
+        assert_eq!(FieldType::Int.with_article(), "an integer");
+        assert_eq!(FieldType::Date.with_article(), "a date");
+        assert_eq!(FieldType::Text.with_article(), "text");
     }
 }

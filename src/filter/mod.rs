@@ -8,6 +8,7 @@ mod compile;
 pub mod doc;
 pub mod field;
 mod flags;
+mod literal;
 mod parse;
 
 pub use ast::{CmpOp, Expr, FieldRef, Literal, Origin, Span};

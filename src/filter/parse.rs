@@ -83,6 +83,7 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
         lex: Lexer { src: text, pos: 0 },
         peeked: None,
         nesting: 0,
+        deep_and: None,
     };
     let first = p.peek()?;
     if first.kind == Kind::End {
@@ -94,7 +95,10 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let (expr, _) = p.or()?;
     let next = p.next()?;
     match next.kind {
-        Kind::End => Ok(expr),
+        Kind::End => match p.deep_and {
+            Some(span) if expr.nesting() > MAX_DEPTH => Err(depth_error(span)),
+            _ => Ok(expr),
+        },
         Kind::RParen => Err(ParseError::new(
             "unmatched `)`: no `(` is open here",
             next.span,
@@ -198,6 +202,13 @@ impl<'a> Lexer<'a> {
             (b'(', _) => (Kind::LParen, 1),
             (b')', _) => (Kind::RParen, 1),
             (b',', _) => (Kind::Comma, 1),
+            (b'=', Some(b'=')) => {
+                self.pos += 2;
+                return Err(ParseError::new(
+                    "`==` is not an operator; use `=`",
+                    self.span(start),
+                ));
+            }
             (b'=', _) => (Kind::Op(CmpOp::Eq), 1),
             (b'!', Some(b'=')) => (Kind::Op(CmpOp::Ne), 2),
             (b'<', Some(b'>')) => (Kind::Op(CmpOp::Ne), 2),
@@ -275,6 +286,8 @@ struct Parser<'a> {
     peeked: Option<Token<'a>>,
     /// Open parentheses and `not`s around the current position (bounds recursion).
     nesting: usize,
+    /// The first `and` whose conjunction is one level too deep unless it is the root.
+    deep_and: Option<Span>,
 }
 
 const OPERATORS: &str = "=, !=, <, <=, >, >=, in, not in, between, not between, has, is null";
@@ -337,6 +350,12 @@ impl<'a> Parser<'a> {
         }
         match first_kw {
             None => Ok((parts.pop().expect("one operand"), depth)),
+            // A conjunction at the root is not a level (`Expr::nesting`), and whether
+            // this one is the root is known only at the end: `parse` decides.
+            Some(span) if kw == "and" && depth + 1 > MAX_DEPTH => {
+                self.deep_and.get_or_insert(span);
+                Ok((node(parts), depth + 1))
+            }
             Some(span) if depth + 1 > MAX_DEPTH => Err(depth_error(span)),
             Some(_) => Ok((node(parts), depth + 1)),
         }
@@ -792,6 +811,7 @@ mod tests {
             ("price < $3", "unexpected character `$`", "$"),
             ("offer_id = São", "unexpected character `ã`; quote text values, like 'São Paulo'", "ã"),
             ("stops ! 1", "unexpected character `!`; use `!=` or `not`", "!"),
+            ("origin == JFK", "`==` is not an operator; use `=`", "=="),
             ("()", "empty parentheses: expected a condition", ")"),
             ("'price' < 3", "expected a field name, found a quoted string (field names are bare, like `price`)", "'price'"),
             ("< 3", "expected a field name before `<`", "<"),
@@ -843,8 +863,38 @@ mod tests {
             text = format!("bags = 1 or seats = 1 and ({text})");
         }
         let e = parse(&text).unwrap();
-        assert!(e.depth() <= MAX_DEPTH);
+        assert!(e.nesting() <= MAX_DEPTH);
         Filter::compile(&e).unwrap();
+    }
+
+    #[test]
+    fn a_root_conjunction_is_not_a_level() {
+        // 63 `not`s: 64 levels, the most accepted, alone or beside other conditions.
+        let deep = format!("{}stops = 0", "not ".repeat(63));
+        for text in [
+            deep.clone(),
+            format!("bags = 1 and {deep}"),
+            format!("{deep} and bags = 1 and seats = 2"),
+            format!("(bags = 1 and {deep})"),
+        ] {
+            let e = parse(&text).unwrap_or_else(|e| panic!("{text}: {}", e.render(&text)));
+            assert_eq!(e.nesting(), MAX_DEPTH, "{text}");
+            Filter::compile(&e).unwrap();
+        }
+        // Under an `or`, a `not` or another `and`, the same conjunction is a level.
+        for text in [
+            format!("bags = 1 or {deep}"),
+            format!("bags = 1 or seats = 1 and {deep}"),
+            format!("not (bags = 1 and {deep})"),
+            format!("bags = 1 and (seats = 1 and {deep})"),
+            format!("(bags = 1 and {deep}) and seats = 1"),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert_eq!(
+                e.message, "expression nests deeper than 64 levels",
+                "{text}"
+            );
+        }
     }
 
     #[test]
