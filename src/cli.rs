@@ -42,7 +42,8 @@ pub struct GenArgs {
     /// Output format [default: from -o's extension, else csv].
     #[arg(long, value_enum)]
     pub format: Option<InputFormatArg>,
-    /// Write to FILE (atomically) instead of stdout.
+    /// Write to FILE (atomically: whole or not at all; a device or FIFO is written
+    /// directly) instead of stdout; `-` is stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -98,7 +99,8 @@ pub struct SearchArgs {
     #[arg(short = 'c', long, help_heading = "Output")]
     pub count: bool,
 
-    /// Write results to FILE (atomically: whole or not at all) instead of stdout.
+    /// Write results to FILE (atomically: whole or not at all; a device or FIFO is
+    /// written directly) instead of stdout; `-` is stdout.
     #[arg(
         short = 'o',
         long = "output",

@@ -616,6 +616,49 @@ impl Flight {
     }
 }
 
+/// Why a text is not an integer of the canonical format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntError {
+    /// Empty, or something other than ASCII digits (a sign, a point, an exponent).
+    NotAnInteger,
+    /// Digits, but more than `u32::MAX`.
+    TooLarge,
+}
+
+impl IntError {
+    /// What was expected, for a message.
+    pub(crate) fn expected(self) -> String {
+        match self {
+            IntError::NotAnInteger => "expected a non-negative integer".to_string(),
+            IntError::TooLarge => format!("too large (at most {})", u32::MAX),
+        }
+    }
+}
+
+/// The canonical integer: decimal digits, leading zeros allowed, from 0 to `u32::MAX`
+/// (the type every integer field has). Record fields and filter literals both read
+/// integers through here, so they accept the same values.
+#[inline]
+pub(crate) fn parse_int(text: &[u8]) -> Result<u32, IntError> {
+    // Nine digits always fit: the usual case, in one pass.
+    if (1..=9).contains(&text.len()) && text.iter().all(u8::is_ascii_digit) {
+        return Ok(text
+            .iter()
+            .fold(0u32, |acc, &b| acc * 10 + (b - b'0') as u32));
+    }
+    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+        return Err(IntError::NotAnInteger);
+    }
+    let significant = &text[text.iter().position(|&b| b != b'0').unwrap_or(text.len())..];
+    if significant.len() > 10 {
+        return Err(IntError::TooLarge);
+    }
+    let value = significant
+        .iter()
+        .fold(0u64, |acc, &b| acc * 10 + (b - b'0') as u64);
+    u32::try_from(value).map_err(|_| IntError::TooLarge)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ pub mod ndjson;
 
 use crate::error::RecordError;
 use crate::record::{
-    Airline, Airport, Cabin, Code, Currency, Flight, FlightNumber, Price, Stamp, COLUMNS,
+    parse_int, Airline, Airport, Cabin, Code, Currency, Flight, FlightNumber, Price, Stamp, COLUMNS,
 };
 
 /// Input formats.
@@ -338,54 +338,6 @@ fn optional_stamp(name: &'static str, text: &[u8]) -> Result<Option<Stamp>, Reco
     }
 }
 
-/// Why a text is not an integer of the canonical format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum IntError {
-    /// Empty, or something other than ASCII digits (a sign, a point, an exponent).
-    NotAnInteger,
-    /// Digits, but more than `u32::MAX`.
-    TooLarge,
-}
-
-impl IntError {
-    /// What was expected, for a message.
-    pub(crate) fn expected(self) -> String {
-        match self {
-            IntError::NotAnInteger => "expected a non-negative integer".to_string(),
-            IntError::TooLarge => format!("too large (at most {})", u32::MAX),
-        }
-    }
-}
-
-/// The canonical integer: decimal digits, leading zeros allowed, from 0 to `u32::MAX`
-/// (the type every integer field has). Record fields and filter literals both read
-/// integers through here, so they accept the same values.
-#[inline]
-pub(crate) fn parse_int(text: &[u8]) -> Result<u32, IntError> {
-    // Nine digits always fit: the usual case, in one pass.
-    if (1..=9).contains(&text.len()) && text.iter().all(u8::is_ascii_digit) {
-        return Ok(text
-            .iter()
-            .fold(0u32, |acc, &b| acc * 10 + (b - b'0') as u32));
-    }
-    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
-        return Err(IntError::NotAnInteger);
-    }
-    let significant = &text[text.iter().position(|&b| b != b'0').unwrap_or(text.len())..];
-    if significant.len() > 10 {
-        return Err(IntError::TooLarge);
-    }
-    let value = significant
-        .iter()
-        .fold(0u64, |acc, &b| acc * 10 + (b - b'0') as u64);
-    u32::try_from(value).map_err(|_| IntError::TooLarge)
-}
-
-/// [`parse_int`] for callers that have their own message.
-pub(crate) fn parse_u32(text: &[u8]) -> Option<u32> {
-    parse_int(text).ok()
-}
-
 fn required_u32(name: &'static str, text: &[u8]) -> Result<u32, RecordError> {
     parse_int(text).map_err(|e| RecordError::new(name, "number", found(&e.expected(), text)))
 }
@@ -504,6 +456,7 @@ impl Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::IntError;
 
     #[test]
     fn integers_cover_u32_with_leading_zeros() {

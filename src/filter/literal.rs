@@ -31,20 +31,14 @@ pub(crate) fn is_negative_number(text: &str) -> bool {
 }
 
 /// Decimal digits (any number of them, leading zeros included) as a value of at most
-/// `INT_MAX`. `None` if `digits` is not all digits; `Some(Err(()))` if too large.
+/// `INT_MAX`, by the same rule as record fields. `None` if `digits` is not all
+/// digits; `Some(Err(()))` if too large.
 fn digits(digits: &str) -> Option<Result<u64, ()>> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    match crate::record::parse_int(digits.as_bytes()) {
+        Ok(v) => Some(Ok(u64::from(v))),
+        Err(crate::record::IntError::TooLarge) => Some(Err(())),
+        Err(crate::record::IntError::NotAnInteger) => None,
     }
-    let significant = digits.trim_start_matches('0');
-    // Twenty digits overflow u64 arithmetic; anything that long is too large anyway.
-    if significant.len() > 10 {
-        return Some(Err(()));
-    }
-    let v = significant
-        .bytes()
-        .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
-    Some(if v <= INT_MAX { Ok(v) } else { Err(()) })
 }
 
 /// A literal of an integer field: every value of the field's type, with or without
