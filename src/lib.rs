@@ -37,6 +37,7 @@ mod error;
 pub mod filter;
 pub mod gen;
 mod pipeline;
+pub mod provider;
 pub mod record;
 mod source;
 pub mod sql;

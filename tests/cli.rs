@@ -19,6 +19,9 @@ mod ordering;
 mod outputs;
 /// Closed pipes, stalled inputs, early stop on large inputs.
 mod pipes;
+/// Raw provider responses: goldens of every fixture, time zones, error bodies,
+/// corrupt pages, detection.
+mod providers;
 /// Ordered first-N, faults, timeouts, signals, skip-and-count.
 mod reliability;
 /// Each search flag and output format against hand-checked expectations.
