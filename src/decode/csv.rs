@@ -128,7 +128,7 @@ impl CsvRecords {
         while self.pos < page.len() {
             let start = self.pos;
             self.fields.clear();
-            let (nl, quoted, first_cr) = self.split_line(page, start);
+            let (nl, special) = self.split_line(page, start);
             let mut end = nl.unwrap_or(page.len());
             self.pos = nl.map_or(page.len(), |i| i + 1);
             let line_offset = self.lines;
@@ -141,9 +141,11 @@ impl CsvRecords {
             if line.is_empty() {
                 continue;
             }
-            // `end` excludes a CRLF's CR: any CR before it is a bare one.
+            // `end` excludes a CRLF's CR: any CR before it is a bare one. The scan
+            // only said that a quote or a CR is somewhere in the line; which, and
+            // whether the CR is more than the terminator's, is settled here, rarely.
             self.flaw = None;
-            if quoted || first_cr.is_some_and(|at| at < end) {
+            if special && memchr::memchr2(b'"', b'\r', line).is_some() {
                 self.split_strict(line);
             } else {
                 self.in_page = true;
@@ -157,11 +159,12 @@ impl CsvRecords {
     }
 
     /// Records the comma-separated field ranges of the line starting at `start` and
-    /// returns where its newline is (if any), whether it holds a quote, and where its
-    /// first carriage return is. With a quote or a CR before the line's end, the ranges
-    /// are meaningless and the caller re-splits the line strictly.
+    /// returns where its newline is (if any) and whether the line holds a quote or a
+    /// carriage return (one test per block for both, since either is rare). With a
+    /// quote or a bare CR the ranges are meaningless and the caller re-splits the
+    /// line strictly.
     #[inline]
-    fn split_line(&mut self, page: &[u8], start: usize) -> (Option<usize>, bool, Option<usize>) {
+    fn split_line(&mut self, page: &[u8], start: usize) -> (Option<usize>, bool) {
         let (comma, newline, quote, cr) = (
             u8x16::splat(b','),
             u8x16::splat(b'\n'),
@@ -170,8 +173,7 @@ impl CsvRecords {
         );
         let mut field_start = start;
         let mut i = start;
-        let mut quoted = false;
-        let mut first_cr = None;
+        let mut special = 0u32;
         while i + 16 <= page.len() {
             let chunk = u8x16::new(page[i..i + 16].try_into().expect("16 bytes"));
             let newlines = chunk.simd_eq(newline).to_bitmask();
@@ -181,11 +183,7 @@ impl CsvRecords {
             } else {
                 (newlines & newlines.wrapping_neg()) - 1
             };
-            quoted |= chunk.simd_eq(quote).to_bitmask() & before != 0;
-            let crs = chunk.simd_eq(cr).to_bitmask() & before;
-            if crs != 0 && first_cr.is_none() {
-                first_cr = Some(i + crs.trailing_zeros() as usize);
-            }
+            special |= (chunk.simd_eq(quote) | chunk.simd_eq(cr)).to_bitmask() & before;
             let mut commas = chunk.simd_eq(comma).to_bitmask() & before;
             while commas != 0 {
                 let at = i + commas.trailing_zeros() as usize;
@@ -196,7 +194,7 @@ impl CsvRecords {
             if newlines != 0 {
                 let at = i + newlines.trailing_zeros() as usize;
                 self.fields.push(field_start, at);
-                return (Some(at), quoted, first_cr);
+                return (Some(at), special != 0);
             }
             i += 16;
         }
@@ -208,16 +206,15 @@ impl CsvRecords {
                 }
                 b'\n' => {
                     self.fields.push(field_start, i);
-                    return (Some(i), quoted, first_cr);
+                    return (Some(i), special != 0);
                 }
-                b'"' => quoted = true,
-                b'\r' if first_cr.is_none() => first_cr = Some(i),
+                b'"' | b'\r' => special = 1,
                 _ => {}
             }
             i += 1;
         }
         self.fields.push(field_start, page.len());
-        (None, quoted, first_cr)
+        (None, special != 0)
     }
 
     /// Splits one line (without its terminator) by the quoting rules of this module,
