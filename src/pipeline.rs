@@ -41,8 +41,9 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 use crate::collect::{Collector, Flights, Matched};
 use crate::decode::{
     check_consistency,
-    csv::{CsvRecords, ALL_COLUMNS},
-    ndjson, InputFormat, Schema,
+    csv::{CsvCursor, CsvRecords, ALL_COLUMNS},
+    ndjson::{self, NdjsonCursor},
+    Cursor, InputFormat,
 };
 use crate::error::{Error, Location, RecordError, Result};
 use crate::filter::Filter;
@@ -513,13 +514,13 @@ impl<C: Collector> Run<C> {
             pages.par_bridge().try_for_each_init(
                 || Worker {
                     flight: Flight::default(),
-                    csv: CsvRecords::new(),
+                    csv: Some(CsvRecords::new()),
                     shared,
                     filter,
                     collector,
                     results: sender,
                     first_pass,
-                    members: ndjson::Members::new(),
+                    members: Some(ndjson::Members::new()),
                     spare,
                     ordered,
                     per_page_cap,
@@ -693,7 +694,8 @@ enum Scan {
 /// One worker's reusable state.
 struct Worker<'a, C: Collector> {
     flight: Flight,
-    csv: CsvRecords,
+    /// Per-format reusable state, taken by the page being scanned.
+    csv: Option<CsvRecords>,
     shared: &'a Shared,
     filter: &'a Filter,
     collector: &'a C,
@@ -705,7 +707,7 @@ struct Worker<'a, C: Collector> {
     per_page_cap: Option<u64>,
     /// Columns decoded before the filter runs (the others only for matches).
     first_pass: u32,
-    members: ndjson::Members,
+    members: Option<ndjson::Members>,
 }
 
 impl<C: Collector> Worker<'_, C> {
@@ -736,10 +738,7 @@ impl<C: Collector> Worker<'_, C> {
         let mut batch = self.collector.batch();
         let mut records = 0u64;
         let mut matched = 0u64;
-        let scan = match page.source.format {
-            InputFormat::Csv => self.csv_page(&page, &mut batch, &mut records, &mut matched),
-            InputFormat::Ndjson => self.ndjson_page(&page, &mut batch, &mut records, &mut matched),
-        };
+        let scan = self.scan_page(&page, &mut batch, &mut records, &mut matched);
         let counters = &self.shared.counters;
         counters.records.fetch_add(records, Relaxed);
         counters
@@ -789,40 +788,6 @@ impl<C: Collector> Worker<'_, C> {
         Ok(())
     }
 
-    /// First pass over a CSV record: its width, and the columns the filter reads
-    /// (with the cross-field checks when that is every column).
-    #[inline]
-    fn decode_first(
-        &mut self,
-        bytes: &[u8],
-        schema: &Schema,
-    ) -> std::result::Result<(), RecordError> {
-        self.csv.check_width(schema)?;
-        self.flight.clear();
-        self.csv
-            .decode_columns(bytes, schema, self.first_pass, &mut self.flight)?;
-        if self.first_pass == ALL_COLUMNS {
-            check_consistency(&self.flight)?;
-        }
-        Ok(())
-    }
-
-    /// Second pass, for a match: the remaining columns, then the cross-field checks.
-    #[inline]
-    fn decode_rest(
-        &mut self,
-        bytes: &[u8],
-        schema: &Schema,
-    ) -> std::result::Result<(), RecordError> {
-        self.csv.decode_columns(
-            bytes,
-            schema,
-            ALL_COLUMNS & !self.first_pass,
-            &mut self.flight,
-        )?;
-        check_consistency(&self.flight)
-    }
-
     /// Keeps a match if an output slot is left; `false` when this page or the run is done.
     #[inline]
     fn keep(
@@ -870,28 +835,37 @@ impl<C: Collector> Worker<'_, C> {
             .map(Scan::Fail)
     }
 
-    fn csv_page(
+    /// The scan loop, once for every format: stop check, decode what the filter
+    /// reads, filter, decode the rest only for a match (so a selective scan skips
+    /// most of the parsing), keep. Whatever is kept (emitted or counted) is always
+    /// fully decoded and checked.
+    #[inline]
+    fn scan<K: Cursor>(
         &mut self,
+        cursor: &mut K,
         page: &Page,
         batch: &mut C::Batch,
         records: &mut u64,
         matched: &mut u64,
     ) -> Scan {
-        let Some(schema) = page.source.schema.as_ref() else {
-            return Scan::Fail(Error::Internal("CSV page without a schema".into()));
-        };
         let bytes = &page.bytes[..];
-        self.csv.reset();
-        while let Some(span) = self.csv.next(bytes) {
+        while let Some((range, line_offset)) = cursor.next_record(bytes) {
             if self.shared.stopped() {
                 return Scan::Stop;
             }
-            let raw = &bytes[span.range.clone()];
-            // Decode what the filter reads; the rest only if the record matches, so
-            // a selective scan skips most of the parsing. Whatever is kept (emitted or
-            // counted) is always fully decoded and checked.
-            if let Err(e) = self.decode_first(bytes, schema) {
-                match self.bad_record(page, span.line_offset, e, raw) {
+            let raw = &bytes[range];
+            self.flight.clear();
+            let first = cursor
+                .first(bytes, self.first_pass, &mut self.flight)
+                .and_then(|()| {
+                    if self.first_pass == ALL_COLUMNS {
+                        check_consistency(&self.flight)
+                    } else {
+                        Ok(())
+                    }
+                });
+            if let Err(e) = first {
+                match self.bad_record(page, line_offset, e, raw) {
                     Some(scan) => return scan,
                     None => continue,
                 }
@@ -901,15 +875,18 @@ impl<C: Collector> Worker<'_, C> {
                 continue;
             }
             if self.first_pass != ALL_COLUMNS {
-                if let Err(e) = self.decode_rest(bytes, schema) {
-                    match self.bad_record(page, span.line_offset, e, raw) {
+                let rest = cursor
+                    .rest(bytes, ALL_COLUMNS & !self.first_pass, &mut self.flight)
+                    .and_then(|()| check_consistency(&self.flight));
+                if let Err(e) = rest {
+                    match self.bad_record(page, line_offset, e, raw) {
                         Some(scan) => return scan,
                         None => continue,
                     }
                 }
             }
             *records += 1;
-            if !self.keep(raw, schema.canonical, batch, matched) {
+            if !self.keep(raw, cursor.canonical(), batch, matched) {
                 return if self.per_page_cap.is_some() && !self.shared.stopped() {
                     Scan::Done
                 } else {
@@ -920,74 +897,47 @@ impl<C: Collector> Worker<'_, C> {
         Scan::Done
     }
 
-    fn ndjson_page(
+    /// The page's format picks its cursor; the loop is the same.
+    fn scan_page(
         &mut self,
         page: &Page,
         batch: &mut C::Batch,
         records: &mut u64,
         matched: &mut u64,
     ) -> Scan {
-        let bytes = &page.bytes[..];
-        let mut pos = 0;
-        let mut line_offset = 0u64;
-        while pos < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            let line = bytes[pos..end].trim_ascii();
-            let this_line = line_offset;
-            pos = end + 1;
-            line_offset += 1;
-            if line.is_empty() {
-                continue;
-            }
-            if self.shared.stopped() {
-                return Scan::Stop;
-            }
-            // The line's structure, then what the filter reads; the rest only for a
-            // match, like CSV cells, whichever scanner found the members.
-            self.flight.clear();
-            let first = self
-                .members
-                .find(line)
-                .and_then(|()| self.members.check_required())
-                .and_then(|()| self.members.decode(line, self.first_pass, &mut self.flight))
-                .and_then(|()| {
-                    if self.first_pass == ALL_COLUMNS {
-                        check_consistency(&self.flight)
-                    } else {
-                        Ok(())
-                    }
-                });
-            if let Err(e) = first {
-                match self.bad_record(page, this_line, e, line) {
-                    Some(scan) => return scan,
-                    None => continue,
-                }
-            }
-            if !self.filter.matches(&self.flight) {
-                *records += 1;
-                continue;
-            }
-            if self.first_pass != ALL_COLUMNS {
-                let rest =
-                    self.members
-                        .decode(line, ALL_COLUMNS & !self.first_pass, &mut self.flight);
-                if let Err(e) = rest.and_then(|()| check_consistency(&self.flight)) {
-                    match self.bad_record(page, this_line, e, line) {
-                        Some(scan) => return scan,
-                        None => continue,
-                    }
-                }
-            }
-            *records += 1;
-            if !self.keep(line, false, batch, matched) {
-                return if self.per_page_cap.is_some() && !self.shared.stopped() {
-                    Scan::Done
-                } else {
-                    Scan::Stop
+        match page.source.format {
+            InputFormat::Csv => {
+                let Some(schema) = page.source.schema.as_ref() else {
+                    return Scan::Fail(Error::Internal("CSV page without a schema".into()));
                 };
+                // Taken for the page so the loop can borrow the worker beside it.
+                let Some(mut state) = self.csv.take() else {
+                    return Scan::Fail(Error::Internal("CSV state already in use".into()));
+                };
+                state.reset();
+                let mut cursor = CsvCursor {
+                    records: &mut state,
+                    schema,
+                };
+                let scan = self.scan(&mut cursor, page, batch, records, matched);
+                self.csv = Some(state);
+                scan
+            }
+            InputFormat::Ndjson => {
+                let Some(mut state) = self.members.take() else {
+                    return Scan::Fail(Error::Internal("NDJSON state already in use".into()));
+                };
+                let scan = self.scan(
+                    &mut NdjsonCursor::new(&mut state),
+                    page,
+                    batch,
+                    records,
+                    matched,
+                );
+                self.members = Some(state);
+                scan
             }
         }
-        Scan::Done
     }
 }
 

@@ -93,6 +93,34 @@ enum Flaw {
     BareCr,
 }
 
+/// A CSV page's records, through the worker's reusable [`CsvRecords`].
+pub(crate) struct CsvCursor<'a> {
+    pub records: &'a mut CsvRecords,
+    pub schema: &'a Schema,
+}
+
+impl super::Cursor for CsvCursor<'_> {
+    #[inline]
+    fn next_record(&mut self, page: &[u8]) -> Option<(Range<usize>, u64)> {
+        self.records
+            .next(page)
+            .map(|span| (span.range, span.line_offset))
+    }
+    #[inline]
+    fn first(&mut self, page: &[u8], mask: u32, flight: &mut Flight) -> Result<(), RecordError> {
+        self.records.check_width(self.schema)?;
+        self.records.decode_columns(page, self.schema, mask, flight)
+    }
+    #[inline]
+    fn rest(&mut self, page: &[u8], mask: u32, flight: &mut Flight) -> Result<(), RecordError> {
+        self.records.decode_columns(page, self.schema, mask, flight)
+    }
+    #[inline]
+    fn canonical(&self) -> bool {
+        self.schema.canonical
+    }
+}
+
 /// Reusable per-worker state for reading CSV pages.
 pub(crate) struct CsvRecords {
     /// Field ranges into either the page (fast path) or `unescaped`.

@@ -13,6 +13,23 @@ use crate::record::{
     parse_int, Airline, Airport, Cabin, Code, Currency, Flight, FlightNumber, Price, Stamp, COLUMNS,
 };
 
+/// One input format's view of a page: where its records are, and how to decode the
+/// columns of the current one. The worker's scan loop (stop checks, two-pass decoding,
+/// filtering, keeping) is written once over this trait and monomorphized per format,
+/// so a new format is one implementation, not another copy of the loop.
+pub(crate) trait Cursor {
+    /// Moves to the next record of `page`: its bytes (without terminator) and the
+    /// number of line breaks before it in the page, for error locations.
+    fn next_record(&mut self, page: &[u8]) -> Option<(std::ops::Range<usize>, u64)>;
+    /// Checks the current record's structure and decodes the columns in `mask` into
+    /// `flight` (cleared by the caller).
+    fn first(&mut self, page: &[u8], mask: u32, flight: &mut Flight) -> Result<(), RecordError>;
+    /// Decodes more columns of the current record (after [`Cursor::first`]).
+    fn rest(&mut self, page: &[u8], mask: u32, flight: &mut Flight) -> Result<(), RecordError>;
+    /// Whether a record's bytes are already a canonical CSV row, to copy verbatim.
+    fn canonical(&self) -> bool;
+}
+
 /// Input formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InputFormat {

@@ -31,6 +31,63 @@ use crate::record::{Flight, COLUMNS};
 /// The members a line must have: those whose value cannot be unknown.
 const REQUIRED: u32 = ALL_COLUMNS & !col::MAY_BE_UNKNOWN;
 
+/// An NDJSON page's records (non-blank lines), through the worker's reusable
+/// [`Members`].
+pub(crate) struct NdjsonCursor<'a> {
+    pub members: &'a mut Members,
+    pos: usize,
+    lines: u64,
+    line: std::ops::Range<usize>,
+}
+
+impl<'a> NdjsonCursor<'a> {
+    pub(crate) fn new(members: &'a mut Members) -> Self {
+        NdjsonCursor {
+            members,
+            pos: 0,
+            lines: 0,
+            line: 0..0,
+        }
+    }
+}
+
+impl super::Cursor for NdjsonCursor<'_> {
+    #[inline]
+    fn next_record(&mut self, page: &[u8]) -> Option<(std::ops::Range<usize>, u64)> {
+        while self.pos < page.len() {
+            let end = memchr::memchr(b'\n', &page[self.pos..]).map_or(page.len(), |i| self.pos + i);
+            let raw = &page[self.pos..end];
+            let trimmed = raw.trim_ascii();
+            let start = self.pos + (trimmed.as_ptr() as usize - raw.as_ptr() as usize);
+            let line_offset = self.lines;
+            self.pos = end + 1;
+            self.lines += 1;
+            if !trimmed.is_empty() {
+                self.line = start..start + trimmed.len();
+                return Some((self.line.clone(), line_offset));
+            }
+        }
+        None
+    }
+    #[inline]
+    fn first(&mut self, page: &[u8], mask: u32, flight: &mut Flight) -> Result<(), RecordError> {
+        // The line's structure always; then what was asked for, like CSV cells,
+        // whichever scanner found the members.
+        let line = &page[self.line.clone()];
+        self.members.find(line)?;
+        self.members.check_required()?;
+        self.members.decode(line, mask, flight)
+    }
+    #[inline]
+    fn rest(&mut self, page: &[u8], mask: u32, flight: &mut Flight) -> Result<(), RecordError> {
+        self.members.decode(&page[self.line.clone()], mask, flight)
+    }
+    #[inline]
+    fn canonical(&self) -> bool {
+        false
+    }
+}
+
 /// Raw text of the known members of one JSON object.
 pub(crate) struct Members {
     raw: [(u32, u32); COLUMNS.len()],
