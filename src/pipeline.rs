@@ -26,6 +26,12 @@
 //! * `ordered` runs reserve no slots: every page reports (even with no match) under its
 //!   sequence number, the handle releases pages in order, trims the last batch to N and
 //!   then stops the run, so the output is exactly a sequential scan's first N.
+//!   Errors are ordered the same way: a fatal error travels with its page's sequence
+//!   number (the producer's own errors take the next one), the workers go on with
+//!   the pages before it, and the handle applies it only when it gets there, so an
+//!   error after the N-th match is never met and one before it always is.
+//! * Every format is scanned by one loop ([`Worker::scan`]) over a per-format
+//!   [`Cursor`]: adding a format means implementing the cursor, not copying the loop.
 //! * Every other way to stop (a timeout watchdog, [`Canceller::interrupt`] from a signal
 //!   handler, a fatal error) sets the same flag; the first reason wins and becomes the
 //!   run's [`Outcome`].
