@@ -31,6 +31,7 @@
 #[doc(hidden)]
 pub mod bench_support;
 pub mod collect;
+mod columns;
 pub mod decode;
 pub mod encode;
 mod error;

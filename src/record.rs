@@ -7,36 +7,10 @@
 
 use std::fmt;
 
-/// The canonical columns, in output order. The first 19 are required in a CSV header.
-pub const COLUMNS: [&str; 21] = [
-    "provider",
-    "offer_id",
-    "origin",
-    "destination",
-    "departure",
-    "arrival",
-    "duration_min",
-    "stops",
-    "via",
-    "carriers",
-    "flight_numbers",
-    "layover_min",
-    "cabin",
-    "price",
-    "currency",
-    "seats",
-    "bags",
-    "refundable",
-    "co2_kg",
-    "return_departure",
-    "return_arrival",
-];
+pub use crate::columns::{COLUMNS, CSV_HEADER};
 
 /// How many of [`COLUMNS`] an input must have.
 pub const REQUIRED_COLUMNS: usize = 19;
-
-/// The canonical CSV header line, with its newline.
-pub const CSV_HEADER: &str = "provider,offer_id,origin,destination,departure,arrival,duration_min,stops,via,carriers,flight_numbers,layover_min,cabin,price,currency,seats,bags,refundable,co2_kg,return_departure,return_arrival\n";
 
 /// An uppercase alphanumeric code of exactly `N` bytes: an IATA airport (3), an IATA
 /// airline (2) or an ISO 4217 currency (3).

@@ -56,11 +56,14 @@ pub fn column_type(column: &str, dialect: Dialect) -> &'static str {
         Dialect::Spark => "STRING",
         Dialect::DuckDb | Dialect::Trino => "VARCHAR",
     };
-    match column {
-        "duration_min" | "stops" | "seats" | "bags" | "co2_kg" => "BIGINT",
-        "price" => "DECIMAL(18,6)",
-        "refundable" => "BOOLEAN",
-        _ => text,
+    use crate::columns::{Kind, KINDS};
+    let kind = COLUMNS.iter().position(|c| *c == column).map(|i| KINDS[i]);
+    match kind {
+        Some(Kind::Integer) => "BIGINT",
+        Some(Kind::Decimal) => "DECIMAL(18,6)",
+        Some(Kind::Bool) => "BOOLEAN",
+        // Lists are `;`-joined text in the canonical CSV.
+        Some(Kind::Text | Kind::TextList | Kind::IntegerList) | None => text,
     }
 }
 

@@ -20,7 +20,7 @@ use flightsift::provider::{
 };
 use serde_json::{json, Value};
 
-const HEADER: &str = "provider,offer_id,origin,destination,departure,arrival,duration_min,stops,via,carriers,flight_numbers,layover_min,cabin,price,currency,seats,bags,refundable,co2_kg,return_departure,return_arrival";
+use crate::util::HEADER;
 
 fn fixture(path: &str) -> Vec<u8> {
     let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/providers", path]

@@ -94,7 +94,7 @@ const PRICES: &[&str] = &[
     "1200",
 ];
 const CABINS: &[&str] = &["economy", "premium_economy", "business", "first"];
-const HEADER: &str = "provider,offer_id,origin,destination,departure,arrival,duration_min,stops,via,carriers,flight_numbers,layover_min,cabin,price,currency,seats,bags,refundable,co2_kg,return_departure,return_arrival";
+use crate::util::HEADER;
 
 /// A date; rarely one at the ends of the 4-digit years, where instants leave them.
 fn date(r: &mut Rng) -> &'static str {

@@ -8,7 +8,18 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub const HEADER: &str = "provider,offer_id,origin,destination,departure,arrival,duration_min,stops,via,carriers,flight_numbers,layover_min,cabin,price,currency,seats,bags,refundable,co2_kg,return_departure,return_arrival";
+/// The canonical header line without its newline, from the library's one definition
+/// of the columns (whose own test checks the text).
+pub const HEADER: &str = {
+    let (_newline, line) = flightsift::record::CSV_HEADER
+        .as_bytes()
+        .split_last()
+        .expect("a header line");
+    match std::str::from_utf8(line) {
+        Ok(text) => text,
+        Err(_) => panic!("the header is ASCII"),
+    }
+};
 
 /// A temporary directory with helpers to create inputs and run `flightsift` in it.
 pub struct Workdir {

@@ -50,39 +50,7 @@ impl InputFormat {
     }
 }
 
-/// Canonical column positions, as indices into [`COLUMNS`].
-pub(crate) mod col {
-    pub const PROVIDER: usize = 0;
-    pub const OFFER_ID: usize = 1;
-    pub const ORIGIN: usize = 2;
-    pub const DESTINATION: usize = 3;
-    pub const DEPARTURE: usize = 4;
-    pub const ARRIVAL: usize = 5;
-    pub const DURATION_MIN: usize = 6;
-    pub const STOPS: usize = 7;
-    pub const VIA: usize = 8;
-    pub const CARRIERS: usize = 9;
-    pub const FLIGHT_NUMBERS: usize = 10;
-    pub const LAYOVER_MIN: usize = 11;
-    pub const CABIN: usize = 12;
-    pub const PRICE: usize = 13;
-    pub const CURRENCY: usize = 14;
-    pub const SEATS: usize = 15;
-    pub const BAGS: usize = 16;
-    pub const REFUNDABLE: usize = 17;
-    pub const CO2_KG: usize = 18;
-    pub const RETURN_DEPARTURE: usize = 19;
-    pub const RETURN_ARRIVAL: usize = 20;
-
-    /// The columns whose value can be unknown (an empty CSV cell, a JSON `null` or an
-    /// absent NDJSON member): the `Option` fields of [`crate::record::Flight`].
-    pub const MAY_BE_UNKNOWN: u32 = 1 << SEATS
-        | 1 << BAGS
-        | 1 << REFUNDABLE
-        | 1 << CO2_KG
-        | 1 << RETURN_DEPARTURE
-        | 1 << RETURN_ARRIVAL;
-}
+pub(crate) use crate::columns::{col, column_index};
 
 /// The UTF-8 byte-order mark some tools put at the start of a text file.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -95,36 +63,6 @@ pub(crate) fn each_column(mask: u32) -> impl Iterator<Item = usize> {
         let column = (left != 0).then(|| left.trailing_zeros() as usize)?;
         left &= left - 1;
         Some(column)
-    })
-}
-
-/// Canonical column index of a column name.
-pub(crate) fn column_index(name: &[u8]) -> Option<usize> {
-    // A match compiles to a length-then-bytes dispatch: this runs for every member
-    // of every NDJSON line.
-    Some(match name {
-        b"provider" => col::PROVIDER,
-        b"offer_id" => col::OFFER_ID,
-        b"origin" => col::ORIGIN,
-        b"destination" => col::DESTINATION,
-        b"departure" => col::DEPARTURE,
-        b"arrival" => col::ARRIVAL,
-        b"duration_min" => col::DURATION_MIN,
-        b"stops" => col::STOPS,
-        b"via" => col::VIA,
-        b"carriers" => col::CARRIERS,
-        b"flight_numbers" => col::FLIGHT_NUMBERS,
-        b"layover_min" => col::LAYOVER_MIN,
-        b"cabin" => col::CABIN,
-        b"price" => col::PRICE,
-        b"currency" => col::CURRENCY,
-        b"seats" => col::SEATS,
-        b"bags" => col::BAGS,
-        b"refundable" => col::REFUNDABLE,
-        b"co2_kg" => col::CO2_KG,
-        b"return_departure" => col::RETURN_DEPARTURE,
-        b"return_arrival" => col::RETURN_ARRIVAL,
-        _ => return None,
     })
 }
 

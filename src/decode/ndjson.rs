@@ -556,14 +556,7 @@ fn scalar(
 }
 
 fn json_kind(column: usize) -> &'static str {
-    match column {
-        col::DURATION_MIN | col::STOPS | col::SEATS | col::BAGS | col::CO2_KG => "integer",
-        col::PRICE => "number or decimal string",
-        col::REFUNDABLE => "bool",
-        col::VIA | col::CARRIERS | col::FLIGHT_NUMBERS => "array of strings",
-        col::LAYOVER_MIN => "array of integers",
-        _ => "string",
-    }
+    crate::columns::KINDS[column].json()
 }
 
 /// Decodes a list member (an array, or `null` for an empty list like an empty CSV

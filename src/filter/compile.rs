@@ -242,7 +242,7 @@ pub(crate) enum Node {
 
 impl Node {
     fn columns(&self) -> u32 {
-        use crate::decode::col;
+        use crate::columns::col;
         let bit = |c: usize| 1u32 << c;
         match self {
             Node::Const(_) => 0,
