@@ -178,13 +178,37 @@ fn sql(args: SqlArgs) -> Result<ExitCode> {
 }
 
 /// The output format: `--format`, else `-o`'s extension, else CSV.
-fn output_format(args: &SearchArgs) -> Format {
-    match (args.format, &args.output) {
+fn output_format(args: &SearchArgs) -> Result<Format> {
+    Ok(match (args.format, &args.output) {
         (Some(OutputFormat::Csv), _) => Format::Csv,
         (Some(OutputFormat::Json), _) => Format::Json,
         (Some(OutputFormat::Ndjson), _) => Format::Ndjson,
-        (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Csv),
+        (None, Some(path)) => match Format::from_path(path) {
+            Some(format) => format,
+            // A count is one number: any name will do for its plain form.
+            None if args.count => Format::Csv,
+            None => {
+                unknown_extension(path, ".csv, .json or .ndjson", "csv|json|ndjson")?;
+                Format::Csv
+            }
+        },
         (None, None) => Format::Csv,
+    })
+}
+
+/// A file name without an extension (or `-`) says nothing and gets the default; one
+/// whose extension names a format we do not write (`.tsv`, `.txt`) is refused rather
+/// than silently given CSV under a misleading name.
+/// A FIFO's or a device's name says nothing about a format either.
+fn unknown_extension(path: &Path, names: &str, flag: &str) -> Result<()> {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    match path.extension() {
+        Some(ext) if path.as_os_str() != "-" && !special => anyhow::bail!(
+            "cannot tell the output format from `.{}` in {}: name the file {names}, or give --format {flag}",
+            ext.to_string_lossy(),
+            path.display()
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -262,10 +286,15 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
     let format = match (args.format, &args.output) {
         (Some(InputFormatArg::Ndjson), _) => GenFormat::Ndjson,
         (Some(InputFormatArg::Csv), _) => GenFormat::Csv,
-        (None, Some(p)) if InputFormat::from_path(p) == Some(InputFormat::Ndjson) => {
-            GenFormat::Ndjson
-        }
-        _ => GenFormat::Csv,
+        (None, Some(p)) => match InputFormat::from_path(p) {
+            Some(InputFormat::Ndjson) => GenFormat::Ndjson,
+            Some(InputFormat::Csv) => GenFormat::Csv,
+            None => {
+                unknown_extension(p, ".csv or .ndjson", "csv|ndjson")?;
+                GenFormat::Csv
+            }
+        },
+        (None, None) => GenFormat::Csv,
     };
     let opts = GenOptions {
         rows: args.rows,
@@ -327,7 +356,7 @@ fn open_outputs(args: &SearchArgs) -> Result<Outputs> {
     let optional =
         |path: &Option<PathBuf>| path.as_deref().map(|p| open_output(Some(p))).transpose();
     Ok(Outputs {
-        format: output_format(args),
+        format: output_format(args)?,
         results: open_output(args.output.as_deref())?,
         rejects: optional(&args.rejects)?,
         stats: optional(&args.stats_json)?,

@@ -666,3 +666,44 @@ fn output_failures_name_the_given_path_and_are_found_before_the_run() {
         "{stderr}"
     );
 }
+
+/// An extension that names no format we write is an error naming the formats, not
+/// CSV under a misleading name; `--format` overrides it; no extension means CSV.
+#[test]
+fn an_unknown_output_extension_is_refused_unless_the_format_is_given() {
+    let wd = Workdir::new();
+    wd.create("d.csv", format!("{HEADER}\n{GOOD}\n"));
+    for (args, names) in [
+        (
+            vec!["search", "d.csv", "-o", "out.tsv"],
+            ".csv, .json or .ndjson",
+        ),
+        (
+            vec!["gen", "--rows", "3", "-o", "out.json"],
+            ".csv or .ndjson",
+        ),
+        (
+            vec!["gen", "--rows", "3", "-o", "out.tsv"],
+            ".csv or .ndjson",
+        ),
+    ] {
+        let err = wd.fails_with(2, &args);
+        assert!(
+            err.contains(names) && err.contains("--format"),
+            "{args:?}: {err}"
+        );
+        let target = args.last().unwrap();
+        assert!(!wd.path(target).exists(), "{args:?} created {target}");
+    }
+    wd.stdout(&["search", "d.csv", "-o", "out.tsv", "--format", "csv"]);
+    assert!(wd.read("out.tsv").starts_with(HEADER));
+    // A count is a number whatever the name; `.json` still makes it JSON.
+    wd.stdout(&["search", "d.csv", "--count", "-o", "n.txt"]);
+    assert_eq!(wd.read("n.txt").trim(), "1");
+    wd.stdout(&["search", "d.csv", "-o", "plain"]);
+    assert!(wd.read("plain").starts_with(HEADER));
+    wd.stdout(&["gen", "--rows", "3", "-o", "g.ndjson"]);
+    assert!(wd.read("g.ndjson").starts_with('{'));
+    wd.stdout(&["gen", "--rows", "3", "-o", "g.txt", "--format", "ndjson"]);
+    assert!(wd.read("g.txt").starts_with('{'));
+}
