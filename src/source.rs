@@ -118,7 +118,7 @@ impl Input {
 }
 
 /// What every page of one input shares.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct SourceInfo {
     pub name: String,
     pub format: InputFormat,
@@ -142,27 +142,26 @@ pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 const READ_CHUNK: usize = 256 * 1024;
 
-/// Where an input's format comes from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Sniff {
-    Given(InputFormat),
-    Content,
+/// The first byte of an input that is not a byte-order mark or white space: what
+/// both the format sniffing and the hints judge by.
+fn first_byte(head: &[u8]) -> Option<u8> {
+    let text = head.strip_prefix(UTF8_BOM).unwrap_or(head);
+    text.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
 /// What a file that is not canonical CSV looks like, judged from its first bytes,
 /// and how to read it: a one-line hint for a header error that would otherwise list
 /// every missing column.
 pub(crate) fn content_hint(head: &[u8]) -> Option<&'static str> {
-    let text = head.strip_prefix(UTF8_BOM).unwrap_or(head);
-    let first = text.iter().find(|b| !b.is_ascii_whitespace());
-    let first_line = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let first = first_byte(head);
+    let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
     if head.starts_with(&[0x1f, 0x8b]) {
         Some("this looks like gzip-compressed data; decompress it first (`gzip -dc FILE | flightsift search`)")
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Some("this looks like zstd-compressed data; decompress it first (`zstd -dc FILE | flightsift search`)")
-    } else if first == Some(&b'{') {
+    } else if first == Some(b'{') {
         Some("this looks like NDJSON (one JSON object per line); read it with `--input-format ndjson` or name it `.ndjson`")
-    } else if first == Some(&b'[') {
+    } else if first == Some(b'[') {
         Some("this looks like a JSON document (an array), not CSV; flightsift reads NDJSON, one object per line (convert with `jq -c '.[]'`)")
     } else if memchr::memchr(b'\t', first_line).is_some()
         && memchr::memchr(b',', first_line).is_none()
@@ -216,12 +215,8 @@ impl PageReader {
                 _ => Box::new(io::stdin()),
             }
         };
-        let format = if input.sniff {
-            Sniff::Content
-        } else {
-            Sniff::Given(input.format)
-        };
-        Self::with_sniff(reader, name, format, page_records)
+        let format = (!input.sniff).then_some(input.format);
+        Self::with_format(reader, name, format, page_records)
     }
 
     /// Wraps any reader.
@@ -232,24 +227,21 @@ impl PageReader {
         format: InputFormat,
         page_records: usize,
     ) -> Result<PageReader> {
-        Self::with_sniff(reader, name, Sniff::Given(format), page_records)
+        Self::with_format(reader, name, Some(format), page_records)
     }
 
-    fn with_sniff(
+    /// Wraps a reader whose format is `format`, or judged by its content when `None`.
+    fn with_format(
         reader: Box<dyn Read + Send>,
         name: String,
-        format: Sniff,
+        format: Option<InputFormat>,
         page_records: usize,
     ) -> Result<PageReader> {
-        let given = match format {
-            Sniff::Given(f) => f,
-            Sniff::Content => InputFormat::Csv,
-        };
         let mut r = PageReader {
             reader,
             info: Arc::new(SourceInfo {
                 name,
-                format: given,
+                format: format.unwrap_or(InputFormat::Csv),
                 schema: None,
             }),
             buf: Vec::with_capacity(READ_CHUNK * 2),
@@ -264,13 +256,9 @@ impl PageReader {
             page_records: page_records.max(1),
             bytes_read: 0,
         };
-        if format == Sniff::Content {
-            let format = r.sniff()?;
-            r.info = Arc::new(SourceInfo {
-                name: r.info.name.clone(),
-                format,
-                schema: None,
-            });
+        if format.is_none() {
+            let sniffed = r.sniff()?;
+            Arc::make_mut(&mut r.info).format = sniffed;
         }
         if r.info.format == InputFormat::Csv {
             if r.filled == 0 && !r.eof {
@@ -301,12 +289,7 @@ impl PageReader {
                 self.fill()?;
                 continue;
             }
-            let first = head
-                .strip_prefix(UTF8_BOM)
-                .unwrap_or(head)
-                .iter()
-                .find(|b| !b.is_ascii_whitespace());
-            match first {
+            match first_byte(head) {
                 Some(b'{') => return Ok(InputFormat::Ndjson),
                 Some(_) => return Ok(InputFormat::Csv),
                 None if self.eof => return Ok(InputFormat::Csv),
@@ -537,14 +520,14 @@ mod tests {
     #[test]
     fn a_byte_order_mark_starting_ndjson_is_dropped_however_the_input_arrives() {
         let data = b"\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n";
-        for sniff in [Sniff::Content, Sniff::Given(InputFormat::Ndjson)] {
+        for format in [None, Some(InputFormat::Ndjson)] {
             for drip in [false, true] {
                 let reader: Box<dyn Read + Send> = if drip {
                     Box::new(Drip(io::Cursor::new(data.to_vec())))
                 } else {
                     Box::new(io::Cursor::new(data.to_vec()))
                 };
-                let mut r = PageReader::with_sniff(reader, "t".into(), sniff, 100).unwrap();
+                let mut r = PageReader::with_format(reader, "t".into(), format, 100).unwrap();
                 assert_eq!(r.info.format, InputFormat::Ndjson);
                 let mut text = Vec::new();
                 while let Some(p) = r
