@@ -101,7 +101,7 @@ columns! {
     CARRIERS           carriers          b"carriers"          TextList;
     FLIGHT_NUMBERS     flight_numbers    b"flight_numbers"    TextList;
     LAYOVER_MIN        layover_min       b"layover_min"       IntegerList;
-    CABIN              cabin             b"cabin"             Text;
+    CABIN              cabin             b"cabin"             Text          unknown;
     PRICE              price             b"price"             Decimal;
     CURRENCY           currency          b"currency"          Text;
     SEATS              seats             b"seats"             Integer       unknown;
@@ -139,6 +139,7 @@ mod tests {
                 .map(|c| COLUMNS[c])
                 .collect::<Vec<_>>(),
             [
+                "cabin",
                 "seats",
                 "bags",
                 "refundable",

@@ -215,7 +215,9 @@ pub fn encode_csv(f: &Flight, out: &mut Vec<u8>) {
     out.push(b',');
     joined(&f.layover_min, out, |m, o| int(*m, o));
     out.push(b',');
-    out.extend_from_slice(f.cabin.as_str().as_bytes());
+    if let Some(cabin) = f.cabin {
+        out.extend_from_slice(cabin.as_str().as_bytes());
+    }
     out.push(b',');
     f.price.write(out);
     out.push(b',');
@@ -303,7 +305,10 @@ pub fn encode_json(f: &Flight, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"layover_min\":");
     json_list(&f.layover_min, out, |m, o| int(*m, o));
     out.extend_from_slice(b",\"cabin\":");
-    quoted(f.cabin.as_str().as_bytes(), out);
+    match f.cabin {
+        Some(cabin) => quoted(cabin.as_str().as_bytes(), out),
+        None => out.extend_from_slice(b"null"),
+    }
     out.extend_from_slice(b",\"price\":");
     f.price.write(out);
     out.extend_from_slice(b",\"currency\":");

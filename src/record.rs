@@ -542,8 +542,8 @@ pub struct Flight {
     pub flight_numbers: Vec<FlightNumber>,
     /// Layover before each connection, in minutes (`stops` entries).
     pub layover_min: Vec<u32>,
-    /// Cabin class.
-    pub cabin: Cabin,
+    /// Cabin class, when known (some providers' responses do not say).
+    pub cabin: Option<Cabin>,
     /// Total price.
     pub price: Price,
     /// Currency of `price`.

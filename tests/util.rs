@@ -241,7 +241,12 @@ pub fn random_row(rng: &mut Rng, id: usize) -> Row {
     let departure = stamp(rng);
     let arrival = stamp(rng);
     let duration = *rng.pick(&[60, 180, 300, 420, 450, 451, 900]);
-    let cabin = rng.pick(&CABINS).to_string();
+    // Some providers do not state the cabin: unknown, an empty cell.
+    let cabin = if rng.chance(5) {
+        String::new()
+    } else {
+        rng.pick(&CABINS).to_string()
+    };
     let provider = rng
         .pick(&["amadeus", "duffel", "kiwi", "Sabre"])
         .to_string();

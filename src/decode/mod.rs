@@ -89,17 +89,18 @@ pub(crate) fn decode_field(f: &mut Flight, column: usize, text: &[u8]) -> Result
             flight_number,
         )?,
         col::LAYOVER_MIN => list(C[col::LAYOVER_MIN], text, &mut f.layover_min, required_u32)?,
+        col::CABIN if text.is_empty() => f.cabin = None,
         col::CABIN => {
-            f.cabin = Cabin::parse(text).ok_or_else(|| {
+            f.cabin = Some(Cabin::parse(text).ok_or_else(|| {
                 RecordError::new(
                     C[col::CABIN],
                     "enum",
                     format!(
-                        "expected economy|premium_economy|business|first, found {}",
+                        "expected economy|premium_economy|business|first or empty, found {}",
                         shown(text)
                     ),
                 )
-            })?
+            })?)
         }
         col::PRICE => {
             f.price = Price::parse(text)

@@ -144,7 +144,7 @@ impl Key {
             Key::ReturnArrivalInstant => f.return_arrival?.instant(),
             Key::DurationMin => f.duration_min as i64,
             Key::Stops => f.stops as i64,
-            Key::Cabin => f.cabin as i64,
+            Key::Cabin => f.cabin? as i64,
             Key::Price => f.price.micros,
             Key::Currency => f.currency.key(),
             Key::Seats => f.seats? as i64,

@@ -144,7 +144,7 @@ fields! {
     Carriers = "carriers": AirlineList, nullable: false, "Marketing carrier of each segment.", example: "carriers in (AA, DL, B6)";
     FlightNumbers = "flight_numbers": FlightNumberList, nullable: false, "Flight designator of each segment.", example: "flight_numbers has AA100";
     LayoverMin = "layover_min": MinutesList, nullable: false, "Layover before each connection.", example: "layover_min has 45";
-    Cabin = "cabin": Cabin, nullable: false, "Cabin class.", example: "cabin = business";
+    Cabin = "cabin": Cabin, nullable: true, "Cabin class (unknown when a provider does not say).", example: "cabin = business";
     Price = "price": Price, nullable: false, "Total price, exact decimal, in `currency`.", example: "price <= 250.10";
     Currency = "currency": Currency, nullable: false, "ISO 4217 currency of the price.", example: "currency = USD";
     Seats = "seats": Int, nullable: true, "Seats left at this price.", example: "seats >= 2";

@@ -60,9 +60,8 @@
 //! that give local times only, the airport's zone comes from the bundled table
 //! ([`airports`]).
 //!
-//! `Flight::cabin` cannot be unknown yet; when a provider does not state the cabin
-//! (2019-era Kiwi responses), [`Decoded::cabin`] is `None` and `flight.cabin` holds
-//! the default, which a writer must not show as a fact.
+//! When a provider does not state the cabin (2019-era Kiwi responses),
+//! `flight.cabin` is unknown (`None`), as in a canonical record with an empty cabin.
 //!
 //! # Calling it from a scan loop
 //!
@@ -298,9 +297,6 @@ pub struct DurationMismatch {
 pub struct Decoded {
     /// The canonical record.
     pub flight: Flight,
-    /// The cabin, `None` when the provider does not say (then `flight.cabin` holds
-    /// the default and must not be shown as a fact).
-    pub cabin: Option<Cabin>,
     /// The first direction whose stated duration disagrees with the clock.
     pub duration_mismatch: Option<DurationMismatch>,
 }
@@ -516,12 +512,10 @@ impl Decoder {
             let out = &mut self.out;
             out.flight.clear();
             out.duration_mismatch = None;
-            out.cabin = None;
             let result = match map(index, &mut self.trip, &mut out.flight) {
                 Ok(extra) => {
                     out.flight.provider.push_str(provider.name());
-                    out.flight.cabin = extra.cabin.unwrap_or_default();
-                    out.cabin = extra.cabin;
+                    out.flight.cabin = extra.cabin;
                     out.duration_mismatch = extra.mismatch;
                     stats.records += 1;
                     stats.duration_mismatches += extra.mismatch.is_some() as usize;
