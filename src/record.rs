@@ -516,7 +516,7 @@ impl Cabin {
 }
 
 /// One flight offer, decoded from any input format.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Flight {
     /// Which provider the offer came from (e.g. `duffel`).
     pub provider: String,
@@ -562,6 +562,64 @@ pub struct Flight {
     pub return_arrival: Option<Stamp>,
 }
 
+/// `clone_from` reuses the target's strings and lists, so a worker can copy decoded
+/// offers into its own buffers without touching the allocator.
+impl Clone for Flight {
+    fn clone(&self) -> Flight {
+        let mut f = Flight::default();
+        f.clone_from(self);
+        f
+    }
+
+    fn clone_from(&mut self, source: &Flight) {
+        // Destructured, so a new field cannot be forgotten here.
+        let Flight {
+            provider,
+            offer_id,
+            origin,
+            destination,
+            departure,
+            arrival,
+            duration_min,
+            stops,
+            via,
+            carriers,
+            flight_numbers,
+            layover_min,
+            cabin,
+            price,
+            currency,
+            seats,
+            bags,
+            refundable,
+            co2_kg,
+            return_departure,
+            return_arrival,
+        } = source;
+        self.provider.clone_from(provider);
+        self.offer_id.clone_from(offer_id);
+        self.origin = *origin;
+        self.destination = *destination;
+        self.departure = *departure;
+        self.arrival = *arrival;
+        self.duration_min = *duration_min;
+        self.stops = *stops;
+        self.via.clone_from(via);
+        self.carriers.clone_from(carriers);
+        self.flight_numbers.clone_from(flight_numbers);
+        self.layover_min.clone_from(layover_min);
+        self.cabin = *cabin;
+        self.price = *price;
+        self.currency = *currency;
+        self.seats = *seats;
+        self.bags = *bags;
+        self.refundable = *refundable;
+        self.co2_kg = *co2_kg;
+        self.return_departure = *return_departure;
+        self.return_arrival = *return_arrival;
+    }
+}
+
 impl Flight {
     /// Resets every field, keeping allocated capacity, so a worker can decode the next
     /// record into the same value without touching the allocator.
@@ -572,6 +630,7 @@ impl Flight {
         self.carriers.clear();
         self.flight_numbers.clear();
         self.layover_min.clear();
+        self.cabin = None;
         self.seats = None;
         self.bags = None;
         self.refundable = None;

@@ -135,25 +135,33 @@ pub(crate) fn decode_field(f: &mut Flight, column: usize, text: &[u8]) -> Result
 
 /// Cross-field checks every decoded record must pass; the filters rely on them
 /// (`min_layover` is unknown exactly for nonstops).
+///
+/// `stops` counts the connections of one direction (the most of either), while
+/// `via` and `layover_min` list every connection, outbound then return: a one-way
+/// record lists exactly `stops`, a round trip between `stops` and `2 × stops`.
 pub(crate) fn check_consistency(f: &Flight) -> Result<(), RecordError> {
-    if f.via.len() != f.stops as usize {
+    let (stops, via) = (f.stops as usize, f.via.len());
+    let listed = match f.return_departure {
+        None => via == stops,
+        Some(_) => stops <= via && via <= 2 * stops,
+    };
+    if !listed {
+        let expected = match f.return_departure {
+            None => format!("{stops}"),
+            Some(_) => format!("{stops} to {} (a round trip)", 2 * stops),
+        };
         return Err(RecordError::new(
             "via",
             "consistency",
-            format!(
-                "stops is {} but via lists {} airports",
-                f.stops,
-                f.via.len()
-            ),
+            format!("stops is {stops}, so via must list {expected} airports, but it lists {via}"),
         ));
     }
-    if f.layover_min.len() != f.stops as usize {
+    if f.layover_min.len() != via {
         return Err(RecordError::new(
             "layover_min",
             "consistency",
             format!(
-                "stops is {} but layover_min lists {} layovers",
-                f.stops,
+                "via lists {via} airports but layover_min lists {} layovers",
                 f.layover_min.len()
             ),
         ));

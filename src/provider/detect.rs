@@ -10,8 +10,9 @@
 //! A response without offers but with an error (`{"errors": [...]}`, `{"error": ...}`,
 //! Sabre's `errorCode` or OTA `Errors`) is an error body, reported as such with the
 //! provider's message. No marker is [`DetectError::Unknown`] (naming the top-level
-//! members found); markers of several providers, or an empty `data` array and nothing
-//! else, is [`DetectError::Ambiguous`].
+//! members found); markers of several providers is [`DetectError::Ambiguous`]; an
+//! empty `data` array and nothing else is [`DetectError::NoOffers`] (a last page any
+//! of three providers could have written: it holds nothing to misread).
 
 use std::fmt;
 
@@ -39,17 +40,21 @@ pub enum DetectError {
         /// The providers it could be.
         candidates: Vec<Provider>,
     },
+    /// An empty `data` array and no marker: a page without offers whose provider
+    /// cannot be told (nor needs to be).
+    NoOffers,
 }
 
 impl DetectError {
-    /// A short stable reason code: `truncated`, `json`, `error_body`, `unknown_format`
-    /// or `ambiguous_format`.
+    /// A short stable reason code: `truncated`, `json`, `error_body`, `unknown_format`,
+    /// `ambiguous_format` or `no_offers`.
     pub fn reason(&self) -> &'static str {
         match self {
             DetectError::Json(e) => e.reason(),
             DetectError::ErrorBody(_) => "error_body",
             DetectError::Unknown { .. } => "unknown_format",
             DetectError::Ambiguous { .. } => "ambiguous_format",
+            DetectError::NoOffers => "no_offers",
         }
     }
 }
@@ -70,6 +75,9 @@ impl fmt::Display for DetectError {
                     "the response could be from {}; name the provider explicitly",
                     names.join(" or ")
                 )
+            }
+            DetectError::NoOffers => {
+                f.write_str("an empty page (`data` is empty) without any provider's markers")
             }
         }
     }
@@ -262,9 +270,7 @@ pub fn detect(response: &[u8]) -> Result<Provider, DetectError> {
     }
     match candidates.len() {
         1 => Ok(candidates[0]),
-        0 if empty_data => Err(DetectError::Ambiguous {
-            candidates: vec![Provider::Amadeus, Provider::Duffel, Provider::Kiwi],
-        }),
+        0 if empty_data => Err(DetectError::NoOffers),
         0 => Err(DetectError::Unknown {
             found: describe(response),
         }),
