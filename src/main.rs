@@ -288,7 +288,7 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
         (Some(InputFormatArg::Csv), _) => GenFormat::Csv,
         (None, Some(p)) => match InputFormat::from_path(p) {
             Some(InputFormat::Ndjson) => GenFormat::Ndjson,
-            Some(InputFormat::Csv) => GenFormat::Csv,
+            Some(_) => GenFormat::Csv,
             None => {
                 unknown_extension(p, ".csv or .ndjson", "csv|ndjson")?;
                 GenFormat::Csv

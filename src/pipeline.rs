@@ -49,6 +49,7 @@ use crate::decode::{
     check_consistency,
     csv::{CsvCursor, CsvRecords, ALL_COLUMNS},
     ndjson::{self, NdjsonCursor},
+    responses::{ResponseCursor, Responses},
     Cursor, InputFormat,
 };
 use crate::error::{Error, Location, RecordError, Result};
@@ -360,6 +361,16 @@ impl Search {
         // Every input is checked before anything runs, so nothing is written for a
         // run that cannot succeed, and a typo in a later input is never hidden by a
         // limit reached in an earlier one.
+        // Directories stand for their dump files, in name order.
+        let mut config = config;
+        config.inputs = config
+            .inputs
+            .iter()
+            .map(Input::expand)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
         for input in &config.inputs {
             input.check()?;
         }
@@ -527,6 +538,7 @@ impl<C: Collector> Run<C> {
                     results: sender,
                     first_pass,
                     members: Some(ndjson::Members::new()),
+                    responses: Some(Responses::default()),
                     spare,
                     ordered,
                     per_page_cap,
@@ -598,6 +610,7 @@ fn produce(
         }
         let opened = Instant::now();
         let reader = PageReader::open(input, page_size);
+        shared.counters.files.fetch_add(1, Relaxed);
         shared
             .counters
             .reading_ns
@@ -714,6 +727,7 @@ struct Worker<'a, C: Collector> {
     /// Columns decoded before the filter runs (the others only for matches).
     first_pass: u32,
     members: Option<ndjson::Members>,
+    responses: Option<Responses>,
 }
 
 impl<C: Collector> Worker<'_, C> {
@@ -941,6 +955,19 @@ impl<C: Collector> Worker<'_, C> {
                     matched,
                 );
                 self.members = Some(state);
+                scan
+            }
+            InputFormat::Responses(provider) => {
+                let Some(mut state) = self.responses.take() else {
+                    return Scan::Fail(Error::Internal("response state already in use".into()));
+                };
+                let mut cursor = ResponseCursor::new(&mut state, provider);
+                let scan = self.scan(&mut cursor, page, batch, records, matched);
+                self.shared
+                    .counters
+                    .duration_mismatches
+                    .fetch_add(cursor.mismatches, Relaxed);
+                self.responses = Some(state);
                 scan
             }
         }

@@ -18,6 +18,10 @@ pub(crate) struct Counters {
     /// Skipped records not kept because the caller did not drain them in time.
     pub rejects_dropped: AtomicU64,
     pub bytes: AtomicU64,
+    /// Provider offers whose stated duration disagrees with their clock times.
+    pub duration_mismatches: AtomicU64,
+    /// Input files opened (a directory counts its files).
+    pub files: AtomicU64,
     /// Nanoseconds the producer spent reading and cutting pages.
     pub reading_ns: AtomicU64,
     /// Nanoseconds the producer spent blocked on a full channel (workers busy).
@@ -115,6 +119,11 @@ pub struct Summary {
     /// [`crate::SearchHandle::rejects`] in time (see [`crate::Rejects::Keep`]);
     /// they are still counted in `bad_records`.
     pub rejects_dropped: u64,
+    /// Provider offers whose stated duration disagrees with arrival − departure
+    /// (the record keeps the clock's value; see the README's provider section).
+    pub duration_mismatches: u64,
+    /// Input files opened; a directory counts the dump files in it.
+    pub files_read: u64,
     /// Skipped records per input, per reason.
     pub bad_records_by_input: BTreeMap<String, BTreeMap<String, u64>>,
     /// True when the run stopped before reading everything it would otherwise have
@@ -162,6 +171,8 @@ impl Summary {
             emitted,
             bad_records: counters.bad_records.load(Relaxed),
             rejects_dropped: counters.rejects_dropped.load(Relaxed),
+            duration_mismatches: counters.duration_mismatches.load(Relaxed),
+            files_read: counters.files.load(Relaxed),
             bad_records_by_input: bad_by_input
                 .into_iter()
                 .map(|(input, reasons)| {
@@ -209,10 +220,12 @@ impl Summary {
             None => String::new(),
         };
         let mut out = format!(
-            "outcome:          {outcome}{}\nrecords read:     {}\nbytes read:       {}\npages read:       {}{after_limit}\nmatched:          {}\nemitted:          {}\nbad records:      {}\n",
+            "outcome:          {outcome}{}\nrecords read:     {}\nbytes read:       {} in {} file{}\npages read:       {}{after_limit}\nmatched:          {}\nemitted:          {}\nbad records:      {}\n",
             if self.partial { " (partial output)" } else { "" },
             self.records_read,
             self.bytes_read,
+            self.files_read,
+            if self.files_read == 1 { "" } else { "s" },
             self.pages_read,
             self.matched,
             self.emitted,
@@ -222,6 +235,12 @@ impl Summary {
             out.push_str(&format!(
                 "rejects dropped:  {} (skipped and counted, but not drained in time)\n",
                 self.rejects_dropped
+            ));
+        }
+        if self.duration_mismatches > 0 {
+            out.push_str(&format!(
+                "duration mismatches: {} (a provider's stated duration disagrees with its times; the times win)\n",
+                self.duration_mismatches
             ));
         }
         for (input, reasons) in &self.bad_records_by_input {

@@ -100,6 +100,7 @@ fn dump(seed: u64, rows: u64, format: InputFormat) -> Vec<u8> {
     let format = match format {
         InputFormat::Csv => GenFormat::Csv,
         InputFormat::Ndjson => GenFormat::Ndjson,
+        InputFormat::Responses(_) => panic!("the smoke tests cover the canonical formats"),
     };
     let mut out = Vec::new();
     generate(&GenOptions { rows, seed, format }, &mut out).expect("generate");

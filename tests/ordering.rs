@@ -296,8 +296,10 @@ fn inputs_are_checked_before_any_output() {
             );
         }
     }
+    // A directory stands for its dump files; one without any is an error, not an
+    // empty dump.
     let err = wd.fails_with(2, &["search", "dir.csv"]);
-    assert!(err.contains("is a directory"), "{err}");
+    assert!(err.contains("no dump files in this directory"), "{err}");
 }
 
 #[test]
@@ -340,35 +342,47 @@ fn stdin_format_is_judged_by_its_first_byte() {
 fn inputs_that_are_not_csv_get_a_one_line_hint() {
     let wd = Workdir::new();
     let (text, _) = random_dump(7, 5);
-    let ndjson = {
-        wd.create("d.csv", &text);
-        wd.stdout(&["search", "d.csv", "--format", "ndjson"])
-    };
-    let json = {
-        wd.create("d2.csv", &text);
-        wd.stdout(&["search", "d2.csv", "--format", "json"])
-    };
+    wd.create("d.csv", &text);
+    let ndjson = wd.stdout(&["search", "d.csv", "--format", "ndjson"]);
+    let json = wd.stdout(&["search", "d.csv", "--format", "json"]);
     let tsv = text.replace(',', "\t");
-    let cases: [(&str, Vec<u8>, &str); 5] = [
-        ("a.csv", ndjson.into_bytes(), "looks like NDJSON"),
-        ("b.csv", json.into_bytes(), "JSON document"),
-        ("c.csv", tsv.into_bytes(), "tab-separated"),
+    // The content decides, not the name: NDJSON named `.csv` is read as NDJSON.
+    wd.create("a.csv", &ndjson);
+    assert_eq!(wd.stdout(&["search", "a.csv"]), text);
+    // Forced to CSV, or not JSON lines at all, it gets a hint instead of a list of
+    // every missing column.
+    let cases: [(&str, Vec<u8>, &[&str], &str); 3] = [
+        ("a.csv", ndjson.into_bytes(), &["--input-format", "csv"], "looks like NDJSON"),
+        ("b.csv", json.into_bytes(), &[], "JSON document"),
+        ("c.csv", tsv.into_bytes(), &[], "tab-separated"),
+    ];
+    for (name, bytes, flags, hint) in cases {
+        wd.create(name, &bytes);
+        let mut args = vec!["search", name];
+        args.extend_from_slice(flags);
+        let err = wd.fails_with(2, &args);
+        assert!(err.contains(hint), "{name}: {err}");
+        assert!(!err.contains("missing required columns"), "{name}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
+    }
+    // Compressed inputs are read through; a damaged stream is an error naming the
+    // file and the compression.
+    let damaged: [(&str, Vec<u8>, &str); 2] = [
         (
             "d.csv.gz",
             vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3],
-            "gzip",
+            "gzip stream is",
         ),
         (
             "e.csv.zst",
             vec![0x28, 0xb5, 0x2f, 0xfd, 0, 0, 1, 2],
-            "zstd",
+            "zstd stream is",
         ),
     ];
-    for (name, bytes, hint) in cases {
+    for (name, bytes, hint) in damaged {
         wd.create(name, &bytes);
         let err = wd.fails_with(2, &["search", name]);
-        assert!(err.contains(hint), "{name}: {err}");
-        assert!(!err.contains("missing required columns"), "{name}: {err}");
+        assert!(err.contains(hint) && err.contains(name), "{name}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
     }
 }

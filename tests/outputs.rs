@@ -609,15 +609,16 @@ fn each_cause_is_printed_once() {
     let wd = Workdir::new();
     wd.create("d.csv", format!("{HEADER}\n{GOOD}\n"));
     fs::create_dir(wd.path("dir")).unwrap();
-    for args in [
-        &["search", "d.csv", "-o", "dir"][..],
-        &["search", "d.csv", "--stats-json", "dir"],
-        &["gen", "-o", "dir"],
-        &["search", "dir"],
+    for (args, cause) in [
+        (&["search", "d.csv", "-o", "dir"][..], "is a directory"),
+        (&["search", "d.csv", "--stats-json", "dir"], "is a directory"),
+        (&["gen", "-o", "dir"], "is a directory"),
+        // An input directory stands for its dump files; this one has none.
+        (&["search", "dir"], "no dump files in this directory"),
     ] {
         let stderr = wd.fails_with(2, args);
         assert_eq!(
-            stderr.to_lowercase().matches("is a directory").count(),
+            stderr.to_lowercase().matches(cause).count(),
             1,
             "{stderr}"
         );

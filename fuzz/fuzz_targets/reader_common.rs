@@ -39,6 +39,7 @@ pub fn input_name(format: InputFormat) -> &'static str {
     match format {
         InputFormat::Csv => "fuzz.csv",
         InputFormat::Ndjson => "fuzz.ndjson",
+        InputFormat::Responses(_) => panic!("these targets fuzz the canonical formats"),
     }
 }
 
@@ -154,6 +155,7 @@ pub fn expected_records(data: &[u8], format: InputFormat) -> Vec<(u64, &[u8])> {
                 .unwrap_or(line)
                 .trim_ascii(),
             InputFormat::Ndjson => line.trim_ascii(),
+            InputFormat::Responses(_) => panic!("these targets fuzz the canonical formats"),
         };
         if !record.is_empty() {
             out.push((i as u64 + 1, record));
@@ -282,6 +284,7 @@ pub fn check(data: &[u8], format: InputFormat) {
     match format {
         InputFormat::Csv => check_quoting(data, &records, &ctx),
         InputFormat::Ndjson => check_scanners(&records, &filter, &ctx),
+        InputFormat::Responses(_) => panic!("these targets fuzz the canonical formats"),
     }
 
     let want: Vec<&Flight> = skip

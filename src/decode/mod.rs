@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod ndjson;
+pub(crate) mod responses;
 
 use crate::error::RecordError;
 use crate::record::{
@@ -37,10 +38,14 @@ pub enum InputFormat {
     Csv,
     /// One JSON object per line.
     Ndjson,
+    /// A provider's recorded search responses: one per line, or one pretty-printed
+    /// document for the whole input. `None` tells each response's provider from its
+    /// content.
+    Responses(Option<crate::provider::Provider>),
 }
 
 impl InputFormat {
-    /// Guesses the format from a file extension; `None` if it says nothing.
+    /// Guesses a canonical format from a file extension; `None` if it says nothing.
     pub fn from_path(path: &std::path::Path) -> Option<InputFormat> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "csv" => Some(InputFormat::Csv),

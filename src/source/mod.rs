@@ -1,9 +1,13 @@
 //! Cutting inputs into pages of whole records.
 //!
-//! The producer thread runs this: it reads big blocks, finds record boundaries with
-//! `memchr` (a record is a line: see [`PageReader`]), and
-//! hands out pages of raw bytes. Parsing happens later, in parallel, in the workers.
-//! Nothing here knows about threads or channels.
+//! The producer thread runs this: it reads big blocks (decompressing them when the
+//! input is compressed), finds record boundaries with `memchr` (a record is a line,
+//! or for a pretty-printed provider response the whole document: see
+//! [`PageReader`]), and hands out pages of raw bytes. Parsing happens later, in
+//! parallel, in the workers. Nothing here knows about threads or channels.
+
+pub mod compression;
+pub(crate) mod walk;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -12,18 +16,27 @@ use std::sync::{Arc, Mutex};
 
 use crate::decode::{InputFormat, Schema, UTF8_BOM};
 use crate::error::{display_name, Error, Location, RecordError, Result};
+use crate::provider::{detect, DetectError};
 
-/// One input: a file path (or `-` / `None` for stdin), or any reader, and its format.
+/// One input: a file or directory path (or `-` / `None` for stdin), or any reader,
+/// and how its format is told.
 #[derive(Clone, Debug)]
 pub struct Input {
-    /// File to read; `None` or `-` reads standard input.
+    /// File or directory to read; `None` or `-` reads standard input.
     pub path: Option<PathBuf>,
-    /// How to parse it.
-    pub format: InputFormat,
-    /// The name said nothing about the format (stdin, no or an unknown extension):
-    /// look at the first byte instead.
-    sniff: bool,
+    choice: Choice,
     reader: Option<SharedReader>,
+}
+
+/// How an input's format is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Choice {
+    /// From the content: CSV, canonical NDJSON, or a provider's responses.
+    Content,
+    /// From the content, but only between canonical CSV and NDJSON.
+    Canonical,
+    /// As given.
+    Exactly(InputFormat),
 }
 
 /// A reader handed over once, to whichever run opens the input first.
@@ -37,25 +50,74 @@ impl std::fmt::Debug for SharedReader {
 }
 
 impl Input {
-    /// An input whose format comes from the file extension; when the extension says
-    /// nothing (stdin, `dump.txt`), from the first byte: `{` is NDJSON, anything
-    /// else CSV.
+    /// A file, a directory of them (see [`Input::expand`]), or `-` for standard
+    /// input, whose format is told from the content, not the name (recorded pages are
+    /// often named by request, not by format): after decompression, a first byte
+    /// other than `{` is CSV; otherwise the first complete JSON line decides between
+    /// canonical NDJSON and a provider's responses (one per line), and a document
+    /// that spans lines is one pretty-printed response.
     pub fn from_path(path: impl Into<PathBuf>) -> Input {
-        let path = path.into();
-        let known = InputFormat::from_path(&path);
         Input {
-            path: Some(path),
-            format: known.unwrap_or(InputFormat::Csv),
-            sniff: known.is_none(),
+            path: Some(path.into()),
+            choice: Choice::Content,
             reader: None,
         }
     }
 
     /// The same input read as `format`, whatever its name or content suggests.
     pub fn with_format(mut self, format: InputFormat) -> Input {
-        self.format = format;
-        self.sniff = false;
+        self.choice = Choice::Exactly(format);
         self
+    }
+
+    /// The same input read as a canonical dump (CSV or NDJSON, told by the first
+    /// byte), never as provider responses.
+    pub fn canonical(mut self) -> Input {
+        self.choice = Choice::Canonical;
+        self
+    }
+
+    /// The format this input was given, if it was not left to the content.
+    pub fn format(&self) -> Option<InputFormat> {
+        match self.choice {
+            Choice::Exactly(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The files this input stands for: a directory's dump files in name order
+    /// (see the `walk` module for which names count), or the input itself. Each
+    /// file keeps this input's format choice.
+    pub fn expand(&self) -> Result<Vec<Input>> {
+        let Some(path) = self.path.as_ref().filter(|p| p.as_os_str() != "-") else {
+            return Ok(vec![self.clone()]);
+        };
+        if self.reader.is_some() || !std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Ok(vec![self.clone()]);
+        }
+        let files = walk::dump_files(path).map_err(|e| Error::io(self.name(), e))?;
+        if files.is_empty() {
+            // Most likely the wrong directory: reading nothing would look like a
+            // dump without offers.
+            return Err(Error::io(
+                self.name(),
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "no dump files in this directory (names ending in {}, optionally .gz or .zst)",
+                        walk::DUMP_EXTENSIONS.map(|e| format!(".{e}")).join(", ")
+                    ),
+                ),
+            ));
+        }
+        Ok(files
+            .into_iter()
+            .map(|p| Input {
+                path: Some(p),
+                choice: self.choice,
+                reader: None,
+            })
+            .collect())
     }
 
     /// Fails if the input cannot be read, so a typo is reported before any output
@@ -75,11 +137,12 @@ impl Input {
             // Only for regular files: opening a FIFO would wait for its writer.
             File::open(path).map_err(|e| Error::io(self.name(), e))?;
         } else if meta.is_dir() {
+            // Reached only by a library caller that did not expand it.
             return Err(Error::io(
                 self.name(),
                 io::Error::new(
                     io::ErrorKind::IsADirectory,
-                    "is a directory; expected a CSV or NDJSON dump file",
+                    "is a directory; expand it into its files first (`Input::expand`)",
                 ),
             ));
         }
@@ -95,8 +158,7 @@ impl Input {
     ) -> Input {
         Input {
             path: Some(name.into()),
-            format,
-            sniff: false,
+            choice: Choice::Exactly(format),
             reader: Some(SharedReader(Arc::new(Mutex::new(Some(reader))))),
         }
     }
@@ -140,7 +202,19 @@ pub(crate) struct Page {
 /// often than real data, and refusing it bounds memory.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
+/// Longest provider response accepted: real pages run to a few megabytes (Duffel
+/// returns up to 200 offers of ~10 KB each), so the cap is far above them and still
+/// bounds memory against a runaway file.
+pub const MAX_RESPONSE_BYTES: usize = 256 << 20;
+
+/// Lines looked at to tell a JSON input's kind when the first ones are corrupt or
+/// say nothing (an error body, an empty page).
+const PROBE_LINES: usize = 16;
+
 const READ_CHUNK: usize = 256 * 1024;
+
+/// What a header error's hint judges by.
+const HINT_BYTES: usize = 4096;
 
 /// The first byte of an input that is not a byte-order mark or white space: what
 /// both the format sniffing and the hints judge by.
@@ -155,12 +229,8 @@ fn first_byte(head: &[u8]) -> Option<u8> {
 pub(crate) fn content_hint(head: &[u8]) -> Option<&'static str> {
     let first = first_byte(head);
     let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Some("this looks like gzip-compressed data; decompress it first (`gzip -dc FILE | flightsift search`)")
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Some("this looks like zstd-compressed data; decompress it first (`zstd -dc FILE | flightsift search`)")
-    } else if first == Some(b'{') {
-        Some("this looks like NDJSON (one JSON object per line); read it with `--input-format ndjson` or name it `.ndjson`")
+    if first == Some(b'{') {
+        Some("this looks like NDJSON (one JSON object per line), not CSV; leave out `--input-format csv` and the content decides")
     } else if first == Some(b'[') {
         Some("this looks like a JSON document (an array), not CSV; flightsift reads NDJSON, one object per line (convert with `jq -c '.[]'`)")
     } else if memchr::memchr(b'\t', first_line).is_some()
@@ -170,6 +240,17 @@ pub(crate) fn content_hint(head: &[u8]) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// What one of the first lines of a JSON input is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Line {
+    /// A complete JSON value, at this range of the buffer.
+    Json(std::ops::Range<usize>),
+    /// The start of a value that goes on past the line.
+    Unfinished,
+    /// Not JSON.
+    Corrupt,
 }
 
 /// Called with a record too large to hold: `Err` ends the run, `Ok` skips it.
@@ -198,11 +279,16 @@ pub(crate) struct PageReader {
     /// Dropping the rest of an oversized record, up to its newline.
     discarding: bool,
     page_records: usize,
+    /// Longest record of this format.
+    max_record: usize,
+    /// The whole input is one record (a pretty-printed response).
+    whole: bool,
     pub bytes_read: u64,
 }
 
 impl PageReader {
-    /// Opens the input and, for CSV, reads and resolves its header.
+    /// Opens the input (decompressing it when its first bytes say so), tells its
+    /// format, and for CSV reads and resolves its header.
     pub(crate) fn open(input: &Input, page_records: usize) -> Result<PageReader> {
         let name = input.name();
         let reader: Box<dyn Read + Send> = if let Some(r) = input.take_reader() {
@@ -215,8 +301,8 @@ impl PageReader {
                 _ => Box::new(io::stdin()),
             }
         };
-        let format = (!input.sniff).then_some(input.format);
-        Self::with_format(reader, name, format, page_records)
+        let (reader, _) = compression::decompress(reader).map_err(|e| Error::io(&name, e))?;
+        Self::with_choice(reader, name, input.choice, page_records)
     }
 
     /// Wraps any reader.
@@ -227,21 +313,21 @@ impl PageReader {
         format: InputFormat,
         page_records: usize,
     ) -> Result<PageReader> {
-        Self::with_format(reader, name, Some(format), page_records)
+        Self::with_choice(reader, name, Choice::Exactly(format), page_records)
     }
 
-    /// Wraps a reader whose format is `format`, or judged by its content when `None`.
-    fn with_format(
+    /// Wraps a reader whose format is chosen by `choice`.
+    fn with_choice(
         reader: Box<dyn Read + Send>,
         name: String,
-        format: Option<InputFormat>,
+        choice: Choice,
         page_records: usize,
     ) -> Result<PageReader> {
         let mut r = PageReader {
             reader,
             info: Arc::new(SourceInfo {
                 name,
-                format: format.unwrap_or(InputFormat::Csv),
+                format: InputFormat::Csv,
                 schema: None,
             }),
             buf: Vec::with_capacity(READ_CHUNK * 2),
@@ -254,35 +340,54 @@ impl PageReader {
             short_read: false,
             discarding: false,
             page_records: page_records.max(1),
+            max_record: MAX_RECORD_BYTES,
+            whole: false,
             bytes_read: 0,
         };
-        if format.is_none() {
-            let sniffed = r.sniff()?;
-            Arc::make_mut(&mut r.info).format = sniffed;
-        }
-        if r.info.format == InputFormat::Csv {
-            if r.filled == 0 && !r.eof {
-                r.fill()?;
-            }
-            let hint = content_hint(&r.buf[..r.filled.min(4096)]);
-            match (r.read_header(), hint) {
-                (Ok(()), _) => {}
-                (Err(Error::Header { .. } | Error::Record { .. }), Some(hint)) => {
-                    return Err(Error::Header {
-                        input: r.info.name.clone(),
-                        message: hint.to_string(),
-                    })
+        let format = match choice {
+            Choice::Exactly(format) => format,
+            Choice::Canonical | Choice::Content => r.sniff(choice)?,
+        };
+        Arc::make_mut(&mut r.info).format = format;
+        match format {
+            InputFormat::Csv => {
+                // Reads can be short (pipes, the bytes a decompressor looked at):
+                // the hint needs the first line, and no more (a read error past it
+                // belongs after the records before it).
+                while !r.eof
+                    && r.filled < HINT_BYTES
+                    && memchr::memchr(b'\n', &r.buf[..r.filled]).is_none()
+                {
+                    r.fill()?;
                 }
-                (Err(e), _) => return Err(e),
+                let hint = content_hint(&r.buf[..r.filled.min(HINT_BYTES)]);
+                match (r.read_header(), hint) {
+                    (Ok(()), _) => {}
+                    (Err(Error::Header { .. } | Error::Record { .. }), Some(hint)) => {
+                        return Err(Error::Header {
+                            input: r.info.name.clone(),
+                            message: hint.to_string(),
+                        })
+                    }
+                    (Err(e), _) => return Err(e),
+                }
+            }
+            InputFormat::Ndjson => {}
+            InputFormat::Responses(_) => {
+                // A response is the unit of work: one per page, however small.
+                r.page_records = 1;
+                r.max_record = MAX_RESPONSE_BYTES;
+                r.whole = r.probe_lines(1)?.first() == Some(&Line::Unfinished);
             }
         }
         Ok(r)
     }
 
     /// Reads until the first byte that is not a byte-order mark or white space and
-    /// judges the format by it; the bytes stay in the buffer for the first page.
-    fn sniff(&mut self) -> Result<InputFormat> {
-        loop {
+    /// judges the format by it (and for JSON by its first lines, see
+    /// [`Input::from_path`]); the bytes stay in the buffer for the first page.
+    fn sniff(&mut self, choice: Choice) -> Result<InputFormat> {
+        let first = loop {
             let head = &self.buf[..self.filled];
             // A short read may have cut a byte-order mark: read on before judging.
             if !self.eof && head.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(head) {
@@ -290,12 +395,84 @@ impl PageReader {
                 continue;
             }
             match first_byte(head) {
-                Some(b'{') => return Ok(InputFormat::Ndjson),
-                Some(_) => return Ok(InputFormat::Csv),
-                None if self.eof => return Ok(InputFormat::Csv),
+                Some(b) => break Some(b),
+                None if self.eof => break None,
                 None => self.fill()?,
             }
+        };
+        if first != Some(b'{') {
+            return Ok(InputFormat::Csv);
         }
+        if choice == Choice::Canonical {
+            return Ok(InputFormat::Ndjson);
+        }
+        let lines = self.probe_lines(PROBE_LINES)?;
+        if lines.first() == Some(&Line::Unfinished) {
+            // A document over several lines: one pretty-printed response, whose
+            // provider the worker tells (it reads the whole document anyway).
+            return Ok(InputFormat::Responses(None));
+        }
+        let mut undecided = false;
+        for line in &lines {
+            let Line::Json(range) = line else { continue };
+            match detect(&self.buf[range.clone()]) {
+                Ok(p) => return Ok(InputFormat::Responses(Some(p))),
+                Err(DetectError::ErrorBody(body)) if body.provider.is_some() => {
+                    return Ok(InputFormat::Responses(body.provider))
+                }
+                Err(DetectError::Unknown { .. }) if !undecided => return Ok(InputFormat::Ndjson),
+                Err(e @ DetectError::Ambiguous { .. }) => {
+                    return Err(Error::Header {
+                        input: self.info.name.clone(),
+                        message: format!(
+                            "{e} (`--provider amadeus|duffel|kiwi|sabre`)"
+                        ),
+                    })
+                }
+                // An error body or an empty page says nothing of the format: look on.
+                Err(_) => undecided = true,
+            }
+        }
+        // Responses that never name their provider (each page then tells its own),
+        // or lines too corrupt to tell: the canonical decoder reports those by line.
+        Ok(if undecided {
+            InputFormat::Responses(None)
+        } else {
+            InputFormat::Ndjson
+        })
+    }
+
+    /// Looks at up to `n` first lines of the input (reading on as needed, never
+    /// past the response cap), without consuming them.
+    fn probe_lines(&mut self, n: usize) -> Result<Vec<Line>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        while out.len() < n {
+            let end = match memchr::memchr(b'\n', &self.buf[start..self.filled]) {
+                Some(i) => start + i,
+                None if self.eof || self.filled - start > MAX_RESPONSE_BYTES => self.filled,
+                None => {
+                    self.fill()?;
+                    continue;
+                }
+            };
+            let text = &self.buf[start..end];
+            let text = text.strip_prefix(UTF8_BOM).unwrap_or(text);
+            if text.iter().any(|b| !b.is_ascii_whitespace()) {
+                out.push(
+                    match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
+                        Ok(_) => Line::Json(end - text.len()..end),
+                        Err(e) if e.is_eof() => Line::Unfinished,
+                        Err(_) => Line::Corrupt,
+                    },
+                );
+            }
+            if end >= self.filled {
+                break;
+            }
+            start = end + 1;
+        }
+        Ok(out)
     }
 
     fn read_header(&mut self) -> Result<()> {
@@ -347,6 +524,9 @@ impl PageReader {
         spare: Vec<u8>,
         on_oversized: &mut OnOversized<'_>,
     ) -> Result<Option<Page>> {
+        if self.whole {
+            return self.whole_page(spare, on_oversized);
+        }
         loop {
             let oversized = self.find_boundaries();
             // A short read means the source is slow (a pipe, a terminal, a provider
@@ -374,7 +554,7 @@ impl PageReader {
                 let end = self.filled;
                 return Ok(Some(self.emit(end, spare)));
             }
-            if self.filled - self.cut > MAX_RECORD_BYTES {
+            if self.filled - self.cut > self.max_record {
                 if self.records > 0 {
                     // Hand out the records before it first, so line numbers stay exact.
                     return Ok(Some(self.emit(self.cut, spare)));
@@ -389,13 +569,43 @@ impl PageReader {
         }
     }
 
+    /// The whole input as one page (a pretty-printed response), once.
+    fn whole_page(
+        &mut self,
+        spare: Vec<u8>,
+        on_oversized: &mut OnOversized<'_>,
+    ) -> Result<Option<Page>> {
+        while !self.eof {
+            if self.filled > self.max_record {
+                self.report_oversized(on_oversized)?;
+                // Nothing of the rest can be used; it is read (a decompressor must
+                // still check it) but not kept.
+                let rest = io::copy(&mut self.reader, &mut io::sink())
+                    .map_err(|e| Error::io(self.info.name.clone(), e))?;
+                self.bytes_read += rest;
+                self.filled = 0;
+                self.eof = true;
+                return Ok(None);
+            }
+            self.fill()?;
+        }
+        if self.filled == 0 {
+            return Ok(None);
+        }
+        self.records = 1;
+        let end = self.filled;
+        let page = self.emit(end, spare);
+        self.eof = true;
+        Ok(Some(page))
+    }
+
     /// Reports the record starting at `cut` as too large.
     fn report_oversized(&self, on_oversized: &mut OnOversized<'_>) -> Result<()> {
         let line = self.next_line + self.records as u64;
         let sample = &self.buf[self.cut..(self.cut + 1024).min(self.filled)];
         let error = RecordError::record(
             "too_large",
-            format!("record is longer than {MAX_RECORD_BYTES} bytes"),
+            format!("record is longer than {} bytes", self.max_record),
         );
         on_oversized(
             Location {
@@ -457,7 +667,7 @@ impl PageReader {
                 break;
             };
             let end = self.scan + i + 1;
-            if end - self.cut > MAX_RECORD_BYTES + 1 {
+            if end - self.cut > self.max_record + 1 {
                 self.scan = self.cut;
                 return Some(end);
             }
@@ -479,9 +689,9 @@ impl PageReader {
         let mut bytes = std::mem::replace(&mut self.buf, spare);
         bytes.truncate(end);
         // A byte-order mark may start an input. A CSV header drops it when it is
-        // resolved; NDJSON has no header, so its first page drops it here.
+        // resolved; JSON has no header, so its first page drops it here.
         if self.next_line == 1
-            && self.info.format == InputFormat::Ndjson
+            && self.info.format != InputFormat::Csv
             && bytes.starts_with(UTF8_BOM)
         {
             bytes.drain(..UTF8_BOM.len());
@@ -527,7 +737,8 @@ mod tests {
                 } else {
                     Box::new(io::Cursor::new(data.to_vec()))
                 };
-                let mut r = PageReader::with_format(reader, "t".into(), format, 100).unwrap();
+                let choice = format.map_or(Choice::Content, Choice::Exactly);
+                let mut r = PageReader::with_choice(reader, "t".into(), choice, 100).unwrap();
                 assert_eq!(r.info.format, InputFormat::Ndjson);
                 let mut text = Vec::new();
                 while let Some(p) = r
