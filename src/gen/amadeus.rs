@@ -100,7 +100,14 @@ impl PageFormat for Amadeus {
         put(out, b"\",\"additionalServices\":[{\"amount\":\"");
         money(out, o.price_minor / 8, o.currency);
         put(out, b"\",\"type\":\"CHECKED_BAGS\"}]},\"pricingOptions\":{\"fareType\":[\"PUBLISHED\"],\"includedCheckedBagsOnly\":");
-        put(out, if o.bags.is_some_and(|b| b > 0) { b"true" } else { b"false" });
+        put(
+            out,
+            if o.bags.is_some_and(|b| b > 0) {
+                b"true"
+            } else {
+                b"false"
+            },
+        );
         put(out, b"},\"validatingAirlineCodes\":[");
         quoted(out, al(t, o.carriers[0]));
         put(out, b"],\"travelerPricings\":[{\"travelerId\":\"1\",\"fareOption\":\"STANDARD\",\"travelerType\":\"ADULT\",\"price\":{\"currency\":");
@@ -134,7 +141,14 @@ impl PageFormat for Amadeus {
                 out.push(b'}');
             }
             put(out, b",\"amenities\":[{\"description\":\"CHECKED BAG 1PC OF 23KG 158CM\",\"isChargeable\":");
-            put(out, if o.bags.is_some_and(|b| b > 0) { b"false" } else { b"true" });
+            put(
+                out,
+                if o.bags.is_some_and(|b| b > 0) {
+                    b"false"
+                } else {
+                    b"true"
+                },
+            );
             put(out, b",\"amenityType\":\"BAGGAGE\",\"amenityProvider\":{\"name\":\"BrandedFare\"}},{\"description\":\"SNACK\",\"isChargeable\":false,\"amenityType\":\"MEAL\",\"amenityProvider\":{\"name\":\"BrandedFare\"}},{\"description\":\"CHANGEABLE TICKET\",\"isChargeable\":true,\"amenityType\":\"BRANDED_FARES\",\"amenityProvider\":{\"name\":\"BrandedFare\"}}]}");
         }
         put(out, b"]}]}");

@@ -62,7 +62,10 @@ fn carrier(t: &Tables, out: &mut Vec<u8>, a: u8) {
     quoted(out, al(t, a));
     put(out, b",\"name\":");
     quoted(out, al(t, a));
-    put(out, b",\"logo_symbol_url\":null,\"conditions_of_carriage_url\":null}");
+    put(
+        out,
+        b",\"logo_symbol_url\":null,\"conditions_of_carriage_url\":null}",
+    );
 }
 
 fn ap_lower(code: &[u8; 2]) -> [u8; 2] {

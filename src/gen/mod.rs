@@ -674,8 +674,7 @@ impl Tables {
             }
             let mut rpts = pts;
             rpts[..=nseg].reverse();
-            let rdur =
-                self.trip_minutes(rng, &rpts[..=nseg], &mut ret_layovers, &mut ret_blocks);
+            let rdur = self.trip_minutes(rng, &rpts[..=nseg], &mut ret_layovers, &mut ret_blocks);
             let rarr = rdep + rdur as i64 * 60;
             Some((rdep, dz.at(rdep), rarr, oz.at(rarr)))
         } else {

@@ -184,7 +184,12 @@ impl Tables {
                 o.carriers[s],
                 o.flight_numbers[s],
             );
-            t = arr + if s < o.stops as usize { o.layovers[s] as i64 * 60 } else { 0 };
+            t = arr
+                + if s < o.stops as usize {
+                    o.layovers[s] as i64 * 60
+                } else {
+                    0
+                };
         }
         debug_assert_eq!(legs.legs[nseg - 1].arr, o.arr);
         legs.ret = legs.n;
@@ -197,7 +202,12 @@ impl Tables {
                 let variant = mix64(o.row << 2 | s as u64) % 3;
                 let number = self.flight_number(carrier, from, to, variant);
                 let arr = push(&mut legs, from, to, t, o.ret_blocks[s], carrier, number);
-                t = arr + if s < o.stops as usize { o.ret_layovers[s] as i64 * 60 } else { 0 };
+                t = arr
+                    + if s < o.stops as usize {
+                        o.ret_layovers[s] as i64 * 60
+                    } else {
+                        0
+                    };
             }
             debug_assert_eq!(Some(legs.legs[legs.n - 1].arr), o.ret.map(|r| r.2));
         }
@@ -318,7 +328,12 @@ pub(super) fn generate<W: Write>(
     }
 }
 
-fn write<F: PageFormat, W: Write>(t: &Tables, f: &F, opts: &GenOptions, mut out: W) -> io::Result<()> {
+fn write<F: PageFormat, W: Write>(
+    t: &Tables,
+    f: &F,
+    opts: &GenOptions,
+    mut out: W,
+) -> io::Result<()> {
     let mut rng = Rng::new(opts.seed);
     let mut side = Rng::new(opts.seed ^ SIDE_SEED);
     let mut open: Vec<Open> = Vec::new();

@@ -52,7 +52,10 @@ fn flight_segment(t: &Tables, out: &mut Vec<u8>, l: &Leg, side: &mut Rng, class:
     quoted(out, ap(t, l.from));
     put(out, b",\"TerminalID\":");
     quoted_int(out, side.below(6));
-    put(out, b",\"content\":\"\"},\"ArrivalAirport\":{\"LocationCode\":");
+    put(
+        out,
+        b",\"content\":\"\"},\"ArrivalAirport\":{\"LocationCode\":",
+    );
     quoted(out, ap(t, l.to));
     put(out, b",\"TerminalID\":");
     quoted_int(out, side.below(6));
@@ -64,13 +67,19 @@ fn flight_segment(t: &Tables, out: &mut Vec<u8>, l: &Leg, side: &mut Rng, class:
     quoted(out, AIRCRAFT[l.aircraft as usize].0.as_bytes());
     put(out, b",\"content\":\"\"}],\"MarketingAirline\":{\"Code\":");
     quoted(out, al(t, l.carrier));
-    put(out, b",\"content\":\"\"},\"MarriageGrp\":\"O\",\"DepartureTimeZone\":{\"GMTOffset\":");
+    put(
+        out,
+        b",\"content\":\"\"},\"MarriageGrp\":\"O\",\"DepartureTimeZone\":{\"GMTOffset\":",
+    );
     gmt_offset(out, l.dep_off);
     put(out, b"},\"ArrivalTimeZone\":{\"GMTOffset\":");
     gmt_offset(out, l.arr_off);
     put(out, b"},\"OnTimePerformance\":{\"Level\":\"");
     push_int(out, 1 + side.below(9));
-    put(out, b"\"},\"TPA_Extensions\":{\"eTicket\":{\"Ind\":true},\"Mileage\":{\"Amount\":");
+    put(
+        out,
+        b"\"},\"TPA_Extensions\":{\"eTicket\":{\"Ind\":true},\"Mileage\":{\"Amount\":",
+    );
     push_int(out, l.km * 5 / 8);
     put(out, b"}}}");
 }
@@ -82,14 +91,18 @@ fn amount(out: &mut Vec<u8>, o: &Offer, minor: u64) {
     put(out, b",\"CurrencyCode\":");
     quoted(out, o.currency.code());
     put(out, b",\"DecimalPlaces\":");
-    out.push(if o.currency == super::data::Currency::Jpy { b'0' } else { b'2' });
+    out.push(if o.currency == super::data::Currency::Jpy {
+        b'0'
+    } else {
+        b'2'
+    });
     out.push(b'}');
 }
 
 /// One `FareInfo` per segment; the canonical seats are the lowest.
 fn fare_infos(out: &mut Vec<u8>, o: &Offer, legs: &Legs, seats: &[u8], class: u8) {
     put(out, b"\"FareInfos\":{\"FareInfo\":[");
-    for i in 0..legs.all().len() {
+    for (i, &left) in seats[..legs.all().len()].iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -98,7 +111,7 @@ fn fare_infos(out: &mut Vec<u8>, o: &Offer, legs: &Legs, seats: &[u8], class: u8
         put(out, b"\",\"TPA_Extensions\":{");
         if o.seats.is_some() {
             put(out, b"\"SeatsRemaining\":{\"Number\":");
-            push_int(out, seats[i]);
+            push_int(out, left);
             put(out, b",\"BelowMin\":false},");
         }
         put(out, b"\"Cabin\":{\"Cabin\":\"");
@@ -127,14 +140,28 @@ impl PageFormat for Sabre {
         if let Some(s) = o.seats {
             let low = side.below(n as u64) as usize;
             for (i, x) in seats[..n].iter_mut().enumerate() {
-                *x = if i == low { s } else { s + side.below(10 - s as u64) as u8 };
+                *x = if i == low {
+                    s
+                } else {
+                    s + side.below(10 - s as u64) as u8
+                };
             }
         }
         put(out, b"{\"SequenceNumber\":\"");
         push_offer_id(out, o);
         put(out, b"\",\"AirItinerary\":{\"DirectionInd\":");
-        put(out, if legs.directions() == 2 { b"\"Return\"" } else { b"\"OneWay\"" });
-        put(out, b",\"OriginDestinationOptions\":{\"OriginDestinationOption\":[");
+        put(
+            out,
+            if legs.directions() == 2 {
+                b"\"Return\""
+            } else {
+                b"\"OneWay\""
+            },
+        );
+        put(
+            out,
+            b",\"OriginDestinationOptions\":{\"OriginDestinationOption\":[",
+        );
         for d in 0..legs.directions() {
             if d > 0 {
                 out.push(b',');
@@ -152,13 +179,19 @@ impl PageFormat for Sabre {
         }
         let base = base_minor(o);
         let tax = o.price_minor - base;
-        put(out, b"]}},\"AirItineraryPricingInfo\":[{\"LastTicketDate\":\"");
+        put(
+            out,
+            b"]}},\"AirItineraryPricingInfo\":[{\"LastTicketDate\":\"",
+        );
         put(out, &t.date(o.dep - 3 * 86_400, o.dep_off));
         put(out, b"\",\"PricingSource\":\"ADVJR1\",\"PricingSubSource\":\"MIP\",\"FareReturned\":true,\"ItinTotalFare\":{\"BaseFare\":");
         amount(out, o, base);
         put(out, b",\"EquivFare\":");
         amount(out, o, base);
-        put(out, b",\"Taxes\":{\"Tax\":[{\"TaxCode\":\"TOTALTAX\",\"Amount\":");
+        put(
+            out,
+            b",\"Taxes\":{\"Tax\":[{\"TaxCode\":\"TOTALTAX\",\"Amount\":",
+        );
         money(out, tax, o.currency);
         put(out, b",\"CurrencyCode\":");
         quoted(out, o.currency.code());
@@ -171,7 +204,10 @@ impl PageFormat for Sabre {
             }
             put(out, b"{\"BookingCode\":\"");
             out.push(class);
-            put(out, b"\",\"AvailabilityBreak\":true,\"DepartureAirportCode\":");
+            put(
+                out,
+                b"\",\"AvailabilityBreak\":true,\"DepartureAirportCode\":",
+            );
             quoted(out, ap(t, l.from));
             put(out, b",\"ArrivalAirportCode\":");
             quoted(out, ap(t, l.to));
@@ -193,17 +229,29 @@ impl PageFormat for Sabre {
         quoted(out, o.currency.code());
         put(out, b"}");
         if let Some(r) = o.refundable {
-            put(out, b",{\"Type\":\"Refund\",\"Applicability\":\"Before\",\"Refundable\":");
+            put(
+                out,
+                b",{\"Type\":\"Refund\",\"Applicability\":\"Before\",\"Refundable\":",
+            );
             put(out, if r { b"true" } else { b"false" });
-            put(out, b"},{\"Type\":\"Refund\",\"Applicability\":\"After\",\"Refundable\":false}");
+            put(
+                out,
+                b"},{\"Type\":\"Refund\",\"Applicability\":\"After\",\"Refundable\":false}",
+            );
         }
-        put(out, b"]},\"TPA_Extensions\":{\"Messages\":{\"Message\":[{\"AirlineCode\":");
+        put(
+            out,
+            b"]},\"TPA_Extensions\":{\"Messages\":{\"Message\":[{\"AirlineCode\":",
+        );
         quoted(out, al(t, o.carriers[0]));
         put(out, b",\"Type\":\"N\",\"FailCode\":0,\"Info\":\"NONREF/SVCCHGPLUSFAREDIF/CXL BY FLT TIME OR NOVALUE\"},{\"Type\":\"W\",\"FailCode\":0,\"Info\":\"VALIDATING CARRIER - ");
         put(out, al(t, o.carriers[0]));
         put(out, b"\"}]}");
         if let Some(b) = o.bags {
-            put(out, b",\"BaggageInformationList\":{\"BaggageInformation\":[");
+            put(
+                out,
+                b",\"BaggageInformationList\":{\"BaggageInformation\":[",
+            );
             for (i, l) in legs.all().iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
@@ -219,7 +267,14 @@ impl PageFormat for Sabre {
             put(out, b"]}");
         }
         put(out, b"}},\"Endorsements\":{\"NonRefundableIndicator\":");
-        put(out, if o.refundable == Some(false) { b"true" } else { b"false" });
+        put(
+            out,
+            if o.refundable == Some(false) {
+                b"true"
+            } else {
+                b"false"
+            },
+        );
         put(out, b"},\"TPA_Extensions\":{\"FareCalcLine\":{\"Info\":\"");
         for l in legs.all() {
             put(out, ap(t, l.from));
@@ -246,7 +301,10 @@ impl PageFormat for Sabre {
     }
 
     fn tail(&self, t: &Tables, page: &PageInfo, out: &mut Vec<u8>) {
-        put(out, b"]},\"TPA_Extensions\":{\"AirlineOrderList\":{\"AirlineOrder\":[");
+        put(
+            out,
+            b"]},\"TPA_Extensions\":{\"AirlineOrderList\":{\"AirlineOrder\":[",
+        );
         for (i, a) in members(&page.airlines).enumerate() {
             if i > 0 {
                 out.push(b',');
