@@ -4,7 +4,9 @@
 //! header) or NDJSON. Each offer is generated once from a hand-written PRNG
 //! (xoshiro256** seeded by SplitMix64) and then formatted, so the CSV and the
 //! NDJSON for one seed describe exactly the same offers, and the same options
-//! always produce the same bytes.
+//! always produce the same bytes. The same offers can also be written as raw
+//! provider search responses (`pages.rs`: Amadeus, Duffel, Kiwi, Sabre), which
+//! the decoders of [`crate::provider`] read back into the canonical records.
 //!
 //! Realism, in brief:
 //! * ~70 real airports with IANA zones, coordinates and traffic weights; the
