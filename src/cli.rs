@@ -39,9 +39,11 @@ pub struct GenArgs {
     /// PRNG seed.
     #[arg(long, allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// Output format [default: from -o's extension, else csv].
-    #[arg(long, value_enum)]
-    pub format: Option<InputFormatArg>,
+    /// Output format [default: from -o's extension, else csv]: a canonical dump, or a
+    /// provider's raw search responses (one whole response page of 5-250 offers per
+    /// line; the same offers as csv/ndjson for the same seed).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<GenFormatArg>,
     /// Write to FILE (atomically: whole or not at all; a device or FIFO is written
     /// directly) instead of stdout; `-` is stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -77,6 +79,23 @@ pub enum OutputFormat {
     Csv,
     Json,
     Ndjson,
+}
+
+/// What `gen` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GenFormatArg {
+    /// Canonical CSV with a header row.
+    Csv,
+    /// Canonical NDJSON, one offer per line.
+    Ndjson,
+    /// Amadeus Flight Offers Search v2 responses.
+    Amadeus,
+    /// Duffel offer list pages.
+    Duffel,
+    /// Kiwi.com Tequila search v2 responses (one currency per page).
+    Kiwi,
+    /// Sabre Bargain Finder Max responses (OTA JSON).
+    Sabre,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -282,15 +282,21 @@ fn emit(
 }
 
 fn generate(args: cli::GenArgs) -> Result<ExitCode> {
+    use cli::GenFormatArg;
     use flightsift::gen::{GenFormat, GenOptions};
+    use flightsift::provider::Provider;
     let format = match (args.format, &args.output) {
-        (Some(InputFormatArg::Ndjson), _) => GenFormat::Ndjson,
-        (Some(InputFormatArg::Csv), _) => GenFormat::Csv,
+        (Some(GenFormatArg::Ndjson), _) => GenFormat::Ndjson,
+        (Some(GenFormatArg::Csv), _) => GenFormat::Csv,
+        (Some(GenFormatArg::Amadeus), _) => GenFormat::Provider(Provider::Amadeus),
+        (Some(GenFormatArg::Duffel), _) => GenFormat::Provider(Provider::Duffel),
+        (Some(GenFormatArg::Kiwi), _) => GenFormat::Provider(Provider::Kiwi),
+        (Some(GenFormatArg::Sabre), _) => GenFormat::Provider(Provider::Sabre),
         (None, Some(p)) => match InputFormat::from_path(p) {
             Some(InputFormat::Ndjson) => GenFormat::Ndjson,
             Some(_) => GenFormat::Csv,
             None => {
-                unknown_extension(p, ".csv or .ndjson", "csv|ndjson")?;
+                unknown_extension(p, ".csv or .ndjson", "csv|ndjson|amadeus|duffel|kiwi|sabre")?;
                 GenFormat::Csv
             }
         },

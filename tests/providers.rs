@@ -33,7 +33,10 @@ fn fixture(path: &str) -> Vec<u8> {
 fn csv_row(d: &Decoded) -> String {
     let mut out = Vec::new();
     flightsift::encode::encode_csv(&d.flight, &mut out);
-    String::from_utf8(out).unwrap().trim_end_matches('\n').to_string()
+    String::from_utf8(out)
+        .unwrap()
+        .trim_end_matches('\n')
+        .to_string()
 }
 
 fn split_csv(line: &str) -> Vec<String> {
@@ -43,7 +46,6 @@ fn split_csv(line: &str) -> Vec<String> {
     let rec = r.records().next().expect("one row").expect("valid CSV");
     rec.iter().map(str::to_string).collect()
 }
-
 
 /// Decodes a fixture (detecting its provider) and compares it with `expected`
 /// (a header line, then one row per offer), field by field.
@@ -881,4 +883,29 @@ fn provider_names() {
     assert_eq!("SaBrE".parse::<Provider>(), Ok(Provider::Sabre));
     let e = "skyscanner".parse::<Provider>().unwrap_err();
     assert!(e.to_string().contains("skyscanner"));
+}
+
+/// `gen --format kiwi` writes response pages (one per line) that the library's
+/// Kiwi decoder reads back into exactly the offers asked for.
+#[test]
+fn gen_kiwi_pages_decode_to_every_offer() {
+    let wd = crate::util::Workdir::new();
+    wd.stdout(&[
+        "gen", "--format", "kiwi", "--rows", "500", "--seed", "3", "-o", "x.ndjson",
+    ]);
+    let text = std::fs::read(wd.path("x.ndjson")).expect("gen wrote x.ndjson");
+    let mut offers = 0;
+    let mut ids = std::collections::HashSet::new();
+    for page in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        assert_eq!(detect(page).unwrap(), Provider::Kiwi);
+        for o in decode_all(Provider::Kiwi, page).unwrap() {
+            let d = o
+                .result
+                .unwrap_or_else(|e| panic!("offer {}: {e}", o.index));
+            assert_eq!(d.flight.provider, "kiwi");
+            assert!(ids.insert(d.flight.offer_id));
+            offers += 1;
+        }
+    }
+    assert_eq!(offers, 500);
 }

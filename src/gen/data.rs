@@ -64,6 +64,26 @@ impl Currency {
         }
     }
 
+    /// Every currency, in declaration order.
+    pub const ALL: [Currency; 5] = [
+        Currency::Usd,
+        Currency::Eur,
+        Currency::Gbp,
+        Currency::Cad,
+        Currency::Jpy,
+    ];
+
+    /// The name providers print (upper case, as in Amadeus dictionaries).
+    pub fn name(self) -> &'static str {
+        match self {
+            Currency::Usd => "US DOLLAR",
+            Currency::Eur => "EURO",
+            Currency::Gbp => "POUND STERLING",
+            Currency::Cad => "CANADIAN DOLLAR",
+            Currency::Jpy => "YEN",
+        }
+    }
+
     /// Units of this currency per US dollar (fixed, approximate).
     pub fn per_usd(self) -> f64 {
         match self {

@@ -4,7 +4,9 @@
 //! header) or NDJSON. Each offer is generated once from a hand-written PRNG
 //! (xoshiro256** seeded by SplitMix64) and then formatted, so the CSV and the
 //! NDJSON for one seed describe exactly the same offers, and the same options
-//! always produce the same bytes.
+//! always produce the same bytes. The same offers can also be written as raw
+//! provider search responses (`pages.rs`: Amadeus, Duffel, Kiwi, Sabre), which
+//! the decoders of [`crate::provider`] read back into the canonical records.
 //!
 //! Realism, in brief:
 //! * ~70 real airports with IANA zones, coordinates and traffic weights; the
@@ -20,8 +22,15 @@
 //!   instant (DST-correct, computed from the bundled tz database via jiff).
 //! * Prices are log-normal around a base growing with distance and cabin.
 
+mod amadeus;
 mod data;
+mod duffel;
+mod kiwi;
 mod math;
+mod pages;
+mod sabre;
+
+pub use pages::UNSTATED;
 
 use data::{Alliance, Currency, AIRLINES, AIRPORTS, CABINS, POPULAR_ROUTES, PROVIDERS};
 use math::{cumulative, days_from_civil, great_circle_km, mix64, Rng};
@@ -33,6 +42,10 @@ pub enum GenFormat {
     Csv,
     /// One JSON object per line.
     Ndjson,
+    /// A provider's raw search responses, one whole response page per line,
+    /// decodable by [`crate::provider`] ([`UNSTATED`] lists what each provider
+    /// cannot state).
+    Provider(crate::provider::Provider),
 }
 
 /// Options of [`generate`].
@@ -48,8 +61,10 @@ pub struct GenOptions {
 
 /// Writes `rows` offers (plus a header for CSV) to `out`. Same options, same bytes.
 pub fn generate<W: std::io::Write>(opts: &GenOptions, out: W) -> std::io::Result<()> {
-    const CHUNK: usize = 1 << 20;
     let tables = Tables::new();
+    if let GenFormat::Provider(p) = opts.format {
+        return pages::generate(&tables, p, opts, out);
+    }
     let mut rng = Rng::new(opts.seed);
     let mut out = out;
     // One reusable 1 MiB output buffer: lines are formatted straight into it
@@ -66,6 +81,7 @@ pub fn generate<W: std::io::Write>(opts: &GenOptions, out: W) -> std::io::Result
         match opts.format {
             GenFormat::Csv => tables.write_csv(&mut line, &offer),
             GenFormat::Ndjson => tables.write_ndjson(&mut line, &offer),
+            GenFormat::Provider(_) => unreachable!("written by pages::generate"),
         }
         buf.extend_from_slice(line.as_bytes());
         if buf.len() >= CHUNK {
@@ -620,16 +636,7 @@ impl Tables {
         let mut flight_numbers = [0u16; MAX_SEGS];
         for s in 0..nseg {
             let variant = rng.below(3);
-            let key = (carriers[s] as u64) << 24
-                | (pts[s] as u64) << 16
-                | (pts[s + 1] as u64) << 8
-                | variant;
-            let h = mix64(key ^ 0x0F11_6475_1F75_0000);
-            flight_numbers[s] = if self.dist(pts[s], pts[s + 1]) >= 3_000 {
-                1 + (h % 999) as u16
-            } else {
-                100 + (h % 9_900) as u16
-            };
+            flight_numbers[s] = self.flight_number(carriers[s], pts[s], pts[s + 1], variant);
         }
 
         // Times.
@@ -640,7 +647,8 @@ impl Tables {
         let dz = &self.zones[dest as usize];
         let dep = oz.local_to_utc(local);
         let mut layovers = [0u16; 2];
-        let duration_min = self.trip_minutes(rng, &pts[..=nseg], &mut layovers);
+        let mut blocks = [0u16; MAX_SEGS];
+        let duration_min = self.trip_minutes(rng, &pts[..=nseg], &mut layovers, &mut blocks);
         let arr = dep + duration_min as i64 * 60;
 
         // Cabin (low-cost carriers sell no business or first).
@@ -652,6 +660,8 @@ impl Tables {
 
         // Round trip.
         let round_trip = rng.chance(0.30);
+        let mut ret_layovers = [0u16; 2];
+        let mut ret_blocks = [0u16; MAX_SEGS];
         let ret = if round_trip {
             // 2..=14 days after the departure date, on a date after the
             // arrival date, and at least 12 hours after arrival.
@@ -666,8 +676,7 @@ impl Tables {
             }
             let mut rpts = pts;
             rpts[..=nseg].reverse();
-            let mut rlay = [0u16; 2];
-            let rdur = self.trip_minutes(rng, &rpts[..=nseg], &mut rlay);
+            let rdur = self.trip_minutes(rng, &rpts[..=nseg], &mut ret_layovers, &mut ret_blocks);
             let rarr = rdep + rdur as i64 * 60;
             Some((rdep, dz.at(rdep), rarr, oz.at(rarr)))
         } else {
@@ -771,6 +780,22 @@ impl Tables {
             refundable,
             co2_kg,
             ret,
+            blocks,
+            ret_blocks,
+            ret_layovers,
+        }
+    }
+
+    /// The flight number of `carrier` on `a -> b` in one of a few variants
+    /// (a route is flown at several times of day).
+    #[inline]
+    fn flight_number(&self, carrier: u8, a: u8, b: u8, variant: u64) -> u16 {
+        let key = (carrier as u64) << 24 | (a as u64) << 16 | (b as u64) << 8 | variant;
+        let h = mix64(key ^ 0x0F11_6475_1F75_0000);
+        if self.dist(a, b) >= 3_000 {
+            1 + (h % 999) as u16
+        } else {
+            100 + (h % 9_900) as u16
         }
     }
 
@@ -789,13 +814,21 @@ impl Tables {
     }
 
     /// Total trip minutes through `pts` (block times plus layovers), filling
-    /// one layover per connection.
-    fn trip_minutes(&self, rng: &mut Rng, pts: &[u8], layovers: &mut [u16; 2]) -> u32 {
+    /// one block time per segment and one layover per connection.
+    fn trip_minutes(
+        &self,
+        rng: &mut Rng,
+        pts: &[u8],
+        layovers: &mut [u16; 2],
+        blocks: &mut [u16; MAX_SEGS],
+    ) -> u32 {
         let mut total = 0u32;
         for s in 0..pts.len() - 1 {
             let km = self.dist(pts[s], pts[s + 1]) as f64;
             let air = km / 800.0 * 60.0 * (0.96 + 0.08 * rng.f64());
-            total += round5(30.0 + air);
+            let block = round5(30.0 + air);
+            blocks[s] = block as u16;
+            total += block;
             if s + 2 < pts.len() {
                 let lay = if rng.chance(0.03) {
                     480 + 5 * rng.below(85) as u32
@@ -895,6 +928,13 @@ struct Offer {
     co2_kg: Option<u32>,
     /// Return departure and arrival instants with their offsets.
     ret: Option<(i64, i32, i64, i32)>,
+    /// Block minutes of each outbound segment (the provider formats list
+    /// segments; the canonical ones only need the total).
+    blocks: [u16; MAX_SEGS],
+    /// Block minutes and layovers of the return, over the same airports in
+    /// reverse (round trips only).
+    ret_blocks: [u16; MAX_SEGS],
+    ret_layovers: [u16; 2],
 }
 
 const DIGITS2: &[u8; 200] = b"0001020304050607080910111213141516171819\
@@ -908,6 +948,9 @@ fn digits2(v: u32) -> [u8; 2] {
     let i = (v as usize % 100) * 2;
     [DIGITS2[i], DIGITS2[i + 1]]
 }
+
+/// Output chunk handed to the writer at a time.
+const CHUNK: usize = 1 << 20;
 
 /// Upper bound of one formatted line (NDJSON lines stay under ~600 bytes).
 const LINE_MAX: usize = 1024;
@@ -960,14 +1003,42 @@ impl Line {
     }
 }
 
+/// Where formatting helpers write: a canonical [`Line`] or a provider page.
+trait Sink {
+    fn byte(&mut self, c: u8);
+    fn put(&mut self, s: &[u8]);
+}
+
+impl Sink for Line {
+    #[inline(always)]
+    fn byte(&mut self, c: u8) {
+        Line::byte(self, c)
+    }
+    #[inline(always)]
+    fn put(&mut self, s: &[u8]) {
+        Line::put(self, s)
+    }
+}
+
+impl Sink for Vec<u8> {
+    #[inline(always)]
+    fn byte(&mut self, c: u8) {
+        self.push(c)
+    }
+    #[inline(always)]
+    fn put(&mut self, s: &[u8]) {
+        self.extend_from_slice(s)
+    }
+}
+
 #[inline]
-fn push_int<I: itoa::Integer>(buf: &mut Line, v: I) {
+fn push_int<I: itoa::Integer>(buf: &mut impl Sink, v: I) {
     let mut b = itoa::Buffer::new();
     buf.put(b.format(v).as_bytes());
 }
 
 #[inline]
-fn push_offer_id(buf: &mut Line, o: &Offer) {
+fn push_offer_id(buf: &mut impl Sink, o: &Offer) {
     buf.put(PROVIDERS[o.provider as usize].1.as_bytes());
     buf.byte(b'-');
     let mut b = itoa::Buffer::new();
@@ -979,13 +1050,19 @@ fn push_offer_id(buf: &mut Line, o: &Offer) {
 }
 
 #[inline]
-fn push_price(buf: &mut Line, o: &Offer) {
-    if o.currency == Currency::Jpy {
-        push_int(buf, o.price_minor);
+fn push_price(buf: &mut impl Sink, o: &Offer) {
+    push_money(buf, o.price_minor, o.currency);
+}
+
+/// An amount in minor units (cents; whole yen for JPY) as a decimal text.
+#[inline]
+fn push_money(buf: &mut impl Sink, minor: u64, currency: Currency) {
+    if currency == Currency::Jpy {
+        push_int(buf, minor);
     } else {
-        push_int(buf, o.price_minor / 100);
+        push_int(buf, minor / 100);
         buf.byte(b'.');
-        buf.put(&digits2((o.price_minor % 100) as u32));
+        buf.put(&digits2((minor % 100) as u32));
     }
 }
 
@@ -1013,7 +1090,7 @@ fn push_key(buf: &mut Line, key: &str) {
 }
 
 #[inline]
-fn push_str(buf: &mut Line, s: &[u8]) {
+fn push_str(buf: &mut impl Sink, s: &[u8]) {
     buf.byte(b'"');
     buf.put(s);
     buf.byte(b'"');
@@ -1028,6 +1105,12 @@ impl Tables {
     /// RFC 3339 local time with numeric offset, e.g. `2026-12-01T06:35:00-05:00`.
     #[inline]
     fn push_timestamp(&self, buf: &mut Line, utc: i64, offset: i32) {
+        buf.put(&self.timestamp(utc, offset));
+    }
+
+    /// The text of [`Tables::push_timestamp`]; its first 19 bytes are the local time.
+    #[inline]
+    fn timestamp(&self, utc: i64, offset: i32) -> [u8; 25] {
         let local = utc + offset as i64;
         let days = local.div_euclid(86_400);
         let sod = local.rem_euclid(86_400) as u32;
@@ -1040,7 +1123,7 @@ impl Tables {
         t[19] = if offset < 0 { b'-' } else { b'+' };
         t[20..22].copy_from_slice(&digits2(a / 60));
         t[23..25].copy_from_slice(&digits2(a % 60));
-        buf.put(&t);
+        t
     }
 
     #[inline]
@@ -1229,3 +1312,6 @@ impl Tables {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod pages_tests;
