@@ -46,13 +46,13 @@ pub enum Command {
 
 const GEN_HELP: &str = "\
 Examples:
-  flightsift gen --rows 2000000 --seed 1 -o flights.csv
+  flightsift gen --rows 100000 --seed 1 -o flights.csv
   flightsift gen --rows 1000 --format ndjson | flightsift search --max-stops 0 --count";
 
 const COMPLETIONS_HELP: &str = "\
 Examples:
   flightsift completions bash > ~/.local/share/bash-completion/completions/flightsift
-  flightsift completions zsh > ~/.zfunc/_flightsift
+  flightsift completions zsh > ~/.zfunc/_flightsift   # with fpath=(~/.zfunc $fpath) in .zshrc
   flightsift completions fish > ~/.config/fish/completions/flightsift.fish";
 
 const MAN_HELP: &str = "\

@@ -72,23 +72,23 @@ fn manual(args: cli::ManArgs) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// `help [TOPIC]`: clap's help of the tool or of a command, or the language.
+/// `help [TOPIC]`: the language for `where`, else exactly what `--help` prints.
 fn help(args: cli::HelpArgs) -> Result<Exit> {
     use clap::CommandFactory;
-    let mut out = io::stdout().lock();
-    match args.topic.as_deref() {
-        Some("where") => out.write_all(flightsift::filter::doc::language_text().as_bytes())?,
-        Some(name) => {
-            let mut cmd = Cli::command();
-            cmd.build();
-            let sub = cmd
-                .find_subcommand_mut(name)
-                .expect("clap checked the topic");
-            write!(out, "{}", sub.render_long_help())?;
-        }
-        None => write!(out, "{}", Cli::command().render_long_help())?,
+    if args.topic.as_deref() == Some("where") {
+        let mut out = io::stdout().lock();
+        out.write_all(flightsift::filter::doc::language_text().as_bytes())?;
+        out.flush()?;
+        return Ok(Exit::Success);
     }
-    out.flush()?;
+    let argv = ["flightsift"]
+        .into_iter()
+        .chain(args.topic.as_deref())
+        .chain(["--help"]);
+    match Cli::command().try_get_matches_from(argv) {
+        Err(shown) if shown.kind() == clap::error::ErrorKind::DisplayHelp => shown.print()?,
+        other => anyhow::bail!("no help for {:?}: {:?}", args.topic, other.err()),
+    }
     Ok(Exit::Success)
 }
 

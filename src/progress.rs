@@ -81,13 +81,11 @@ impl Bar {
         let (stop, stopped) = mpsc::channel::<()>();
         let started = Instant::now();
         let thread = std::thread::spawn(move || {
-            let delay = if mode == Mode::Forced {
-                Duration::ZERO
-            } else {
-                DELAY
-            };
-            // Ended before the delay: never drawn.
-            if stopped.recv_timeout(delay) != Err(mpsc::RecvTimeoutError::Timeout) {
+            // Auto: a run that ends before the delay is never drawn. Forced: the first
+            // frame is drawn however short the run.
+            if mode == Mode::Auto
+                && stopped.recv_timeout(DELAY) != Err(mpsc::RecvTimeoutError::Timeout)
+            {
                 return;
             }
             let (bar, matched) = new_bar(mode, total, limit);
