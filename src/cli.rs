@@ -80,7 +80,15 @@ pub struct ManArgs {
 }
 
 /// The topics of `flightsift help`: every command, and the filter language.
-pub const HELP_TOPICS: [&str; 7] = ["search", "gen", "sql", "completions", "man", "help", "where"];
+pub const HELP_TOPICS: [&str; 7] = [
+    "search",
+    "gen",
+    "sql",
+    "completions",
+    "man",
+    "help",
+    "where",
+];
 
 #[derive(Debug, Args)]
 pub struct HelpArgs {
@@ -184,7 +192,12 @@ pub struct SearchArgs {
 
     /// Show no progress bar and no notice (a partial run still exits 124 or 130);
     /// errors, and --stats when asked for, are still printed.
-    #[arg(short = 'q', long, conflicts_with = "progress", help_heading = "Output")]
+    #[arg(
+        short = 'q',
+        long,
+        conflicts_with = "progress",
+        help_heading = "Output"
+    )]
     pub quiet: bool,
 
     /// Draw the progress bar from the start, even when stderr is not a terminal

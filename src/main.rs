@@ -61,7 +61,8 @@ fn manual(args: cli::ManArgs) -> Result<Exit> {
         Some(dir) => {
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            man::write_pages(&dir).with_context(|| format!("cannot write into {}", dir.display()))?;
+            man::write_pages(&dir)
+                .with_context(|| format!("cannot write into {}", dir.display()))?;
         }
         None => {
             let mut out = io::stdout().lock();
@@ -177,7 +178,10 @@ struct BarConfig {
 }
 
 impl BarConfig {
-    fn start<C: flightsift::Collector>(self, handle: &flightsift::SearchHandle<C>) -> progress::Bar {
+    fn start<C: flightsift::Collector>(
+        self,
+        handle: &flightsift::SearchHandle<C>,
+    ) -> progress::Bar {
         progress::Bar::start(self.mode, handle.canceller(), self.total, self.limit)
     }
 }

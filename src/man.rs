@@ -189,7 +189,10 @@ mod tests {
             let part = if sub.get_name() == cmd.get_name() {
                 section(&page, "OPTIONS")
             } else {
-                section(&page, &format!("\"FLIGHTSIFT {}\"", sub.get_name().to_uppercase()))
+                section(
+                    &page,
+                    &format!("\"FLIGHTSIFT {}\"", sub.get_name().to_uppercase()),
+                )
             };
             let entries: Vec<&str> = part
                 .split(".TP\n")
@@ -212,7 +215,11 @@ mod tests {
         assert!(checked > 40, "only {checked} flags seen");
         let fields = section(&page, "FIELDS");
         for f in flightsift::filter::Field::ALL {
-            assert!(fields.contains(&format!(".TP\n\\fB{}\\fR", f.name())), "{}", f.name());
+            assert!(
+                fields.contains(&format!(".TP\n\\fB{}\\fR", f.name())),
+                "{}",
+                f.name()
+            );
         }
         let exits = section(&page, "\"EXIT STATUS\"");
         for e in Exit::ALL {

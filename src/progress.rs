@@ -144,24 +144,34 @@ fn new_bar(mode: Mode, total: Option<u64>, limit: Option<u64>) -> (ProgressBar, 
     let style = ProgressStyle::with_template(template)
         .expect("a valid template")
         .progress_chars("=> ")
-        .with_key("matches", move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let n = seen.load(Relaxed);
-            let _ = match limit {
-                Some(limit) => write!(
-                    w,
-                    "{} of {} matches",
-                    HumanCount(n.min(limit)),
-                    HumanCount(limit)
-                ),
-                None => write!(w, "{} matches", HumanCount(n)),
+        .with_key(
+            "matches",
+            move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let n = seen.load(Relaxed);
+                let _ = match limit {
+                    Some(limit) => write!(
+                        w,
+                        "{} of {} matches",
+                        HumanCount(n.min(limit)),
+                        HumanCount(limit)
+                    ),
+                    None => write!(w, "{} matches", HumanCount(n)),
+                };
+            },
+        );
+    let style = style.with_key(
+        "rate",
+        |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            // The mean over the run: steadier to read than indicatif's recent rate.
+            let secs = state.elapsed().as_secs_f64();
+            let rate = if secs > 0.0 {
+                state.pos() as f64 / secs
+            } else {
+                0.0
             };
-        });
-    let style = style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-        // The mean over the run: steadier to read than indicatif's recent rate.
-        let secs = state.elapsed().as_secs_f64();
-        let rate = if secs > 0.0 { state.pos() as f64 / secs } else { 0.0 };
-        let _ = write!(w, "{}/s", HumanCount(rate as u64));
-    });
+            let _ = write!(w, "{}/s", HumanCount(rate as u64));
+        },
+    );
     let bar = ProgressBar::with_draw_target(total, target).with_style(style);
     (bar, matched)
 }

@@ -40,7 +40,11 @@ fn man_pages_generate_for_every_command() {
     let page = wd.stdout(&["man"]);
     assert!(page.contains(".TH flightsift 1"), "{}", &page[..200]);
     for section in ["FILTER LANGUAGE", "FIELDS", "EXIT STATUS"] {
-        assert!(page.contains(&format!(".SH \"{section}\"")) || page.contains(&format!(".SH {section}")), "{section}");
+        assert!(
+            page.contains(&format!(".SH \"{section}\""))
+                || page.contains(&format!(".SH {section}")),
+            "{section}"
+        );
     }
     wd.stdout(&["man", "--dir", "pages"]);
     let commands = commands(&wd);
@@ -58,13 +62,20 @@ fn help_where_documents_the_language() {
     let wd = Workdir::new();
     let text = wd.stdout(&["help", "where"]);
     for f in flightsift::filter::Field::ALL {
-        assert!(text.contains(&format!("\n  {} (", f.name())), "{}", f.name());
+        assert!(
+            text.contains(&format!("\n  {} (", f.name())),
+            "{}",
+            f.name()
+        );
     }
     for heading in ["EXAMPLES", "MEANING", "GRAMMAR", "FIELDS", "FLAGS"] {
         assert!(text.contains(&format!("\n{heading}")), "{heading}");
     }
     // clap's own topics still work.
-    assert_eq!(wd.stdout(&["help", "search"]), wd.stdout(&["search", "--help"]));
+    assert_eq!(
+        wd.stdout(&["help", "search"]),
+        wd.stdout(&["search", "--help"])
+    );
     assert_eq!(wd.stdout(&["help"]), wd.stdout(&["--help"]));
     wd.fails_with(2, &["help", "nothing"]);
 }

@@ -77,7 +77,10 @@ fn a_long_run_on_a_terminal_shows_the_bar_then_clears_it() {
         "the bar was not cleared before the notice: {screen:?}"
     );
     // The count follows the cleared bar.
-    assert!(screen[last_clear..].starts_with(&format!("{CLEAR}40\r\n")), "{screen:?}");
+    assert!(
+        screen[last_clear..].starts_with(&format!("{CLEAR}40\r\n")),
+        "{screen:?}"
+    );
 }
 
 /// `--progress` draws at once: files of known size show bytes of their total, and
@@ -109,7 +112,10 @@ fn forced_bar_shows_bytes_of_the_total_and_the_limit() {
         "no bytes of {total}: {screen:?}"
     );
     assert!(screen.contains(" of 5 matches · "), "{screen:?}");
-    assert!(screen.trim_end_matches(['\r', '\n']).ends_with(CLEAR), "{screen:?}");
+    assert!(
+        screen.trim_end_matches(['\r', '\n']).ends_with(CLEAR),
+        "{screen:?}"
+    );
 }
 
 /// Results written to the terminal are never mixed with a bar, even a forced one.
@@ -169,7 +175,14 @@ fn quiet_shows_neither_bar_nor_notice_on_a_terminal() {
     let wd = Workdir::new();
     wd.fifo("feed.csv");
     let child = wd
-        .pty_command(&["search", "feed.csv", "--timeout", "3s", "--count", "--quiet"])
+        .pty_command(&[
+            "search",
+            "feed.csv",
+            "--timeout",
+            "3s",
+            "--count",
+            "--quiet",
+        ])
         .spawn()
         .unwrap();
     let (child, writer) = feed(&wd, "feed.csv", child);
@@ -185,7 +198,10 @@ fn quiet_shows_neither_bar_nor_notice_on_a_terminal() {
 #[test]
 fn an_interrupted_run_says_it_is_partial_unless_quiet() {
     for (quiet, want) in [
-        (false, "flightsift: partial: interrupted; 40 matches so far\n"),
+        (
+            false,
+            "flightsift: partial: interrupted; 40 matches so far\n",
+        ),
         (true, ""),
     ] {
         let wd = Workdir::new();

@@ -366,7 +366,10 @@ pub fn readme_blocks() -> Vec<(&'static str, String)> {
     vec![
         ("where-examples", format!("```\n{EXAMPLES}```\n")),
         ("where-meaning", MEANING.to_string()),
-        ("where-grammar", format!("```ebnf\n{GRAMMAR}```\n\n{GRAMMAR_NOTES}")),
+        (
+            "where-grammar",
+            format!("```ebnf\n{GRAMMAR}```\n\n{GRAMMAR_NOTES}"),
+        ),
         ("fields", fields_markdown()),
         ("flags", flags_markdown()),
     ]
@@ -381,7 +384,10 @@ pub fn plain(md: &str) -> String {
         // `[text](#anchor)` -> `text`; any other bracket stays.
         let (before, from) = rest.split_at(i);
         out.push_str(before);
-        match from.find("](").and_then(|c| from[c..].find(')').map(|e| (c, c + e))) {
+        match from
+            .find("](")
+            .and_then(|c| from[c..].find(')').map(|e| (c, c + e)))
+        {
             Some((c, e)) if !from[..c].contains(['\n', '(']) => {
                 out.push_str(&from[1..c]);
                 rest = &from[e + 1..];
@@ -502,7 +508,11 @@ mod tests {
     fn help_where_names_every_field_and_flag() {
         let text = language_text();
         for f in Field::ALL {
-            assert!(text.contains(&format!("\n  {} (", f.name())), "{}", f.name());
+            assert!(
+                text.contains(&format!("\n  {} (", f.name())),
+                "{}",
+                f.name()
+            );
         }
         for (flag, _) in flags() {
             assert!(text.contains(flag), "{flag}");
