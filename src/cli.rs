@@ -4,16 +4,19 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXIT_CODES: &str = "\
-Exit status:
-  0    success (also when the output pipe was closed early, e.g. `| head`)
-  2    error: bad input (file, line and field are named), bad flags, I/O or write error
-  124  --timeout expired (the output is valid and holds what was found)
-  130  interrupted by Ctrl-C (143: SIGTERM); the output is valid and partial";
+use crate::exit::Exit;
 
 /// Filter recorded flight-offer dumps in parallel; stop the moment you have enough.
 #[derive(Debug, Parser)]
-#[command(name = "flightsift", version, about, after_help = EXIT_CODES, max_term_width = 100)]
+#[command(
+    name = "flightsift",
+    version,
+    about,
+    after_help = Exit::help_text(),
+    max_term_width = 100,
+    // Our own `help` also knows the topic `where`.
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -22,13 +25,76 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Stream the flights of one or more dumps that match every filter.
-    #[command(after_help = SEARCH_HELP)]
+    #[command(after_help = search_help())]
     Search(SearchArgs),
     /// Generate a realistic synthetic dump (same seed, same bytes) for tests and benchmarks.
+    #[command(after_help = GEN_HELP)]
     Gen(GenArgs),
     /// Print the SQL query that selects exactly the rows `search` would emit.
     #[command(after_help = SQL_HELP)]
     Sql(SqlArgs),
+    /// Print a shell completion script to stdout.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout, or write one page per command.
+    #[command(after_help = MAN_HELP)]
+    Man(ManArgs),
+    /// Print the help of a command, or of the --where language (`help where`).
+    #[command(after_help = HELP_HELP)]
+    Help(HelpArgs),
+}
+
+const GEN_HELP: &str = "\
+Examples:
+  flightsift gen --rows 100000 --seed 1 -o flights.csv
+  flightsift gen --rows 1000 --format ndjson | flightsift search --max-stops 0 --count";
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  flightsift completions bash > ~/.local/share/bash-completion/completions/flightsift
+  flightsift completions zsh > ~/.zfunc/_flightsift   # with fpath=(~/.zfunc $fpath) in .zshrc
+  flightsift completions fish > ~/.config/fish/completions/flightsift.fish";
+
+const MAN_HELP: &str = "\
+Examples:
+  flightsift man | man -l -
+  flightsift man --dir ~/.local/share/man/man1";
+
+const HELP_HELP: &str = "\
+Examples:
+  flightsift help where
+  flightsift help search";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write flightsift.1 and one page per command (flightsift-search.1, ...) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// The topics of `flightsift help`: every command, and the filter language.
+pub const HELP_TOPICS: [&str; 7] = [
+    "search",
+    "gen",
+    "sql",
+    "completions",
+    "man",
+    "help",
+    "where",
+];
+
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// A command, or `where` for the filter language and its fields.
+    #[arg(value_name = "TOPIC", value_parser = clap::builder::PossibleValuesParser::new(HELP_TOPICS))]
+    pub topic: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -50,7 +116,7 @@ pub struct GenArgs {
     pub output: Option<PathBuf>,
 }
 
-const SEARCH_HELP: &str = "\
+const SEARCH_EXAMPLES: &str = "\
 Examples:
   flightsift search data/sample.csv --from JFK --to LAX --max-stops 1 -n 5
   flightsift search data/sample.csv --max-price 300 --cabin economy --count
@@ -58,13 +124,12 @@ Examples:
 
 Times of day and dates are local to the airport (as written in the dump). Bounds are
 inclusive except --depart-before/--arrive-before. A filter on an unknown value (an
-empty seats/bags/refundable/co2_kg cell) does not match.
+empty seats/bags/refundable/co2_kg cell) does not match. The --where language and
+its fields: `flightsift help where`.";
 
-Exit status:
-  0    success (also when the output pipe was closed early, e.g. `| head`)
-  2    error: bad input (file, line and field are named), bad flags, I/O or write error
-  124  --timeout expired (the output is valid and holds what was found)
-  130  interrupted by Ctrl-C (143: SIGTERM); the output is valid and partial";
+fn search_help() -> String {
+    format!("{SEARCH_EXAMPLES}\n\n{}", Exit::help_text())
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OnError {
@@ -144,6 +209,21 @@ pub struct SearchArgs {
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub stats_json: Option<PathBuf>,
 
+    /// Show no progress bar and no notice (a partial run still exits 124 or 130);
+    /// errors, and --stats when asked for, are still printed.
+    #[arg(
+        short = 'q',
+        long,
+        conflicts_with = "progress",
+        help_heading = "Output"
+    )]
+    pub quiet: bool,
+
+    /// Draw the progress bar from the start, even when stderr is not a terminal
+    /// [default: after a second, on a terminal, unless results go to it].
+    #[arg(long, help_heading = "Output")]
+    pub progress: bool,
+
     /// Stop after this long (e.g. 500ms, 2s, 1m) and finish the output validly; exit 124.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Input")]
     pub timeout: Option<std::time::Duration>,
@@ -194,7 +274,7 @@ pub struct SearchArgs {
 #[command(next_help_heading = "Filters (all combine with AND)")]
 pub struct FilterArgs {
     /// Filter expression, ANDed with the flags, e.g. 'price <= 450 and not via has ORD'
-    /// (grammar and fields: README.md).
+    /// (grammar and fields: `flightsift help where`).
     #[arg(long = "where", value_name = "EXPR")]
     pub where_expr: Option<String>,
     /// Origin airport, any of (comma list).
@@ -359,5 +439,15 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_topics_are_the_commands_and_where() {
+        let mut want: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        want.push("where".into());
+        assert_eq!(HELP_TOPICS.to_vec(), want);
     }
 }

@@ -2,7 +2,10 @@
 //! codes. Everything that decides *what* is emitted lives in the library.
 
 mod cli;
+mod exit;
+mod man;
 mod output;
+mod progress;
 mod signals;
 
 use std::io::{self, Write};
@@ -17,6 +20,7 @@ use flightsift::{
 };
 
 use cli::{Cli, Command, DialectArg, InputFormatArg, OnError, OutputFormat, SearchArgs, SqlArgs};
+use exit::Exit;
 use output::Output;
 
 fn main() -> ExitCode {
@@ -25,19 +29,68 @@ fn main() -> ExitCode {
         Command::Search(args) => search(args),
         Command::Gen(args) => generate(args),
         Command::Sql(args) => sql(args),
+        Command::Completions(args) => completions(args),
+        Command::Man(args) => manual(args),
+        Command::Help(args) => help(args),
     };
     match result {
-        Ok(code) => code,
+        Ok(code) => code.into(),
         Err(err) => {
             // Rust ignores SIGPIPE, so a closed stdout surfaces as an error here: that
             // is the reader saying it has enough, not a failure.
             if is_broken_pipe(&err) {
-                return ExitCode::SUCCESS;
+                return Exit::Success.into();
             }
             let _ = writeln!(io::stderr(), "flightsift: error: {err:#}");
-            ExitCode::from(2)
+            Exit::Error.into()
         }
     }
+}
+
+fn completions(args: cli::CompletionsArgs) -> Result<Exit> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut out = io::stdout().lock();
+    clap_complete::generate(args.shell, &mut cmd, "flightsift", &mut out);
+    out.flush()?;
+    Ok(Exit::Success)
+}
+
+fn manual(args: cli::ManArgs) -> Result<Exit> {
+    match args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            man::write_pages(&dir)
+                .with_context(|| format!("cannot write into {}", dir.display()))?;
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(&man::main_page()?)?;
+            out.flush()?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// `help [TOPIC]`: the language for `where`, else exactly what `--help` prints.
+fn help(args: cli::HelpArgs) -> Result<Exit> {
+    use clap::CommandFactory;
+    if args.topic.as_deref() == Some("where") {
+        let mut out = io::stdout().lock();
+        out.write_all(flightsift::filter::doc::language_text().as_bytes())?;
+        out.flush()?;
+        return Ok(Exit::Success);
+    }
+    let argv = ["flightsift"]
+        .into_iter()
+        .chain(args.topic.as_deref())
+        .chain(["--help"]);
+    match Cli::command().try_get_matches_from(argv) {
+        Err(shown) if shown.kind() == clap::error::ErrorKind::DisplayHelp => shown.print()?,
+        other => anyhow::bail!("no help for {:?}: {:?}", args.topic, other.err()),
+    }
+    Ok(Exit::Success)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -48,7 +101,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn search(args: SearchArgs) -> Result<ExitCode> {
+fn search(args: SearchArgs) -> Result<Exit> {
     let filter = compile_filter(&args.filters)?;
     let inputs: Vec<Input> = if args.inputs.is_empty() {
         vec!["-".into()]
@@ -95,17 +148,63 @@ fn search(args: SearchArgs) -> Result<ExitCode> {
         rejects,
         stats,
     } = open_outputs(&args)?;
+    let bar = BarConfig {
+        mode: progress::Mode::choose(
+            args.quiet,
+            args.progress,
+            !args.count && goes_to_stdout(args.output.as_deref()),
+        ),
+        total: progress::total_bytes(&args.inputs),
+        limit: args.limit,
+    };
     let summary = if args.count {
-        count(config, format, results, rejects)?
+        count(config, format, results, rejects, bar)?
     } else {
-        emit(config, format, results, rejects)?
+        emit(config, format, results, rejects, bar)?
     };
     report(&args, &summary, stats)?;
     Ok(match summary.outcome {
-        Outcome::TimedOut => ExitCode::from(124),
-        Outcome::Interrupted => ExitCode::from(signals::exit_code()),
-        _ => ExitCode::SUCCESS,
+        Outcome::TimedOut => Exit::TimedOut,
+        Outcome::Interrupted => signals::exit(),
+        _ => Exit::Success,
     })
+}
+
+/// What the progress bar of a search needs besides the run.
+struct BarConfig {
+    mode: progress::Mode,
+    total: Option<u64>,
+    limit: Option<u64>,
+}
+
+impl BarConfig {
+    fn start<C: flightsift::Collector>(
+        self,
+        handle: &flightsift::SearchHandle<C>,
+    ) -> progress::Bar {
+        progress::Bar::start(self.mode, handle.canceller(), self.total, self.limit)
+    }
+}
+
+/// The one line that says a run's output is partial, so that a timeout or a Ctrl-C
+/// is never mistaken for a complete answer (the exit status says it too, but a person
+/// at a terminal reads text).
+fn partial_notice(args: &SearchArgs, summary: &Summary) -> Option<String> {
+    let why = match summary.outcome {
+        Outcome::TimedOut => format!(
+            "timed out after {}",
+            humantime::format_duration(args.timeout.unwrap_or_default())
+        ),
+        Outcome::Interrupted => match signals::exit() {
+            Exit::Terminated => "terminated (SIGTERM)".to_string(),
+            _ => "interrupted".to_string(),
+        },
+        _ => return None,
+    };
+    Some(format!(
+        "flightsift: partial: {why}; {} matches so far",
+        indicatif::HumanCount(summary.emitted)
+    ))
 }
 
 type RejectsWriter = std::thread::JoinHandle<Result<()>>;
@@ -158,7 +257,7 @@ fn compile_filter(filters: &cli::FilterArgs) -> Result<Filter> {
         .map_err(|e| Error::Filter(e.render(text)).into())
 }
 
-fn sql(args: SqlArgs) -> Result<ExitCode> {
+fn sql(args: SqlArgs) -> Result<Exit> {
     use flightsift::sql::{query, Dialect, Source};
     let filter = compile_filter(&args.filters)?;
     let dialect = match args.dialect {
@@ -174,7 +273,7 @@ fn sql(args: SqlArgs) -> Result<ExitCode> {
     let mut out = io::stdout().lock();
     writeln!(out, "{}", query(&filter, dialect, &source)?)?;
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// The output format: `--format`, else `-o`'s extension, else CSV.
@@ -217,12 +316,15 @@ fn count(
     format: Format,
     mut out: Output,
     rejects: Option<Output>,
+    bar: BarConfig,
 ) -> Result<Summary> {
     let mut handle = Search::start_with(config, Count)?;
     let canceller = handle.canceller();
     signals::on_interrupt(move || canceller.interrupt());
     let rejects = rejects_writer(&mut handle, rejects);
+    let bar = bar.start(&handle);
     let total: u64 = handle.by_ref().sum();
+    bar.finish();
     let summary = handle.join();
     finish_rejects(rejects)?;
     let summary = summary?;
@@ -240,12 +342,14 @@ fn emit(
     format: Format,
     mut out: Output,
     rejects: Option<Output>,
+    bar: BarConfig,
 ) -> Result<Summary> {
     let target = out.name();
     let mut handle = Search::start_with(config, Encoded(format))?;
     let canceller = handle.canceller();
     signals::on_interrupt(move || canceller.interrupt());
     let rejects = rejects_writer(&mut handle, rejects);
+    let bar = bar.start(&handle);
 
     // The single writer: whole chunks from the workers, framed by `Document`.
     let mut writing = std::time::Duration::ZERO;
@@ -264,6 +368,7 @@ fn emit(
             doc.finish().map(drop)
         };
     let written_ok = write(&mut out, &mut handle);
+    bar.finish();
     if written_ok.is_err() {
         handle.cancel();
     }
@@ -281,7 +386,7 @@ fn emit(
     Ok(summary)
 }
 
-fn generate(args: cli::GenArgs) -> Result<ExitCode> {
+fn generate(args: cli::GenArgs) -> Result<Exit> {
     use cli::GenFormatArg;
     use flightsift::gen::{GenFormat, GenOptions};
     use flightsift::provider::Provider;
@@ -314,7 +419,7 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
     // Interrupted: a partial dump is not what was asked for, so nothing is
     // published (dropping the output removes its temporary file).
     if signals::received() {
-        return Ok(ExitCode::from(signals::exit_code()));
+        return Ok(signals::exit());
     }
     generated.map_err(|source| Error::Output {
         target: target.clone(),
@@ -322,7 +427,7 @@ fn generate(args: cli::GenArgs) -> Result<ExitCode> {
     })?;
     out.finish()
         .map_err(|source| Error::Output { target, source })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// The outputs of a search, opened before it starts so that an unusable path is
@@ -334,8 +439,12 @@ struct Outputs {
     stats: Option<Output>,
 }
 
+/// Whether an output path (none, or `-`) means stdout.
+fn goes_to_stdout(path: Option<&Path>) -> bool {
+    path.is_none_or(|p| p.as_os_str() == "-")
+}
+
 fn open_outputs(args: &SearchArgs) -> Result<Outputs> {
-    let goes_to_stdout = |path: Option<&Path>| path.is_none_or(|p| p.as_os_str() == "-");
     let on_stdout: Vec<&str> = [
         ("the results", goes_to_stdout(args.output.as_deref())),
         (
@@ -382,9 +491,13 @@ fn open_output(path: Option<&Path>) -> Result<Output> {
     Ok(out)
 }
 
+/// What a finished run says on stderr (the bar is gone by now) and into --stats-json.
 fn report(args: &SearchArgs, summary: &Summary, stats: Option<Output>) -> Result<()> {
     if args.stats {
         let _ = write!(io::stderr(), "{}", summary.render());
+    }
+    if let Some(line) = partial_notice(args, summary).filter(|_| !args.quiet) {
+        let _ = writeln!(io::stderr(), "{line}");
     }
     if let Some(mut out) = stats {
         let target = out.name();

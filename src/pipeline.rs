@@ -999,6 +999,11 @@ impl Canceller {
     pub fn interrupt(&self) {
         self.0.halt(Stop::Interrupted);
     }
+    /// Live counters, as [`SearchHandle::progress`]: for a thread that reports
+    /// progress while the consumer is blocked on the handle.
+    pub fn progress(&self) -> Progress {
+        self.0.counters.snapshot()
+    }
 }
 
 /// A running search: iterate it for batches of results as they are found.

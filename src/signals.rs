@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 
+use crate::exit::Exit;
 use crate::output::Output;
 
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
@@ -47,7 +48,7 @@ pub fn install() {
                 for p in TEMPS.lock().unwrap_or_else(|p| p.into_inner()).iter() {
                     let _ = std::fs::remove_file(p);
                 }
-                std::process::exit(128 + sig);
+                std::process::exit(Exit::for_signal(sig).code().into());
             }
         }
     });
@@ -67,12 +68,9 @@ pub fn received() -> bool {
     RECEIVED.load(Ordering::SeqCst) != 0
 }
 
-/// 130 after SIGINT, 143 after SIGTERM.
-pub fn exit_code() -> u8 {
-    match RECEIVED.load(Ordering::SeqCst) {
-        0 => 130,
-        sig => (128 + sig) as u8,
-    }
+/// The exit status after the first signal: 130 after SIGINT, 143 after SIGTERM.
+pub fn exit() -> Exit {
+    Exit::for_signal(RECEIVED.load(Ordering::SeqCst))
 }
 
 /// A writer that fails once a signal came, so that a producer which only writes

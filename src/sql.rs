@@ -780,7 +780,7 @@ mod tests {
 
     #[test]
     fn docs_list_the_column_types() {
-        crate::filter::doc::check_doc_block("columns", &columns_markdown());
+        crate::filter::doc::check_readme_block("columns", &columns_markdown());
     }
 
     #[test]

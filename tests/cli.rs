@@ -26,7 +26,11 @@ mod providers;
 mod reliability;
 /// Each search flag and output format against hand-checked expectations.
 mod search;
+/// Completions, man pages, `help where` and the `--help` examples.
+mod self_docs;
 /// `flightsift sql` against DuckDB on random dumps and random expressions.
 mod sql_duckdb;
+/// The progress bar and the partial-run notice, on a pseudo-terminal and on pipes.
+mod terminal;
 /// The `--where` language: examples, errors with carets, round trips.
 mod where_lang;

@@ -352,7 +352,12 @@ fn inputs_that_are_not_csv_get_a_one_line_hint() {
     // Forced to CSV, or not JSON lines at all, it gets a hint instead of a list of
     // every missing column.
     let cases: [(&str, Vec<u8>, &[&str], &str); 3] = [
-        ("a.csv", ndjson.into_bytes(), &["--input-format", "csv"], "looks like NDJSON"),
+        (
+            "a.csv",
+            ndjson.into_bytes(),
+            &["--input-format", "csv"],
+            "looks like NDJSON",
+        ),
         ("b.csv", json.into_bytes(), &[], "JSON document"),
         ("c.csv", tsv.into_bytes(), &[], "tab-separated"),
     ];

@@ -611,17 +611,16 @@ fn each_cause_is_printed_once() {
     fs::create_dir(wd.path("dir")).unwrap();
     for (args, cause) in [
         (&["search", "d.csv", "-o", "dir"][..], "is a directory"),
-        (&["search", "d.csv", "--stats-json", "dir"], "is a directory"),
+        (
+            &["search", "d.csv", "--stats-json", "dir"],
+            "is a directory",
+        ),
         (&["gen", "-o", "dir"], "is a directory"),
         // An input directory stands for its dump files; this one has none.
         (&["search", "dir"], "no dump files in this directory"),
     ] {
         let stderr = wd.fails_with(2, args);
-        assert_eq!(
-            stderr.to_lowercase().matches(cause).count(),
-            1,
-            "{stderr}"
-        );
+        assert_eq!(stderr.to_lowercase().matches(cause).count(), 1, "{stderr}");
         assert!(stderr.contains("dir"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }

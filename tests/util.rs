@@ -59,6 +59,35 @@ impl Workdir {
         cmd
     }
 
+    /// `flightsift ARGS...` on a pseudo-terminal: stdin, stdout and stderr are all the
+    /// terminal, whose whole output is the returned command's stdout (`\r\n` lines and
+    /// escape sequences included). `script` (util-linux, on every Debian) makes the
+    /// terminal; it needs no terminal itself, so this works with stdin at /dev/null.
+    pub fn pty_command(&self, args: &[&str]) -> Command {
+        let mut line = sh_quote(env!("CARGO_BIN_EXE_flightsift"));
+        for a in args {
+            line.push(' ');
+            line.push_str(&sh_quote(a));
+        }
+        let mut cmd = Command::new("script");
+        // -q: no banner; -e: the command's exit status; -c: the command; /dev/null:
+        // no typescript file.
+        cmd.args(["-q", "-e", "-c", &line, "/dev/null"])
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// A FIFO named `name` here: an input that stalls for as long as its writer wants.
+    pub fn fifo(&self, name: &str) -> PathBuf {
+        let p = self.path(name);
+        let made = Command::new("mkfifo").arg(&p).status().expect("mkfifo");
+        assert!(made.success());
+        p
+    }
+
     /// Runs and returns the output, whatever the status.
     pub fn output(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("spawn flightsift")
@@ -526,4 +555,9 @@ pub fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
 
 pub fn exists(p: &Path) -> bool {
     p.exists()
+}
+
+/// `s` quoted for a POSIX shell.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }

@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use super::Cursor;
 use crate::error::RecordError;
-use crate::provider::{detect, DetectError, Decoder, Provider};
+use crate::provider::{detect, Decoder, DetectError, Provider};
 use crate::record::Flight;
 
 /// How much of a response a reject shows: responses run to megabytes, and the

@@ -424,9 +424,7 @@ impl PageReader {
                 Err(e @ DetectError::Ambiguous { .. }) => {
                     return Err(Error::Header {
                         input: self.info.name.clone(),
-                        message: format!(
-                            "{e} (`--provider amadeus|duffel|kiwi|sabre`)"
-                        ),
+                        message: format!("{e} (`--provider amadeus|duffel|kiwi|sabre`)"),
                     })
                 }
                 // An error body or an empty page says nothing of the format: look on.

@@ -119,7 +119,13 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            ["a.json.gz", "b/10.json", "b/2.json", "c.csv", "d/e/f.ndjson"]
+            [
+                "a.json.gz",
+                "b/10.json",
+                "b/2.json",
+                "c.csv",
+                "d/e/f.ndjson"
+            ]
         );
     }
 }

@@ -1,0 +1,155 @@
+//! An installed binary documents itself: completions for every shell clap knows, man
+//! pages for every command, `help where` for the filter language, and `--help`
+//! examples that run as printed.
+
+use clap::ValueEnum;
+
+use crate::util::Workdir;
+
+/// The commands, as `flightsift --help` lists them.
+fn commands(wd: &Workdir) -> Vec<String> {
+    let help = wd.stdout(&["--help"]);
+    let list = help
+        .split("Commands:\n")
+        .nth(1)
+        .expect("a Commands section");
+    list.lines()
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn completions_generate_for_every_shell() {
+    let wd = Workdir::new();
+    let shells = clap_complete::Shell::value_variants();
+    assert!(shells.len() >= 5);
+    for shell in shells {
+        let name = shell.to_possible_value().unwrap().get_name().to_string();
+        let script = wd.stdout(&["completions", &name]);
+        for word in ["search", "where", "max-price", "completions"] {
+            assert!(script.contains(word), "{name}: no {word}");
+        }
+    }
+    wd.fails_with(2, &["completions", "tcsh"]);
+}
+
+#[test]
+fn man_pages_generate_for_every_command() {
+    let wd = Workdir::new();
+    let page = wd.stdout(&["man"]);
+    assert!(page.contains(".TH flightsift 1"), "{}", &page[..200]);
+    for section in ["FILTER LANGUAGE", "FIELDS", "EXIT STATUS"] {
+        assert!(
+            page.contains(&format!(".SH \"{section}\""))
+                || page.contains(&format!(".SH {section}")),
+            "{section}"
+        );
+    }
+    wd.stdout(&["man", "--dir", "pages"]);
+    let commands = commands(&wd);
+    assert!(commands.contains(&"search".to_string()), "{commands:?}");
+    for name in std::iter::once("flightsift.1".to_string())
+        .chain(commands.iter().map(|c| format!("flightsift-{c}.1")))
+    {
+        let page = wd.read(&format!("pages/{name}"));
+        assert!(page.contains(".TH"), "{name}");
+    }
+}
+
+#[test]
+fn help_where_documents_the_language() {
+    let wd = Workdir::new();
+    let text = wd.stdout(&["help", "where"]);
+    for f in flightsift::filter::Field::ALL {
+        assert!(
+            text.contains(&format!("\n  {} (", f.name())),
+            "{}",
+            f.name()
+        );
+    }
+    for heading in ["EXAMPLES", "MEANING", "GRAMMAR", "FIELDS", "FLAGS"] {
+        assert!(text.contains(&format!("\n{heading}")), "{heading}");
+    }
+    // clap's own topics still work.
+    assert_eq!(
+        wd.stdout(&["help", "search"]),
+        wd.stdout(&["search", "--help"])
+    );
+    assert_eq!(wd.stdout(&["help"]), wd.stdout(&["--help"]));
+    wd.fails_with(2, &["help", "nothing"]);
+}
+
+/// Every command's `--help` opens its notes with examples, and each one runs as
+/// printed (with `flightsift` this binary, in a scratch directory holding the sample
+/// dump as `data/sample.csv` and `dump.csv`). An example that needs a program this
+/// machine lacks (duckdb, man) is skipped, and said so.
+#[test]
+fn every_command_has_examples_that_run() {
+    let wd = Workdir::new();
+    std::fs::create_dir(wd.path("data")).unwrap();
+    let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample.csv")).unwrap();
+    wd.create("data/sample.csv", &sample);
+    wd.create("dump.csv", &sample);
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_flightsift"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut ran = 0;
+    for command in commands(&wd) {
+        let help = wd.stdout(&[command.as_str(), "--help"]);
+        let examples: Vec<&str> = help
+            .split("Examples:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("`{command} --help` has no examples"))
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .map(str::trim)
+            .collect();
+        assert!(examples.len() >= 2, "{command}: {examples:?}");
+        for example in examples {
+            let missing: Vec<&str> = ["duckdb", "man"]
+                .into_iter()
+                .filter(|tool| example.contains(&format!("{tool} ")))
+                .filter(|tool| {
+                    !std::process::Command::new("sh")
+                        .args(["-c", &format!("command -v {tool}")])
+                        .stdout(std::process::Stdio::null())
+                        .status()
+                        .unwrap()
+                        .success()
+                })
+                .collect();
+            if !missing.is_empty() {
+                eprintln!("skipped (no {missing:?}): {example}");
+                continue;
+            }
+            // Redirections into ~ need their directories.
+            for target in example.split("> ~/").skip(1) {
+                let file = target.split_whitespace().next().unwrap();
+                let parent = std::path::Path::new(file).parent().unwrap();
+                std::fs::create_dir_all(wd.path(&parent.to_string_lossy())).unwrap();
+            }
+            let out = std::process::Command::new("bash")
+                .args(["-o", "pipefail", "-c", example])
+                .current_dir(wd.path("."))
+                .env("PATH", &path)
+                .env("HOME", wd.path("."))
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "example of `{command}` failed: {example}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 10, "only {ran} examples ran");
+}
