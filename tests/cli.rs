@@ -28,5 +28,9 @@ mod reliability;
 mod search;
 /// `flightsift sql` against DuckDB on random dumps and random expressions.
 mod sql_duckdb;
+/// The random dumps and expressions both SQL differential tests use.
+mod sql_gen;
+/// `flightsift sql --source --dialect spark` against Spark on random dumps and expressions.
+mod sql_spark;
 /// The `--where` language: examples, errors with carets, round trips.
 mod where_lang;
