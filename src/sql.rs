@@ -386,7 +386,10 @@ impl Files {
         let Some(format) = format else {
             return Err(refuse(format!("no dump files ({})", extension_list())));
         };
-        for file in names.iter().filter(|p| p.extension() == Some("csv".as_ref())) {
+        for file in names
+            .iter()
+            .filter(|p| p.extension() == Some("csv".as_ref()))
+        {
             check_header(&file.to_string_lossy())?;
         }
         extensions.sort_unstable();
@@ -466,9 +469,7 @@ fn files_argument(files: &Files, dialect: Dialect) -> String {
                 _ => format!("[{}]", globs.join(", ")),
             }
         }
-        (Dialect::Spark, FilesKind::File | FilesKind::Dir(_)) => {
-            string(dialect, &spark_path(path))
-        }
+        (Dialect::Spark, FilesKind::File | FilesKind::Dir(_)) => string(dialect, &spark_path(path)),
         // A URL: nothing in it is a pattern.
         (_, FilesKind::Location) | (Dialect::Trino, _) => string(dialect, path),
     }
@@ -1202,6 +1203,99 @@ mod tests {
         let csv = Source::csv("it's [1].csv", header).unwrap();
         let q = query(&Filter::all(), Dialect::DuckDb, &csv).unwrap();
         assert!(q.contains("read_csv('it''s [[]1].csv', "), "{q}");
+    }
+
+    #[test]
+    fn source_scripts_name_the_files_and_end_each_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+        std::fs::write(at("a[1].csv"), CSV_HEADER).unwrap();
+        let all = Filter::all();
+        let script = |path: &str, d: Dialect, limit, ordered| {
+            let files = Files::resolve(path, d)?;
+            let source = Source::Files {
+                files,
+                view: "flights".into(),
+            };
+            query_with(&all, d, &source, Options { limit, ordered })
+        };
+        let spark = script(&at("a[1].csv"), Dialect::Spark, Some(5), false).unwrap();
+        // Hadoop reads `[1]` as a pattern unless escaped; Spark's literals escape `\`.
+        assert!(spark.contains(r"a\\[1\\].csv', header 'true'"), "{spark}");
+        assert!(
+            spark.ends_with("FROM flights\nWHERE TRUE\nLIMIT 5;"),
+            "{spark}"
+        );
+        assert_eq!(spark.matches(";\n").count(), 1, "{spark}");
+        let duck = script(&at("a[1].csv"), Dialect::DuckDb, Some(5), true).unwrap();
+        assert!(
+            duck.starts_with("SET preserve_insertion_order = true;\n"),
+            "{duck}"
+        );
+        assert!(duck.contains("read_csv('"), "{duck}");
+        assert!(duck.contains("a[[]1].csv'"), "{duck}");
+        for (path, d) in [
+            ("s3://b/d/*.csv", Dialect::Spark),
+            ("s3://b/d/", Dialect::Trino),
+        ] {
+            let e = script(path, d, None, true).unwrap_err().to_string();
+            assert!(e.starts_with("--ordered cannot be expressed"), "{e}");
+        }
+
+        let trino = script("s3://b/d/", Dialect::Trino, Some(1), false).unwrap();
+        assert!(trino.contains("external_location = 's3://b/d/'"), "{trino}");
+        assert!(
+            trino.contains("CAST(NULLIF(price, '') AS DECIMAL(18,6)) AS price"),
+            "{trino}"
+        );
+        let e = script(&at("a[1].csv"), Dialect::Trino, None, false).unwrap_err();
+        assert!(e.to_string().contains("URL of a directory"), "{e}");
+
+        // NDJSON lists are arrays: the view joins them as the CSV writes them.
+        let json = script("s3://b/d/*.ndjson.gz", Dialect::Spark, None, false).unwrap();
+        assert!(json.contains("layover_min ARRAY<BIGINT>"), "{json}");
+        assert!(json.contains("array_join(via, ';') AS via"), "{json}");
+        assert!(
+            json.contains("USING json OPTIONS (path 's3://b/d/*.ndjson.gz'"),
+            "{json}"
+        );
+
+        std::fs::write(at("b.csv"), "offer_id,provider\n").unwrap();
+        let refused = [
+            (at("b.csv"), "not a canonical dump"),
+            ("d/*".into(), "must end with the files' extension"),
+            (at("nope.csv"), "cannot read"),
+            ("s3://b/d/".into(), "name them with a pattern"),
+            ("s3://b/x.txt".into(), "cannot tell the format"),
+            ("a;b.csv".into(), "may not contain `;`"),
+        ];
+        for (path, message) in refused {
+            let e = script(&path, Dialect::DuckDb, None, false)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(message), "{path}: {e}");
+        }
+
+        let parts = dir.path().join("parts");
+        std::fs::create_dir(&parts).unwrap();
+        std::fs::write(parts.join("_SUCCESS"), "").unwrap();
+        std::fs::write(parts.join("1.csv.gz"), "").unwrap();
+        std::fs::write(parts.join("2.csv"), CSV_HEADER).unwrap();
+        let parts = parts.to_str().unwrap();
+        let duck = script(parts, Dialect::DuckDb, None, false).unwrap();
+        assert!(duck.contains("/parts/*.csv', '"), "{duck}");
+        assert!(duck.contains("/parts/*.csv.gz']"), "{duck}");
+        std::fs::write(dir.path().join("parts/3.ndjson"), "").unwrap();
+        let e = script(parts, Dialect::Spark, None, false).unwrap_err();
+        assert!(e.to_string().contains("both CSV and NDJSON"), "{e}");
+        std::fs::write(dir.path().join("parts/3.ndjson"), "").unwrap();
+        std::fs::rename(
+            dir.path().join("parts/3.ndjson"),
+            dir.path().join("parts/3.txt"),
+        )
+        .unwrap();
+        let e = script(parts, Dialect::Spark, None, false).unwrap_err();
+        assert!(e.to_string().contains("`3.txt` is not a dump"), "{e}");
     }
 
     #[test]

@@ -29,8 +29,6 @@ enum Engine {
     Cli,
 }
 
-
-
 /// The engine to test with; `None` (after saying so loudly on stderr) when there is
 /// none outside CI. In CI a missing engine fails the test.
 fn engine_or_skip(test: &str) -> Option<Engine> {
@@ -158,11 +156,7 @@ fn run_duckdb_ordered(
     }
 }
 
-
 // ---------------------------------------------------------------- the two sides
-
-
-
 
 /// Both sides on one dump and one case: `(search, duckdb)`.
 fn both(engine: Engine, dir: &Path, dump: &Path, case: &Case) -> (Rows, Result<Rows, String>) {
@@ -175,7 +169,6 @@ fn both(engine: Engine, dir: &Path, dump: &Path, case: &Case) -> (Rows, Result<R
     let duck = run_duckdb(engine, dir, &[sql]).pop().unwrap();
     (rows_of_csv(&search), duck)
 }
-
 
 /// What a failure report needs to re-run cases.
 struct Run<'a> {
@@ -252,7 +245,6 @@ fn report(
     );
     msg
 }
-
 
 #[test]
 fn duckdb_agrees_with_search_on_random_dumps_and_expressions() {
@@ -439,7 +431,8 @@ fn duckdb_runs_the_source_script_over_every_layout() {
                 let script = run_in(dir.path(), &sql).unwrap_or_else(|e| panic!("{sql:?}: {e}"));
                 let mut search = vec!["search", layouts.reference.as_str(), "--format", "csv"];
                 search.extend(&args);
-                let want = run_in(dir.path(), &search).unwrap_or_else(|e| panic!("{search:?}: {e}"));
+                let want =
+                    run_in(dir.path(), &search).unwrap_or_else(|e| panic!("{search:?}: {e}"));
                 checks.push((
                     format!("{sql:?}"),
                     String::from_utf8(script).unwrap(),

@@ -628,7 +628,6 @@ pub(crate) const ISSUE_EXAMPLES: &[&str] = &[
     "(price < 300 or cabin = business) and not (provider = kiwi)",
 ];
 
-
 /// The Python interpreter that has the `duckdb` package.
 /// Random rows for a dump: 20 to 79 of them.
 pub(crate) fn random_rows(r: &mut Rng) -> Vec<Vec<String>> {
@@ -707,7 +706,12 @@ pub(crate) fn ordered_rows_of_csv(bytes: &[u8]) -> Ordered {
         .collect()
 }
 
-pub(crate) fn flightsift(sub: &str, dump: &Path, expr: &str, flags: &[&str]) -> Result<Vec<u8>, String> {
+pub(crate) fn flightsift(
+    sub: &str,
+    dump: &Path,
+    expr: &str,
+    flags: &[&str],
+) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new(BIN);
     cmd.arg(sub).arg(dump).arg("--where").arg(expr).args(flags);
     if sub == "search" {

@@ -124,12 +124,8 @@ fn run_spark(
         Err(e) => return Err(format!("cannot run `{}`: {e}", python())),
     };
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "the Spark driver failed ({}; {e}):\n{stderr}",
-            out.status
-        )
-    });
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("the Spark driver failed ({}; {e}):\n{stderr}", out.status));
     if let Some(why) = answer.get("unavailable") {
         return Err(why.as_str().unwrap_or_default().to_string());
     }
@@ -322,7 +318,8 @@ fn report(
     want: &Rows,
     got: &Result<Ordered, String>,
 ) -> String {
-    let mut msg = format!(
+    let mut msg =
+        format!(
         "Spark disagrees with `flightsift search` (FLIGHTSIFT_DIFF_SEED={seed})\n  flightsift {}\n",
         check.sql.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")
     );
