@@ -1,4 +1,5 @@
-//! `flightsift sql`: a compiled filter as one SQL query for DuckDB, Spark or Trino.
+//! `flightsift sql`: a compiled filter as one SQL query for DuckDB, Spark or Trino, or
+//! (`--source`) as a script that first makes a view over the dump files.
 //!
 //! The query is generated from the *compiled* tree, not from the text, so every literal
 //! means in SQL exactly what it means to `search` (`7h30m` is already 450 minutes,
@@ -673,9 +674,8 @@ fn ordered_prefix(dialect: Dialect, ordered: bool) -> Result<String, SqlError> {
 /// directory to DuckDB whatever the prefix; [`Source::csv_file`] gives such a file's
 /// full path.) Braces are not special to DuckDB.
 ///
-/// Spark and Trino queries never name a file (they read a `--table`); should a Spark
-/// file reader be added, note that Spark globs paths too (Hadoop's syntax, where a
-/// backslash escapes `*?[]{}` and `\`).
+/// Spark globs paths too, in Hadoop's syntax, where a backslash escapes: see
+/// [`spark_path`].
 pub fn duckdb_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 2);
     let first = path.split('/').next().unwrap_or_default();
