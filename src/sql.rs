@@ -674,8 +674,7 @@ fn ordered_prefix(dialect: Dialect, ordered: bool) -> Result<String, SqlError> {
 /// directory to DuckDB whatever the prefix; [`Source::csv_file`] gives such a file's
 /// full path.) Braces are not special to DuckDB.
 ///
-/// Spark globs paths too, in Hadoop's syntax, where a backslash escapes: see
-/// [`spark_path`].
+/// Spark globs paths too, in Hadoop's syntax, where a backslash escapes (`spark_path`).
 pub fn duckdb_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 2);
     let first = path.split('/').next().unwrap_or_default();
