@@ -402,9 +402,13 @@ const SQL_HELP: &str = "\
 Examples:
   duckdb -c \"$(flightsift sql --where 'price <= 450 and stops <= 1' dump.csv)\"
   flightsift sql --where 'carriers in (AA, DL)' --max-price 300 --table flights --dialect trino
+  flightsift sql --where 'price <= 450' --source 'dumps/*.csv.gz' --dialect spark > q.sql
+  spark-sql -f q.sql
 
-Over a CSV file the query is DuckDB's read_csv with an explicit schema. With --table, the
-table needs the canonical columns (types in README.md); lists are ';'-joined text.";
+Over DUMP.csv the query is DuckDB's read_csv with an explicit schema. With --table, the
+table needs the canonical columns (types in README.md); lists are ';'-joined text. With
+--source, a script: a view over the files with the canonical schema, then the query; each
+statement ends with ';' at the end of a line.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DialectArg {
@@ -416,16 +420,32 @@ pub enum DialectArg {
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// Canonical CSV dump the DuckDB query reads (its header is read now).
-    #[arg(value_name = "DUMP.csv", required_unless_present = "table")]
+    #[arg(value_name = "DUMP.csv", required_unless_present_any = ["table", "source"])]
     pub input: Option<PathBuf>,
 
-    /// Query this existing table with the canonical columns instead of a CSV file.
+    /// Query this existing table with the canonical columns instead of a CSV file; with
+    /// --source, the name of the view the script makes [default: flights].
     #[arg(long, value_name = "NAME", conflicts_with = "input")]
     pub table: Option<String>,
+
+    /// Dumps where the engine reads them: a file, a directory or a pattern of canonical
+    /// .csv or .ndjson/.jsonl files, any of them .gz. Prints a script: a view over them
+    /// with the canonical schema, then the query.
+    #[arg(long, value_name = "PATH_OR_GLOB", conflicts_with = "input")]
+    pub source: Option<String>,
 
     /// SQL dialect of the query.
     #[arg(long, value_enum, default_value = "duckdb")]
     pub dialect: DialectArg,
+
+    /// Select at most N rows (`LIMIT N`).
+    #[arg(short = 'n', long = "limit", allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "N")]
+    pub limit: Option<u64>,
+
+    /// The rows in file order, so -n keeps the first N as `search --ordered` does
+    /// (DuckDB only: Spark and Trino have no input order).
+    #[arg(long)]
+    pub ordered: bool,
 
     #[command(flatten)]
     pub filters: FilterArgs,

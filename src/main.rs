@@ -258,20 +258,28 @@ fn compile_filter(filters: &cli::FilterArgs) -> Result<Filter> {
 }
 
 fn sql(args: SqlArgs) -> Result<Exit> {
-    use flightsift::sql::{query, Dialect, Source};
+    use flightsift::sql::{query_with, Dialect, Files, Options, Source};
     let filter = compile_filter(&args.filters)?;
     let dialect = match args.dialect {
         DialectArg::Duckdb => Dialect::DuckDb,
         DialectArg::Spark => Dialect::Spark,
         DialectArg::Trino => Dialect::Trino,
     };
-    let source = match (&args.table, &args.input) {
-        (Some(table), _) => Source::Table(table.clone()),
-        (None, Some(path)) => Source::csv_file(path)?,
-        (None, None) => unreachable!("clap requires a DUMP or --table"),
+    let source = match (&args.source, &args.table, &args.input) {
+        (Some(path), view, _) => Source::Files {
+            files: Files::resolve(path, dialect)?,
+            view: view.clone().unwrap_or_else(|| "flights".into()),
+        },
+        (None, Some(table), _) => Source::Table(table.clone()),
+        (None, None, Some(path)) => Source::csv_file(path)?,
+        (None, None, None) => unreachable!("clap requires a DUMP, --table or --source"),
+    };
+    let options = Options {
+        limit: args.limit,
+        ordered: args.ordered,
     };
     let mut out = io::stdout().lock();
-    writeln!(out, "{}", query(&filter, dialect, &source)?)?;
+    writeln!(out, "{}", query_with(&filter, dialect, &source, options)?)?;
     out.flush()?;
     Ok(Exit::Success)
 }

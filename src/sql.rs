@@ -1,4 +1,5 @@
-//! `flightsift sql`: a compiled filter as one SQL query for DuckDB, Spark or Trino.
+//! `flightsift sql`: a compiled filter as one SQL query for DuckDB, Spark or Trino, or
+//! (`--source`) as a script that first makes a view over the dump files.
 //!
 //! The query is generated from the *compiled* tree, not from the text, so every literal
 //! means in SQL exactly what it means to `search` (`7h30m` is already 450 minutes,
@@ -20,9 +21,9 @@
 use std::fmt;
 use std::path::{Component, Path};
 
-use crate::decode::{InputFormat, Schema};
+use crate::decode::{InputFormat, Schema, UTF8_BOM};
 use crate::filter::{CmpOp, Filter, Key, ListKey, Node, TextKey};
-use crate::record::{format_date, Cabin, COLUMNS};
+use crate::record::{format_date, Cabin, COLUMNS, CSV_HEADER};
 
 /// The engine a query is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,6 +91,15 @@ pub enum Source {
         path: String,
         /// For each column of the file, its canonical name, or `None` for an extra column.
         columns: Vec<Option<&'static str>>,
+    },
+    /// Dump files where the engine reads them (`--source`): the query becomes a script
+    /// whose first statements make the view `view`, with the canonical columns, over
+    /// them.
+    Files {
+        /// The files.
+        files: Files,
+        /// The name of the view the script makes (and then queries).
+        view: String,
     },
 }
 
@@ -196,28 +206,422 @@ impl Source {
     }
 }
 
+/// The dumps a `--source` script reads: one file, a local directory or a glob, named as
+/// given (relative paths resolve where the engine runs; on a cluster they are URLs such
+/// as `s3://bucket/dumps/*.csv.gz`). The name alone decides the format, because the
+/// files may live where `flightsift` cannot look; what it can see (a local file or
+/// directory) it checks, so a mistake is an error here and not a wrong answer there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Files {
+    /// The path, directory or pattern as given.
+    pub path: String,
+    /// CSV or NDJSON; any file may be gzip-compressed (`.gz`).
+    pub format: InputFormat,
+    /// What `path` names.
+    pub kind: FilesKind,
+}
+
+/// What a `--source` path names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilesKind {
+    /// One file, named literally (characters an engine would read as a pattern are
+    /// escaped).
+    File,
+    /// A local directory whose data files have these extensions (e.g. `.csv` and
+    /// `.csv.gz`); names starting with `.` or `_` are skipped, as Spark skips them.
+    Dir(Vec<&'static str>),
+    /// A pattern (`*`, `?`, `[...]`, `{...}`), handed to the engine as it is.
+    Glob,
+    /// A directory URL (`s3://bucket/dumps/`), whose files cannot be seen from here:
+    /// only for Trino, where a Hive table's location is a directory of CSV files.
+    Location,
+}
+
+/// The names a `--source` reads, and the format each means. Compression is gzip: Spark
+/// (Hadoop's codecs), DuckDB and Hive tables all decompress it by the `.gz` suffix.
+const DATA_EXTENSIONS: [(&str, InputFormat); 6] = [
+    (".csv", InputFormat::Csv),
+    (".csv.gz", InputFormat::Csv),
+    (".ndjson", InputFormat::Ndjson),
+    (".ndjson.gz", InputFormat::Ndjson),
+    (".jsonl", InputFormat::Ndjson),
+    (".jsonl.gz", InputFormat::Ndjson),
+];
+
+fn data_extension(name: &str) -> Option<(&'static str, InputFormat)> {
+    DATA_EXTENSIONS
+        .iter()
+        .find(|(ext, _)| name.ends_with(ext))
+        .copied()
+}
+
+fn extension_list() -> String {
+    DATA_EXTENSIONS.map(|(e, _)| e).join(", ")
+}
+
+/// `scheme://...`: a file the engine reaches and `flightsift` does not.
+fn is_url(path: &str) -> bool {
+    path.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    })
+}
+
+impl Files {
+    /// What `path` names for `dialect`, checked as far as it is on this machine.
+    pub fn resolve(path: &str, dialect: Dialect) -> Result<Files, SqlError> {
+        let unsupported = |message: String| SqlError::Unsupported(message);
+        if path.is_empty() {
+            return Err(unsupported("--source: the path is empty".into()));
+        }
+        if path.contains(';') {
+            // Each statement of the script ends with `;` and a line end, so one could be
+            // split there; a `;` in a path breaks nothing, but is refused for the
+            // many tools that split scripts on every `;` outside quotes only roughly.
+            return Err(unsupported(format!(
+                "{path}: a --source path may not contain `;` (the script's statements end with it)"
+            )));
+        }
+        let format_of = |name: &str| {
+            data_extension(name).map(|(_, f)| f).ok_or_else(|| {
+                unsupported(format!(
+                    "{path}: cannot tell the format from the name: --source reads files named {}",
+                    extension_list()
+                ))
+            })
+        };
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => Self::directory(path),
+            Ok(_) => {
+                let format = format_of(path)?;
+                if path.ends_with(".csv") {
+                    check_header(path)?;
+                }
+                Ok(Files {
+                    path: path.into(),
+                    format,
+                    kind: FilesKind::File,
+                })
+            }
+            Err(_) if path.contains(['*', '?', '[', '{']) => Ok(Files {
+                path: path.into(),
+                format: format_of(path).map_err(|_| {
+                    unsupported(format!(
+                        "{path}: a --source pattern must end with the files' extension ({}), e.g. dumps/*.csv.gz",
+                        extension_list()
+                    ))
+                })?,
+                kind: FilesKind::Glob,
+            }),
+            Err(_) if is_url(path) => {
+                if path.ends_with('/') && dialect == Dialect::Trino {
+                    return Ok(Files {
+                        path: path.into(),
+                        format: InputFormat::Csv,
+                        kind: FilesKind::Location,
+                    });
+                }
+                if path.ends_with('/') {
+                    return Err(unsupported(format!(
+                        "{path}: the format of a remote directory's files cannot be seen from here: name them with a pattern, e.g. {path}*.csv.gz"
+                    )));
+                }
+                Ok(Files {
+                    path: path.into(),
+                    format: format_of(path)?,
+                    kind: FilesKind::File,
+                })
+            }
+            Err(source) => Err(SqlError::Io {
+                path: path.into(),
+                source,
+            }),
+        }
+    }
+
+    /// A local directory: every file in it (but names starting with `.` or `_`) is a
+    /// dump of one format, since Spark and Hive tables read every such file.
+    fn directory(path: &str) -> Result<Files, SqlError> {
+        let io = |source| SqlError::Io {
+            path: path.into(),
+            source,
+        };
+        let refuse = |message: String| SqlError::Unsupported(format!("{path}: {message}"));
+        let mut format = None;
+        let mut extensions = Vec::new();
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name();
+            let name = name
+                .to_str()
+                .ok_or_else(|| refuse(format!("{:?} is not a valid UTF-8 name", name)))?;
+            if name.starts_with(['.', '_']) {
+                continue;
+            }
+            if !entry.path().is_file() {
+                return Err(refuse(format!(
+                    "`{name}` is not a file: a --source directory holds only dump files"
+                )));
+            }
+            let Some((ext, f)) = data_extension(name) else {
+                return Err(refuse(format!(
+                    "`{name}` is not a dump ({}): the engines would read it as one",
+                    extension_list()
+                )));
+            };
+            if format.is_some_and(|seen| seen != f) {
+                return Err(refuse(
+                    "holds both CSV and NDJSON dumps: one script reads one format".into(),
+                ));
+            }
+            format = Some(f);
+            if !extensions.contains(&ext) {
+                extensions.push(ext);
+            }
+            names.push(entry.path());
+        }
+        let Some(format) = format else {
+            return Err(refuse(format!("no dump files ({})", extension_list())));
+        };
+        for file in names
+            .iter()
+            .filter(|p| p.extension() == Some("csv".as_ref()))
+        {
+            check_header(&file.to_string_lossy())?;
+        }
+        extensions.sort_unstable();
+        Ok(Files {
+            path: path.into(),
+            format,
+            kind: FilesKind::Dir(extensions),
+        })
+    }
+}
+
+/// A `--source` CSV is read by position (Spark also checks the header's names), so its
+/// header must be the canonical one; `search`'s own reader is more lenient (any order,
+/// optional columns), and its output is canonical.
+fn check_header(path: &str) -> Result<(), SqlError> {
+    use std::io::{BufRead, Read};
+    let io = |source| SqlError::Io {
+        path: path.into(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut line = Vec::new();
+    std::io::BufReader::new(file)
+        .take(64 * 1024)
+        .read_until(b'\n', &mut line)
+        .map_err(io)?;
+    let line = line.strip_prefix(UTF8_BOM).unwrap_or(&line);
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line == CSV_HEADER.trim_end().as_bytes() {
+        return Ok(());
+    }
+    Err(SqlError::Header {
+        path: path.into(),
+        message: format!(
+            "not a canonical dump: --source reads the columns by position, so the header must be the {} canonical columns in order ({}); `flightsift search {path} -o canonical.csv` writes such a dump",
+            COLUMNS.len(),
+            CSV_HEADER.trim_end()
+        ),
+    })
+}
+
+/// `path` as Spark (Hadoop) must be given it to open exactly that file: Hadoop reads a
+/// path with any of `*?[]{}\` as a pattern, where a backslash escapes the next
+/// character; a relative path whose first component holds a `:` would be a URL.
+fn spark_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 2);
+    let first = path.split('/').next().unwrap_or_default();
+    if !path.starts_with('/') && first.contains(':') && !is_url(path) {
+        out.push_str("./");
+    }
+    for c in path.chars() {
+        if "*?[]{}\\".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The path text each engine reads `files` from (an SQL expression).
+fn files_argument(files: &Files, dialect: Dialect) -> String {
+    let path = files.path.as_str();
+    match (dialect, &files.kind) {
+        (_, FilesKind::Glob) => string(dialect, path),
+        (Dialect::DuckDb, FilesKind::File) => string(dialect, &duckdb_path(path)),
+        // DuckDB reads no directory, only patterns: one per extension present (a
+        // pattern that matches nothing is an error there).
+        (Dialect::DuckDb, FilesKind::Dir(extensions)) => {
+            let dir = duckdb_path(path.trim_end_matches('/'));
+            let globs: Vec<String> = extensions
+                .iter()
+                .map(|ext| string(dialect, &format!("{dir}/*{ext}")))
+                .collect();
+            match globs.as_slice() {
+                [one] => one.clone(),
+                _ => format!("[{}]", globs.join(", ")),
+            }
+        }
+        (Dialect::Spark, FilesKind::File | FilesKind::Dir(_)) => string(dialect, &spark_path(path)),
+        // A URL: nothing in it is a pattern.
+        (_, FilesKind::Location) | (Dialect::Trino, _) => string(dialect, path),
+    }
+}
+
+/// The statements that make `view`, with the canonical columns and types of
+/// [`column_type`], over `files`; each ends with `;` and a line end.
+fn view_statements(files: &Files, view: &str, dialect: Dialect) -> Result<String, SqlError> {
+    use crate::columns::{Kind, KINDS};
+    let from = files_argument(files, dialect);
+    // `name TYPE` for every column, four to a line, as the readers are given them.
+    let schema = |types: &dyn Fn(usize) -> &'static str, pair: &dyn Fn(&str, &str) -> String| {
+        let cols: Vec<String> = (0..COLUMNS.len())
+            .map(|i| pair(COLUMNS[i], types(i)))
+            .collect();
+        cols.chunks(4)
+            .map(|c| c.join(", "))
+            .collect::<Vec<_>>()
+            .join(",\n  ")
+    };
+    let sql_type = |i: usize| column_type(COLUMNS[i], dialect);
+    // NDJSON holds lists as arrays; the view joins them with `;` as the CSV writes them.
+    let json_type = |i: usize| match (KINDS[i], dialect) {
+        (Kind::TextList, Dialect::Spark) => "ARRAY<STRING>",
+        (Kind::IntegerList, Dialect::Spark) => "ARRAY<BIGINT>",
+        (Kind::TextList, _) => "VARCHAR[]",
+        (Kind::IntegerList, _) => "BIGINT[]",
+        _ => sql_type(i),
+    };
+    let joined = |i: usize| {
+        let c = COLUMNS[i];
+        match (KINDS[i], dialect) {
+            (Kind::TextList, Dialect::Spark) => format!("array_join({c}, ';') AS {c}"),
+            (Kind::IntegerList, Dialect::Spark) => {
+                format!("array_join(transform({c}, x -> CAST(x AS STRING)), ';') AS {c}")
+            }
+            (Kind::TextList | Kind::IntegerList, _) => format!("array_to_string({c}, ';') AS {c}"),
+            _ => c.to_string(),
+        }
+    };
+    let select_joined = || {
+        (0..COLUMNS.len())
+            .map(joined)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let space = |c: &str, t: &str| format!("{c} {t}");
+    let duck = |c: &str, t: &str| format!("'{c}': '{t}'");
+    let csv = files.format == InputFormat::Csv;
+    Ok(match dialect {
+        Dialect::Spark if csv => format!(
+            "CREATE OR REPLACE TEMPORARY VIEW {view} (\n  {}\n) USING csv OPTIONS (path {from}, header 'true', enforceSchema 'false', mode 'FAILFAST', quote '\"', escape '\"');\n",
+            schema(&sql_type, &space)
+        ),
+        Dialect::Spark => format!(
+            "CREATE OR REPLACE TEMPORARY VIEW {view}_json (\n  {}\n) USING json OPTIONS (path {from}, mode 'FAILFAST');\nCREATE OR REPLACE TEMPORARY VIEW {view} AS\nSELECT {}\nFROM {view}_json;\n",
+            schema(&json_type, &space),
+            select_joined()
+        ),
+        Dialect::DuckDb if csv => {
+            let all: Vec<Option<&'static str>> = COLUMNS.iter().copied().map(Some).collect();
+            format!(
+                "CREATE OR REPLACE TEMPORARY VIEW {view} AS\nSELECT *\nFROM {};\n",
+                read_csv(&from, &all)
+            )
+        }
+        Dialect::DuckDb => format!(
+            "CREATE OR REPLACE TEMPORARY VIEW {view} AS\nSELECT {}\nFROM read_json({from}, format = 'newline_delimited',\n  columns = {{\n    {}\n  }});\n",
+            select_joined(),
+            schema(&json_type, &duck).replace("\n  ", "\n    ")
+        ),
+        Dialect::Trino => {
+            if !csv {
+                return Err(SqlError::Unsupported(format!(
+                    "{}: the Trino script reads CSV dumps (a Hive CSV table and a typed view over it); convert NDJSON with `flightsift search FILE -o FILE.csv`",
+                    files.path
+                )));
+            }
+            if files.kind != FilesKind::Location {
+                return Err(SqlError::Unsupported(format!(
+                    "{}: a Hive table's location is the URL of a directory that holds CSV dumps and nothing else: give --source that URL, ending with `/` (s3://bucket/dumps/, file:///data/dumps/)",
+                    files.path
+                )));
+            }
+            let text = |_: usize| column_type(COLUMNS[0], Dialect::Trino);
+            let typed: Vec<String> = (0..COLUMNS.len())
+                .map(|i| {
+                    let c = COLUMNS[i];
+                    match KINDS[i] {
+                        Kind::Text | Kind::TextList | Kind::IntegerList => c.to_string(),
+                        _ => format!("CAST(NULLIF({c}, '') AS {}) AS {c}", sql_type(i)),
+                    }
+                })
+                .collect();
+            format!(
+                "CREATE TABLE IF NOT EXISTS {view}_csv (\n  {}\n) WITH (external_location = {from}, format = 'CSV', skip_header_line_count = 1);\nCREATE OR REPLACE VIEW {view} AS\nSELECT {}\nFROM {view}_csv;\n",
+                schema(&text, &space),
+                typed.join(", ")
+            )
+        }
+    })
+}
+
+/// What to do with the matching rows besides selecting them: `-n` and `--ordered`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `LIMIT N`: at most N rows (any N matches unless `ordered`).
+    pub limit: Option<u64>,
+    /// The rows in input order, so `limit` keeps the first N, as `search --ordered`.
+    pub ordered: bool,
+}
+
 /// The complete query: every canonical column of the rows `filter` accepts.
 pub fn query(filter: &Filter, dialect: Dialect, source: &Source) -> Result<String, SqlError> {
+    query_with(filter, dialect, source, Options::default())
+}
+
+/// The complete query (for [`Source::Files`], the complete script) with `-n`/`--ordered`.
+pub fn query_with(
+    filter: &Filter,
+    dialect: Dialect,
+    source: &Source,
+    options: Options,
+) -> Result<String, SqlError> {
     let condition = condition(filter, dialect);
-    Ok(match source {
+    let limit = options
+        .limit
+        .map(|n| format!("\nLIMIT {n}"))
+        .unwrap_or_default();
+    let select = |from: &str| format!("SELECT *\nFROM {from}\nWHERE {condition}{limit}");
+    let mut out = ordered_prefix(dialect, options.ordered)?;
+    match source {
         Source::Table(name) => {
             let end = if dialect == Dialect::DuckDb { ";" } else { "" };
-            format!("SELECT *\nFROM {name}\nWHERE {condition}{end}")
+            out += &select(name);
+            out += end;
         }
         Source::Csv { path, columns } => {
             if dialect != Dialect::DuckDb {
                 return Err(SqlError::Unsupported(format!(
-                    "a query over a CSV file is DuckDB's `read_csv`; for {}, load the dump into a table and pass `--table NAME`",
+                    "a query over DUMP.csv is DuckDB's `read_csv`; for {0}, give the dumps with `--source PATH_OR_GLOB --dialect {0}` (a script that makes a view over them), or load them into a table and pass `--table NAME`",
                     dialect.name()
                 )));
             }
-            let read = read_csv(path, columns);
+            let read = read_csv(&string(dialect, &duckdb_path(path)), columns);
             let canonical = columns.len() == COLUMNS.len()
                 && columns.iter().zip(COLUMNS).all(|(c, n)| *c == Some(n));
             if canonical {
-                format!("SELECT *\nFROM {read}\nWHERE {condition};")
+                out += &select(&read);
             } else {
-                let select: Vec<String> = COLUMNS
+                let columns: Vec<String> = COLUMNS
                     .iter()
                     .map(|c| {
                         if columns.contains(&Some(c)) {
@@ -227,14 +631,38 @@ pub fn query(filter: &Filter, dialect: Dialect, source: &Source) -> Result<Strin
                         }
                     })
                     .collect();
-                format!(
-                    "SELECT *\nFROM (\n  SELECT {}\n  FROM {}\n) AS dump\nWHERE {condition};",
-                    select.join(", "),
+                out += &select(&format!(
+                    "(\n  SELECT {}\n  FROM {}\n) AS dump",
+                    columns.join(", "),
                     read.replace('\n', "\n  ")
-                )
+                ));
             }
+            out += ";";
         }
-    })
+        Source::Files { files, view } => {
+            out += &view_statements(files, view, dialect)?;
+            out += &select(view);
+            out += ";";
+        }
+    }
+    Ok(out)
+}
+
+/// What `--ordered` needs in `dialect`: DuckDB keeps a scan's rows in file order (the
+/// files of a list in list order, those of a glob sorted by name) unless
+/// `preserve_insertion_order` is off, so the script turns it on; Spark and Trino have
+/// no input order, and no canonical column holds one, so no query can give the first N.
+fn ordered_prefix(dialect: Dialect, ordered: bool) -> Result<String, SqlError> {
+    if !ordered {
+        return Ok(String::new());
+    }
+    match dialect {
+        Dialect::DuckDb => Ok("SET preserve_insertion_order = true;\n".into()),
+        Dialect::Spark | Dialect::Trino => Err(SqlError::Unsupported(format!(
+            "--ordered cannot be expressed for {}: it reads the files in parallel splits and returns the rows of a query without ORDER BY in any order, and no canonical column holds a row's place in the dump. Without --ordered, -n N selects any N matching rows (as `flightsift search -n N` does); for the first N in file order, use --dialect duckdb or `flightsift search --ordered`",
+            dialect.name()
+        ))),
+    }
 }
 
 /// `path` as DuckDB must be given it to open exactly that file, and nothing else.
@@ -246,9 +674,7 @@ pub fn query(filter: &Filter, dialect: Dialect, source: &Source) -> Result<Strin
 /// directory to DuckDB whatever the prefix; [`Source::csv_file`] gives such a file's
 /// full path.) Braces are not special to DuckDB.
 ///
-/// Spark and Trino queries never name a file (they read a `--table`); should a Spark
-/// file reader be added, note that Spark globs paths too (Hadoop's syntax, where a
-/// backslash escapes `*?[]{}` and `\`).
+/// Spark globs paths too, in Hadoop's syntax, where a backslash escapes (`spark_path`).
 pub fn duckdb_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 2);
     let first = path.split('/').next().unwrap_or_default();
@@ -266,8 +692,9 @@ pub fn duckdb_path(path: &str) -> String {
     out
 }
 
-/// DuckDB's `read_csv` with the file's columns typed explicitly.
-fn read_csv(path: &str, columns: &[Option<&'static str>]) -> String {
+/// DuckDB's `read_csv` of `paths` (SQL text: a string literal or a list of them) with
+/// the file's columns typed explicitly.
+fn read_csv(paths: &str, columns: &[Option<&'static str>]) -> String {
     let cols: Vec<String> = columns
         .iter()
         .enumerate()
@@ -278,8 +705,7 @@ fn read_csv(path: &str, columns: &[Option<&'static str>]) -> String {
         .collect();
     let lines: Vec<String> = cols.chunks(4).map(|c| c.join(", ")).collect();
     format!(
-        "read_csv({}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"',\n  columns = {{\n    {}\n  }})",
-        string(Dialect::DuckDb, &duckdb_path(path)),
+        "read_csv({paths}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"',\n  columns = {{\n    {}\n  }})",
         lines.join(",\n    ")
     )
 }
@@ -776,6 +1202,99 @@ mod tests {
         let csv = Source::csv("it's [1].csv", header).unwrap();
         let q = query(&Filter::all(), Dialect::DuckDb, &csv).unwrap();
         assert!(q.contains("read_csv('it''s [[]1].csv', "), "{q}");
+    }
+
+    #[test]
+    fn source_scripts_name_the_files_and_end_each_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+        std::fs::write(at("a[1].csv"), CSV_HEADER).unwrap();
+        let all = Filter::all();
+        let script = |path: &str, d: Dialect, limit, ordered| {
+            let files = Files::resolve(path, d)?;
+            let source = Source::Files {
+                files,
+                view: "flights".into(),
+            };
+            query_with(&all, d, &source, Options { limit, ordered })
+        };
+        let spark = script(&at("a[1].csv"), Dialect::Spark, Some(5), false).unwrap();
+        // Hadoop reads `[1]` as a pattern unless escaped; Spark's literals escape `\`.
+        assert!(spark.contains(r"a\\[1\\].csv', header 'true'"), "{spark}");
+        assert!(
+            spark.ends_with("FROM flights\nWHERE TRUE\nLIMIT 5;"),
+            "{spark}"
+        );
+        assert_eq!(spark.matches(";\n").count(), 1, "{spark}");
+        let duck = script(&at("a[1].csv"), Dialect::DuckDb, Some(5), true).unwrap();
+        assert!(
+            duck.starts_with("SET preserve_insertion_order = true;\n"),
+            "{duck}"
+        );
+        assert!(duck.contains("read_csv('"), "{duck}");
+        assert!(duck.contains("a[[]1].csv'"), "{duck}");
+        for (path, d) in [
+            ("s3://b/d/*.csv", Dialect::Spark),
+            ("s3://b/d/", Dialect::Trino),
+        ] {
+            let e = script(path, d, None, true).unwrap_err().to_string();
+            assert!(e.starts_with("--ordered cannot be expressed"), "{e}");
+        }
+
+        let trino = script("s3://b/d/", Dialect::Trino, Some(1), false).unwrap();
+        assert!(trino.contains("external_location = 's3://b/d/'"), "{trino}");
+        assert!(
+            trino.contains("CAST(NULLIF(price, '') AS DECIMAL(18,6)) AS price"),
+            "{trino}"
+        );
+        let e = script(&at("a[1].csv"), Dialect::Trino, None, false).unwrap_err();
+        assert!(e.to_string().contains("URL of a directory"), "{e}");
+
+        // NDJSON lists are arrays: the view joins them as the CSV writes them.
+        let json = script("s3://b/d/*.ndjson.gz", Dialect::Spark, None, false).unwrap();
+        assert!(json.contains("layover_min ARRAY<BIGINT>"), "{json}");
+        assert!(json.contains("array_join(via, ';') AS via"), "{json}");
+        assert!(
+            json.contains("USING json OPTIONS (path 's3://b/d/*.ndjson.gz'"),
+            "{json}"
+        );
+
+        std::fs::write(at("b.csv"), "offer_id,provider\n").unwrap();
+        let refused = [
+            (at("b.csv"), "not a canonical dump"),
+            ("d/*".into(), "must end with the files' extension"),
+            (at("nope.csv"), "cannot read"),
+            ("s3://b/d/".into(), "name them with a pattern"),
+            ("s3://b/x.txt".into(), "cannot tell the format"),
+            ("a;b.csv".into(), "may not contain `;`"),
+        ];
+        for (path, message) in refused {
+            let e = script(&path, Dialect::DuckDb, None, false)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(message), "{path}: {e}");
+        }
+
+        let parts = dir.path().join("parts");
+        std::fs::create_dir(&parts).unwrap();
+        std::fs::write(parts.join("_SUCCESS"), "").unwrap();
+        std::fs::write(parts.join("1.csv.gz"), "").unwrap();
+        std::fs::write(parts.join("2.csv"), CSV_HEADER).unwrap();
+        let parts = parts.to_str().unwrap();
+        let duck = script(parts, Dialect::DuckDb, None, false).unwrap();
+        assert!(duck.contains("/parts/*.csv', '"), "{duck}");
+        assert!(duck.contains("/parts/*.csv.gz']"), "{duck}");
+        std::fs::write(dir.path().join("parts/3.ndjson"), "").unwrap();
+        let e = script(parts, Dialect::Spark, None, false).unwrap_err();
+        assert!(e.to_string().contains("both CSV and NDJSON"), "{e}");
+        std::fs::write(dir.path().join("parts/3.ndjson"), "").unwrap();
+        std::fs::rename(
+            dir.path().join("parts/3.ndjson"),
+            dir.path().join("parts/3.txt"),
+        )
+        .unwrap();
+        let e = script(parts, Dialect::Spark, None, false).unwrap_err();
+        assert!(e.to_string().contains("`3.txt` is not a dump"), "{e}");
     }
 
     #[test]

@@ -30,6 +30,10 @@ mod search;
 mod self_docs;
 /// `flightsift sql` against DuckDB on random dumps and random expressions.
 mod sql_duckdb;
+/// The random dumps and expressions both SQL differential tests use.
+mod sql_gen;
+/// `flightsift sql --source --dialect spark` against Spark on random dumps and expressions.
+mod sql_spark;
 /// The progress bar and the partial-run notice, on a pseudo-terminal and on pipes.
 mod terminal;
 /// The `--where` language: examples, errors with carets, round trips.

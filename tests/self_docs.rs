@@ -91,6 +91,10 @@ fn every_command_has_examples_that_run() {
     let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample.csv")).unwrap();
     wd.create("data/sample.csv", &sample);
     wd.create("dump.csv", &sample);
+    std::fs::create_dir(wd.path("dumps")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &sample).unwrap();
+    wd.create("dumps/sample.csv.gz", gz.finish().unwrap());
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_flightsift"))
         .parent()
         .unwrap()
@@ -113,6 +117,12 @@ fn every_command_has_examples_that_run() {
             .collect();
         assert!(examples.len() >= 2, "{command}: {examples:?}");
         for example in examples {
+            // A JVM start per example is too slow here; tests/sql_spark.rs runs the
+            // printed scripts through Spark.
+            if example.starts_with("spark-sql ") {
+                eprintln!("covered by sql_spark: {example}");
+                continue;
+            }
             let missing: Vec<&str> = ["duckdb", "man"]
                 .into_iter()
                 .filter(|tool| example.contains(&format!("{tool} ")))

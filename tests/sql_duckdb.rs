@@ -17,611 +17,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flightsift");
-
-type Rows = BTreeSet<(String, String)>;
-
-// ---------------------------------------------------------------- randomness
-
-/// SplitMix64: tiny, seedable, good enough to pick test values.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-    /// True with probability `pct` percent.
-    fn pct(&mut self, pct: usize) -> bool {
-        self.below(100) < pct
-    }
-}
-
-// ---------------------------------------------------------------- dumps
-
-/// Providers compare ignoring ASCII case only: `zürich` is not `ZÜRICH`.
-const PROVIDERS: &[&str] = &[
-    "kiwi", "Kiwi", "KIWI", "duffel", "amadeus", "Sabre", "zürich", "ZÜRICH", "Zürich",
-];
-const AIRPORTS: &[&str] = &["JFK", "LAX", "SFO", "ORD", "DEN", "ATL", "SAN"];
-const CARRIERS: &[&str] = &["AA", "DL", "B6", "UA", "NK"];
-const NUMBERS: &[&str] = &["1", "10", "100", "1000", "1234", "100A"];
-const DATES: &[&str] = &[
-    "2026-12-30",
-    "2026-12-31",
-    "2027-01-01",
-    "2027-01-02",
-    "2028-02-29",
-    "2028-03-01",
-];
-const TIMES: &[&str] = &[
-    "00:00:00", "00:00:59", "00:01:00", "05:59:59", "06:00:00", "11:59:00", "11:59:59", "12:00:00",
-    "22:00:00", "23:59:00", "23:59:59",
-];
-const OFFSETS: &[&str] = &[
-    "Z", "+00:00", "-05:00", "+05:30", "-03:00", "+14:00", "-12:00", "+09:45", "-00:30",
-];
-const DURATIONS: &[&str] = &[
-    "0", "30", "90", "419", "420", "421", "449", "450", "451", "1440",
-];
-/// `045` is 45 minutes, as to any integer reader.
-const LAYOVERS: &[&str] = &[
-    "045", "0", "30", "44", "45", "46", "59", "60", "179", "180", "181", "600",
-];
-const PRICES: &[&str] = &[
-    "0450.50",
-    "0",
-    "0.01",
-    "120",
-    "249.99",
-    "250",
-    "250.1",
-    "250.10",
-    "299.999999",
-    "300",
-    "450",
-    "450.00",
-    "450.01",
-    "1200",
-];
-const CABINS: &[&str] = &["economy", "premium_economy", "business", "first"];
-use crate::util::HEADER;
-
-/// A date; rarely one at the ends of the 4-digit years, where instants leave them.
-fn date(r: &mut Rng) -> &'static str {
-    let pool: &[&'static str] = if r.pct(3) {
-        &["0001-01-01", "9999-12-31"]
-    } else {
-        DATES
-    };
-    pool[r.below(pool.len())]
-}
-
-fn stamp(r: &mut Rng) -> String {
-    let time = if r.pct(70) {
-        r.pick(TIMES).to_string()
-    } else {
-        format!("{:02}:{:02}:{:02}", r.below(24), r.below(60), r.below(60))
-    };
-    // RFC 3339 also allows a space or a lowercase `t`, and a lowercase `z`.
-    let sep = if r.pct(8) { *r.pick(&[" ", "t"]) } else { "T" };
-    let mut off = r.pick(OFFSETS).to_string();
-    if off == "Z" && r.pct(20) {
-        off = "z".into();
-    }
-    format!("{}{sep}{time}{off}", date(r))
-}
-
-fn optional(r: &mut Rng, values: &[&str]) -> String {
-    if r.pct(30) {
-        String::new()
-    } else {
-        r.pick(values).to_string()
-    }
-}
-
-fn row(r: &mut Rng, i: usize) -> Vec<String> {
-    let stops = r.below(4);
-    let carriers: Vec<&str> = (0..=stops).map(|_| *r.pick(CARRIERS)).collect();
-    let numbers: Vec<String> = carriers
-        .iter()
-        .map(|c| format!("{c}{}", r.pick(NUMBERS)))
-        .collect();
-    let join = |r: &mut Rng, pool: &[&str]| {
-        (0..stops)
-            .map(|_| r.pick(pool).to_string())
-            .collect::<Vec<_>>()
-            .join(";")
-    };
-    let via = join(r, AIRPORTS);
-    let layovers = join(r, LAYOVERS);
-    let price = if r.pct(70) {
-        r.pick(PRICES).to_string()
-    } else {
-        format!("{}.{:02}", r.below(2000), r.below(100))
-    };
-    let maybe_stamp = |r: &mut Rng| if r.pct(40) { stamp(r) } else { String::new() };
-    vec![
-        r.pick(PROVIDERS).to_string(),
-        // Some ids need quoting in SQL.
-        match i % 7 {
-            3 => format!("o{i}'q"),
-            5 => format!("o{i},x"),
-            _ => format!("o{i}"),
-        },
-        r.pick(AIRPORTS).to_string(),
-        r.pick(AIRPORTS).to_string(),
-        stamp(r),
-        stamp(r),
-        if r.pct(70) {
-            r.pick(DURATIONS).to_string()
-        } else {
-            r.below(2000).to_string()
-        },
-        stops.to_string(),
-        via,
-        carriers.join(";"),
-        numbers.join(";"),
-        layovers,
-        r.pick(CABINS).to_string(),
-        price,
-        r.pick(&["USD", "EUR"]).to_string(),
-        optional(r, &["0", "1", "02", "2", "9"]),
-        optional(r, &["0", "1", "2"]),
-        optional(r, &["true", "false"]),
-        optional(r, &["0", "100", "499", "500", "501"]),
-        maybe_stamp(r),
-        maybe_stamp(r),
-    ]
-}
-
-/// A CSV line; cells with a comma are quoted, and a few others, as CSV writers may do.
-fn csv_line(r: &mut Rng, cells: &[String]) -> String {
-    cells
-        .iter()
-        .map(|c| {
-            if c.contains(',') || r.pct(4) {
-                format!("\"{c}\"")
-            } else {
-                c.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// One dump file: its header, data lines (with their offer ids) and line ending. Most
-/// are canonical; some lack the optional `return_*` columns, some have the columns in
-/// another order plus an extra one, which `flightsift sql` must map from the header.
-struct Dump {
-    header: String,
-    lines: Vec<String>,
-    ids: Vec<String>,
-    eol: &'static str,
-    bom: bool,
-}
-
-impl Dump {
-    fn random(r: &mut Rng, rows: &[Vec<String>]) -> Dump {
-        let names: Vec<&str> = HEADER.split(',').collect();
-        // For each column of the file: a canonical column, or None for an extra one.
-        let mut order: Vec<Option<usize>> = match r.below(6) {
-            0 => (0..19).map(Some).collect(),
-            1 => {
-                let mut o: Vec<Option<usize>> = (0..21).map(Some).collect();
-                for i in (1..o.len()).rev() {
-                    o.swap(i, r.below(i + 1));
-                }
-                o
-            }
-            _ => (0..21).map(Some).collect(),
-        };
-        if order.len() == 21 && order != (0..21).map(Some).collect::<Vec<_>>() {
-            order.insert(r.below(22), None);
-        }
-        let header = order
-            .iter()
-            .map(|c| c.map_or("note", |c| names[c]))
-            .collect::<Vec<_>>()
-            .join(",");
-        let lines = rows
-            .iter()
-            .map(|cells| {
-                let picked: Vec<String> = order
-                    .iter()
-                    .map(|c| c.map_or_else(|| "extra".to_string(), |c| cells[c].clone()))
-                    .collect();
-                csv_line(r, &picked)
-            })
-            .collect();
-        Dump {
-            header,
-            lines,
-            ids: rows.iter().map(|c| c[1].clone()).collect(),
-            eol: if r.pct(20) { "\r\n" } else { "\n" },
-            bom: r.pct(10),
-        }
-    }
-
-    /// The file's text with only the rows whose offer id `keep` accepts.
-    fn text(&self, keep: impl Fn(&str) -> bool) -> String {
-        let mut out = String::new();
-        if self.bom {
-            out.push('\u{feff}');
-        }
-        out += &self.header;
-        out += self.eol;
-        for (line, id) in self.lines.iter().zip(&self.ids) {
-            if keep(id) {
-                out += line;
-                out += self.eol;
-            }
-        }
-        out
-    }
-}
-
-// ---------------------------------------------------------------- expressions
-
-/// An expression as a tree, so a failing one can be shrunk.
-#[derive(Clone, Debug)]
-enum G {
-    Leaf(String),
-    And(Vec<G>),
-    Or(Vec<G>),
-    Not(Box<G>),
-}
-
-impl G {
-    fn text(&self) -> String {
-        let inner = |g: &G| match g {
-            G::And(_) | G::Or(_) => format!("({})", g.text()),
-            _ => g.text(),
-        };
-        match self {
-            G::Leaf(s) => s.clone(),
-            G::And(v) => v.iter().map(inner).collect::<Vec<_>>().join(" and "),
-            G::Or(v) => v.iter().map(inner).collect::<Vec<_>>().join(" or "),
-            G::Not(g) => match **g {
-                G::Leaf(_) => format!("not {}", g.text()),
-                _ => format!("not ({})", g.text()),
-            },
-        }
-    }
-
-    /// Smaller expressions: a node replaced by a child, or a child dropped.
-    fn shrinks(&self) -> Vec<G> {
-        let mut out = Vec::new();
-        match self {
-            G::Leaf(_) => {}
-            G::Not(g) => {
-                out.push((**g).clone());
-                out.extend(g.shrinks().into_iter().map(|s| G::Not(Box::new(s))));
-            }
-            G::And(v) | G::Or(v) => {
-                let make = |v: Vec<G>| match self {
-                    G::And(_) => G::And(v),
-                    _ => G::Or(v),
-                };
-                out.extend(v.iter().cloned());
-                if v.len() > 2 {
-                    for i in 0..v.len() {
-                        let mut w = v.clone();
-                        w.remove(i);
-                        out.push(make(w));
-                    }
-                }
-                for (i, child) in v.iter().enumerate() {
-                    for s in child.shrinks() {
-                        let mut w = v.clone();
-                        w[i] = s;
-                        out.push(make(w));
-                    }
-                }
-            }
-        }
-        out
-    }
-}
-
-const OPS: &[&str] = &["=", "!=", "<>", "<", "<=", ">", ">="];
-const PRICE_LIT: &[&str] = &[
-    "0",
-    "120",
-    "250",
-    "250.1",
-    "250.10",
-    "299.999999",
-    "300",
-    "449.99",
-    "450",
-    "450.00",
-    "450.01",
-    "1200",
-];
-const MINUTES_LIT: &[&str] = &[
-    "90", "90m", "1h30m", "419", "7h", "420", "421", "7h30m", "450", "451", "24h", "1440",
-];
-const LAYOVER_LIT: &[&str] = &[
-    "0", "30", "44", "45", "45m", "46", "59", "60", "1h", "179", "180", "3h", "181", "600",
-];
-const TIME_LIT: &[&str] = &[
-    "00:00", "00:01", "05:59", "05:59:59", "06:00", "11:59", "11:59:59", "12:00", "22:00", "23:59",
-    "23:59:59",
-];
-
-fn code(r: &mut Rng, pool: &[&str]) -> String {
-    let c = r.pick(pool);
-    if r.pct(20) {
-        c.to_lowercase()
-    } else {
-        c.to_string()
-    }
-}
-
-fn codes(r: &mut Rng, pool: &[&str]) -> String {
-    let n = 1 + r.below(3);
-    (0..n).map(|_| code(r, pool)).collect::<Vec<_>>().join(", ")
-}
-
-fn stamp_lit(r: &mut Rng) -> String {
-    let date = date(r);
-    let time = r.pick(TIMES);
-    match r.below(4) {
-        0 => date.to_string(),
-        1 => format!("{date}T{}", &time[..5]),
-        2 => format!("{date}T{time}"),
-        _ => format!("{date}T{time}{}", r.pick(OFFSETS)),
-    }
-}
-
-fn flight_number(r: &mut Rng) -> String {
-    let n = format!("{}{}", r.pick(CARRIERS), r.pick(NUMBERS));
-    if r.pct(20) {
-        n.to_lowercase()
-    } else {
-        n
-    }
-}
-
-/// One random condition over any field, with values on the dumps' edges.
-fn leaf(r: &mut Rng, ids: &[String]) -> String {
-    let op = *r.pick(OPS);
-    let not = if r.pct(30) { "not " } else { "" };
-    match r.below(24) {
-        0 => format!("price {op} {}", r.pick(PRICE_LIT)),
-        1 => format!(
-            "{} {op} {}",
-            r.pick(&["duration", "duration_min"]),
-            r.pick(MINUTES_LIT)
-        ),
-        2 => format!("stops {op} {}", r.below(4)),
-        3 => {
-            let (f, pool): (&str, &[&str]) = *r.pick(&[
-                ("seats", &["0", "1", "2", "9"][..]),
-                ("bags", &["0", "1", "2"][..]),
-                ("co2_kg", &["0", "100", "499", "500", "501"][..]),
-            ]);
-            format!("{f} {op} {}", r.pick(pool))
-        }
-        4 => format!(
-            "{} is {}null",
-            r.pick(&[
-                "seats",
-                "bags",
-                "co2_kg",
-                "refundable",
-                "return_departure",
-                "return_arrival",
-                "return_depart_time",
-                "max_layover",
-                "min_layover",
-                "stops",
-                "via",
-                "price",
-                "departure",
-                "depart_time",
-            ]),
-            if r.pct(50) { "not " } else { "" }
-        ),
-        5 => format!(
-            "{} {} {}",
-            r.pick(&["origin", "destination"]),
-            r.pick(&["=", "!=", "<>"]),
-            code(r, AIRPORTS)
-        ),
-        6 => format!(
-            "{} {not}in ({})",
-            r.pick(&["origin", "destination"]),
-            codes(r, AIRPORTS)
-        ),
-        7 => {
-            if r.pct(50) {
-                format!("cabin {} {}", r.pick(&["=", "!="]), r.pick(CABINS))
-            } else {
-                let a = r.pick(CABINS);
-                let b = r.pick(CABINS);
-                format!("cabin {not}in ({a}, {})", b.to_uppercase())
-            }
-        }
-        8 => format!(
-            "currency {} {}",
-            r.pick(&["=", "!="]),
-            r.pick(&["usd", "EUR"])
-        ),
-        9 => {
-            if r.pct(50) {
-                format!("provider {} '{}'", r.pick(&["=", "!="]), r.pick(PROVIDERS))
-            } else {
-                format!(
-                    "provider {not}in ('{}', '{}')",
-                    r.pick(PROVIDERS),
-                    r.pick(PROVIDERS)
-                )
-            }
-        }
-        10 => {
-            let quote = |s: &String| format!("'{}'", s.replace('\'', "''"));
-            if r.pct(50) {
-                format!("offer_id {} {}", r.pick(&["=", "!="]), quote(r.pick(ids)))
-            } else {
-                format!(
-                    "offer_id {not}in ({}, {})",
-                    quote(r.pick(ids)),
-                    quote(r.pick(ids))
-                )
-            }
-        }
-        11 => format!(
-            "{} {op} {}",
-            r.pick(&["departure", "arrival", "return_departure", "return_arrival"]),
-            stamp_lit(r)
-        ),
-        12 => format!(
-            "{} {op} {}",
-            r.pick(&["depart_time", "arrive_time", "return_depart_time"]),
-            r.pick(TIME_LIT)
-        ),
-        13 => {
-            let (f, a, b) = match r.below(7) {
-                0 => (
-                    "price",
-                    r.pick(PRICE_LIT).to_string(),
-                    r.pick(PRICE_LIT).to_string(),
-                ),
-                1 => (
-                    "duration",
-                    r.pick(MINUTES_LIT).to_string(),
-                    r.pick(MINUTES_LIT).to_string(),
-                ),
-                2 => (
-                    "depart_time",
-                    r.pick(TIME_LIT).to_string(),
-                    r.pick(TIME_LIT).to_string(),
-                ),
-                3 => ("departure", stamp_lit(r), stamp_lit(r)),
-                4 => (
-                    "max_layover",
-                    r.pick(LAYOVER_LIT).to_string(),
-                    r.pick(LAYOVER_LIT).to_string(),
-                ),
-                5 => (
-                    "depart_date",
-                    r.pick(DATES).to_string(),
-                    r.pick(DATES).to_string(),
-                ),
-                _ => ("seats", r.below(4).to_string(), r.below(10).to_string()),
-            };
-            format!("{f} {not}between {a} and {b}")
-        }
-        14 => format!(
-            "{} {op} {}",
-            r.pick(&["depart_date", "arrive_date"]),
-            r.pick(DATES)
-        ),
-        15 => format!(
-            "{} {op} {}",
-            r.pick(&["max_layover", "min_layover"]),
-            r.pick(LAYOVER_LIT)
-        ),
-        16 => format!("{not}via has {}", code(r, AIRPORTS)),
-        17 => format!("{not}carriers has {}", code(r, CARRIERS)),
-        18 => format!("{not}flight_numbers has {}", flight_number(r)),
-        19 => format!("{not}layover_min has {}", r.pick(LAYOVER_LIT)),
-        20 => match r.below(4) {
-            0 => format!("via {not}in ({})", codes(r, AIRPORTS)),
-            1 => format!("carriers {not}in ({})", codes(r, CARRIERS)),
-            2 => format!(
-                "flight_numbers {not}in ({}, {})",
-                flight_number(r),
-                flight_number(r)
-            ),
-            _ => format!(
-                "layover_min {not}in ({}, {})",
-                r.pick(LAYOVER_LIT),
-                r.pick(LAYOVER_LIT)
-            ),
-        },
-        21 => r
-            .pick(&[
-                "refundable",
-                "refundable = true",
-                "refundable = FALSE",
-                "refundable != true",
-            ])
-            .to_string(),
-        22 => r.pick(&["true", "false"]).to_string(),
-        _ => format!("{not}min_layover >= 45m or stops = 0"),
-    }
-}
-
-fn expr(r: &mut Rng, depth: usize, ids: &[String]) -> G {
-    if depth == 0 || r.pct(35) {
-        return G::Leaf(leaf(r, ids));
-    }
-    let kids = |r: &mut Rng| {
-        (0..2 + r.below(2))
-            .map(|_| expr(r, depth - 1, ids))
-            .collect()
-    };
-    match r.below(5) {
-        0 | 1 => G::And(kids(r)),
-        2 | 3 => G::Or(kids(r)),
-        _ => G::Not(Box::new(expr(r, depth - 1, ids))),
-    }
-}
-
-/// Search flags, which `sql` must translate as `search` applies them.
-const FLAGS: &[&[&str]] = &[
-    &["--max-price", "300"],
-    &["--min-price", "250.10"],
-    &["--min-layover", "45m"],
-    &["--max-layover", "3h"],
-    &["--airline", "AA,DL"],
-    &["--exclude-airline", "NK"],
-    &["--avoid", "ORD"],
-    &["--refundable"],
-    &["--depart-after", "06:00"],
-    &["--depart-before", "12:00"],
-    &["--arrive-before", "22:00"],
-    &["--date-from", "2026-12-31"],
-    &["--date", "2027-01-01"],
-    &["--from", "JFK,LAX"],
-    &["--to", "sfo"],
-    &["--cabin", "economy,business"],
-    &["--min-bags", "1"],
-    &["--min-seats", "2"],
-    &["--max-co2", "500"],
-    &["--max-stops", "1"],
-    &["--max-duration", "7h30m"],
-];
-
-const ISSUE_EXAMPLES: &[&str] = &[
-    "price <= 450 and stops <= 1",
-    "origin = JFK and destination in (LAX, SFO, SAN)",
-    "cabin = economy or cabin = premium_economy",
-    "carriers has AA",
-    "not via has ORD",
-    "carriers in (AA, DL, B6)",
-    "depart_time between 06:00 and 11:59",
-    "arrive_time < 22:00",
-    "departure >= 2026-12-01 and departure < 2026-12-08",
-    "duration <= 7h30m",
-    "max_layover <= 3h and min_layover >= 45m",
-    "refundable and bags >= 1",
-    "seats >= 2 and co2_kg < 500",
-    "bags is null",
-    "(price < 300 or cabin = business) and not (provider = kiwi)",
-];
+use crate::sql_gen::*;
 
 // ---------------------------------------------------------------- engines
 
@@ -631,17 +27,6 @@ enum Engine {
     Python,
     /// The `duckdb` command-line shell, one process per query.
     Cli,
-}
-
-/// The Python interpreter that has the `duckdb` package.
-fn python() -> String {
-    std::env::var("FLIGHTSIFT_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// Whether this is a CI run (`CI` set to anything but empty, `0` or `false`), where a
-/// missing DuckDB is a failure instead of a skip.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
 }
 
 /// The engine to test with; `None` (after saying so loudly on stderr) when there is
@@ -689,8 +74,12 @@ try:
 except Exception:
     pass
 out = []
-for q in json.load(open(sys.argv[1])):
+for script in json.load(open(sys.argv[1])):
     try:
+        # A `--source` script is several statements, each ending with `;` and a line end.
+        *setup, q = [s for s in script.split(";\n") if s.strip()]
+        for s in setup:
+            con.execute(s)
         cur = con.execute(q)
         names = [d[0] for d in cur.description]
         p, o = names.index("provider"), names.index("offer_id")
@@ -700,8 +89,20 @@ for q in json.load(open(sys.argv[1])):
 json.dump(out, sys.stdout)
 "#;
 
-/// Runs `queries` in `dir` (relative paths in them resolve there).
+/// Runs `queries` in `dir` (relative paths in them resolve there): the sets of rows.
 fn run_duckdb(engine: Engine, dir: &Path, queries: &[String]) -> Vec<Result<Rows, String>> {
+    run_duckdb_ordered(engine, dir, queries)
+        .into_iter()
+        .map(|r| r.map(|rows| rows.into_iter().collect()))
+        .collect()
+}
+
+/// Runs `queries` (or scripts) in `dir`: the rows in the order DuckDB returns them.
+fn run_duckdb_ordered(
+    engine: Engine,
+    dir: &Path,
+    queries: &[String],
+) -> Vec<Result<Ordered, String>> {
     match engine {
         Engine::Python => {
             let batch = dir.join("queries.json");
@@ -749,77 +150,13 @@ fn run_duckdb(engine: Engine, dir: &Path, queries: &[String]) -> Vec<Result<Rows
                 if !out.status.success() {
                     return Err(String::from_utf8_lossy(&out.stderr).into_owned());
                 }
-                Ok(rows_of_csv(&out.stdout))
+                Ok(ordered_rows_of_csv(&out.stdout))
             })
             .collect(),
     }
 }
 
-fn rows_of_csv(bytes: &[u8]) -> Rows {
-    let mut reader = csv::Reader::from_reader(bytes);
-    let header = reader.headers().unwrap().clone();
-    let p = header.iter().position(|h| h == "provider").unwrap();
-    let o = header.iter().position(|h| h == "offer_id").unwrap();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[p].to_string(), r[o].to_string())
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------- the two sides
-
-fn flightsift(sub: &str, dump: &Path, expr: &str, flags: &[&str]) -> Result<Vec<u8>, String> {
-    let mut cmd = Command::new(BIN);
-    cmd.arg(sub).arg(dump).arg("--where").arg(expr).args(flags);
-    if sub == "search" {
-        cmd.args(["--format", "csv"]);
-    }
-    let out = cmd.output().expect("run flightsift");
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-struct Case {
-    expr: G,
-    /// Flag groups such as `["--max-price", "300"]`.
-    flags: Vec<&'static [&'static str]>,
-}
-
-impl Case {
-    fn text(&self) -> String {
-        self.expr.text()
-    }
-    fn flag_args(&self) -> Vec<&'static str> {
-        self.flags.iter().flat_map(|g| g.iter().copied()).collect()
-    }
-    /// Smaller cases: a flag group dropped, the expression shrunk or replaced by `true`.
-    fn shrinks(&self) -> Vec<Case> {
-        let mut out = Vec::new();
-        for i in 0..self.flags.len() {
-            let mut flags = self.flags.clone();
-            flags.remove(i);
-            out.push(Case {
-                expr: self.expr.clone(),
-                flags,
-            });
-        }
-        let mut exprs = self.expr.shrinks();
-        if !matches!(&self.expr, G::Leaf(s) if s == "true") {
-            exprs.insert(0, G::Leaf("true".into()));
-        }
-        out.extend(exprs.into_iter().map(|expr| Case {
-            expr,
-            flags: self.flags.clone(),
-        }));
-        out
-    }
-}
 
 /// Both sides on one dump and one case: `(search, duckdb)`.
 fn both(engine: Engine, dir: &Path, dump: &Path, case: &Case) -> (Rows, Result<Rows, String>) {
@@ -831,15 +168,6 @@ fn both(engine: Engine, dir: &Path, dump: &Path, case: &Case) -> (Rows, Result<R
     let sql = String::from_utf8(sql).unwrap();
     let duck = run_duckdb(engine, dir, &[sql]).pop().unwrap();
     (rows_of_csv(&search), duck)
-}
-
-fn shell_quote(s: &str) -> String {
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b"_.:,/=-".contains(&b);
-    if !s.is_empty() && s.bytes().all(plain) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }
 
 /// What a failure report needs to re-run cases.
@@ -918,25 +246,12 @@ fn report(
     msg
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[test]
 fn duckdb_agrees_with_search_on_random_dumps_and_expressions() {
     let Some(engine) = engine_or_skip("the DuckDB differential test") else {
         return;
     };
-    let seed = env_number(
-        "FLIGHTSIFT_DIFF_SEED",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64,
-    );
+    let seed = seed();
     let dumps = env_number("FLIGHTSIFT_DIFF_DUMPS", 8);
     let cases_per_dump = env_number("FLIGHTSIFT_DIFF_CASES", 60);
     eprintln!("duckdb differential test: engine {engine:?}, FLIGHTSIFT_DIFF_SEED={seed}");
@@ -947,8 +262,7 @@ fn duckdb_agrees_with_search_on_random_dumps_and_expressions() {
     let mut total = 0;
     let mut matched = 0;
     for d in 0..dumps {
-        let n_rows = 20 + r.below(60);
-        let cells: Vec<Vec<String>> = (0..n_rows).map(|i| row(&mut r, i)).collect();
+        let cells = random_rows(&mut r);
         let ids: Vec<String> = cells.iter().map(|c| c[1].clone()).collect();
         let file = Dump::random(&mut r, &cells);
         let dump: PathBuf = dir.path().join(format!("dump{d}.csv"));
@@ -956,25 +270,9 @@ fn duckdb_agrees_with_search_on_random_dumps_and_expressions() {
 
         let mut cases: Vec<Case> = Vec::new();
         if d == 0 {
-            cases.extend(ISSUE_EXAMPLES.iter().map(|e| Case {
-                expr: G::Leaf(e.to_string()),
-                flags: Vec::new(),
-            }));
+            cases.extend(issue_examples());
         }
-        for _ in 0..cases_per_dump {
-            let mut flags = Vec::new();
-            if r.pct(25) {
-                let (a, b) = (r.below(FLAGS.len()), r.below(FLAGS.len()));
-                flags.push(FLAGS[a]);
-                if b != a && r.pct(50) {
-                    flags.push(FLAGS[b]);
-                }
-            }
-            cases.push(Case {
-                expr: expr(&mut r, 3, &ids),
-                flags,
-            });
-        }
+        cases.extend(random_cases(&mut r, cases_per_dump, &ids));
 
         let mut searched = Vec::new();
         let mut queries = Vec::new();
@@ -1092,4 +390,81 @@ fn sql_reads_exactly_the_named_file_whatever_its_name() {
         }
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+/// `flightsift sql --source` prints a script that DuckDB runs as printed, statement by
+/// statement, over every layout a source can have (`.csv`, `.csv.gz`, `.ndjson`,
+/// `.jsonl.gz`, a directory, a pattern), selecting the rows `search` selects; `-n N`
+/// selects N of them, and `--ordered -n N` exactly the first N.
+#[test]
+fn duckdb_runs_the_source_script_over_every_layout() {
+    let Some(engine) = engine_or_skip("the DuckDB --source test") else {
+        return;
+    };
+    let seed = seed();
+    eprintln!("duckdb --source test: FLIGHTSIFT_DIFF_SEED={seed}");
+    let mut r = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let cells = random_rows(&mut r);
+    let ids: Vec<String> = cells.iter().map(|c| c[1].clone()).collect();
+    let layouts = lay_out(dir.path(), "d", &mut r, &cells);
+    let cases: Vec<Case> = issue_examples()
+        .chain(random_cases(&mut r, 25, &ids))
+        .collect();
+
+    // (what is checked, the script, what `search` gives with the same arguments)
+    let mut checks: Vec<(String, String, Ordered)> = Vec::new();
+    for source in &layouts.sources {
+        for (i, case) in cases.iter().enumerate() {
+            let text = case.text();
+            let mut variants: Vec<Vec<&str>> = vec![vec![]];
+            if i % 5 == 0 {
+                variants.push(vec!["-n", "3"]);
+                variants.push(vec!["-n", "3", "--ordered"]);
+            }
+            for extra in variants {
+                let mut args = vec!["--where", text.as_str()];
+                args.extend(case.flag_args());
+                args.extend(&extra);
+                let mut sql = vec!["sql", "--source", source.as_str()];
+                sql.extend(&args);
+                let script = run_in(dir.path(), &sql).unwrap_or_else(|e| panic!("{sql:?}: {e}"));
+                let mut search = vec!["search", layouts.reference.as_str(), "--format", "csv"];
+                search.extend(&args);
+                let want =
+                    run_in(dir.path(), &search).unwrap_or_else(|e| panic!("{search:?}: {e}"));
+                checks.push((
+                    format!("{sql:?}"),
+                    String::from_utf8(script).unwrap(),
+                    ordered_rows_of_csv(&want),
+                ));
+            }
+        }
+    }
+    let scripts: Vec<String> = checks.iter().map(|(_, s, _)| s.clone()).collect();
+    let got = run_duckdb_ordered(engine, dir.path(), &scripts);
+    let mut wrong = Vec::new();
+    for ((what, script, want), got) in checks.iter().zip(got) {
+        let ok = match &got {
+            Err(_) => false,
+            Ok(rows) if what.contains("--ordered") => rows == want,
+            // `-n N` alone: any N of the matches.
+            Ok(rows) if what.contains("\"-n\"") => {
+                let all: Rows = want.iter().cloned().collect();
+                let found: Rows = rows.iter().cloned().collect();
+                rows.len() == want.len() && found.is_subset(&all)
+            }
+            Ok(rows) => rows.iter().cloned().collect::<Rows>() == want.iter().cloned().collect(),
+        };
+        if !ok && wrong.len() < 5 {
+            wrong.push(format!(
+                "{what}\n  search: {want:?}\n  duckdb: {got:?}\n  script:\n{script}"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "FLIGHTSIFT_DIFF_SEED={seed}\n{}",
+        wrong.join("\n")
+    );
 }
