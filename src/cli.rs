@@ -30,6 +30,10 @@ pub enum Command {
     /// Generate a realistic synthetic dump (same seed, same bytes) for tests and benchmarks.
     #[command(after_help = GEN_HELP)]
     Gen(GenArgs),
+    /// Write the canonical records of every offer, in input order (raw provider
+    /// responses, compressed dumps or canonical dumps alike).
+    #[command(after_help = CONVERT_HELP)]
+    Convert(ConvertArgs),
     /// Print the SQL query that selects exactly the rows `search` would emit.
     #[command(after_help = SQL_HELP)]
     Sql(SqlArgs),
@@ -169,11 +173,101 @@ pub enum InputFormatArg {
     Ndjson,
 }
 
+/// Whose responses the inputs are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProviderArg {
+    Amadeus,
+    Duffel,
+    Kiwi,
+    Sabre,
+    /// flightsift's own CSV or NDJSON, never a provider's responses.
+    Canonical,
+}
+
+/// How the inputs are read: shared by `search` and `convert`.
 #[derive(Debug, Args)]
-pub struct SearchArgs {
-    /// Dump files (CSV, or NDJSON by extension .ndjson/.jsonl). `-` or none reads stdin.
+pub struct InputArgs {
+    /// Dump files or directories (read recursively in name order: *.csv, *.ndjson,
+    /// *.jsonl, *.json, each optionally .gz or .zst). `-` or none reads stdin.
     #[arg(value_name = "DUMP")]
     pub inputs: Vec<PathBuf>,
+
+    /// Read the inputs as this provider's recorded responses (or as canonical
+    /// dumps) [default: each file's content decides].
+    #[arg(long, value_enum, value_name = "NAME", help_heading = "Input")]
+    pub provider: Option<ProviderArg>,
+
+    /// Read the inputs as canonical CSV or NDJSON [default: each file's content decides].
+    #[arg(long, value_enum, conflicts_with = "provider", help_heading = "Input")]
+    pub input_format: Option<InputFormatArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Write to FILE (atomically) instead of stdout; `-` is stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Output format [default: from -o's extension, else csv].
+    #[arg(long, value_enum, help_heading = "Output")]
+    pub format: Option<OutputFormat>,
+
+    /// Print a run summary to stderr.
+    #[arg(long, help_heading = "Output")]
+    pub stats: bool,
+
+    /// Show no progress bar and no notice.
+    #[arg(short = 'q', long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// What to do with a malformed record or response.
+    #[arg(long, value_enum, default_value_t = OnError::Fail, help_heading = "Input")]
+    pub on_error: OnError,
+
+    /// With --on-error skip, write each skipped record to FILE (CSV: input, line,
+    /// reason, field, message, record).
+    #[arg(long, value_name = "FILE", requires = "on_error", help_heading = "Input")]
+    pub rejects: Option<PathBuf>,
+
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", help_heading = "Tuning")]
+    pub threads: Option<usize>,
+}
+
+impl ConvertArgs {
+    /// `convert` is `search --ordered` with no filter: the same reading, decoding,
+    /// error policy and atomic output.
+    pub fn into_search(self) -> SearchArgs {
+        SearchArgs {
+            input: self.input,
+            limit: None,
+            count: false,
+            output: self.output,
+            format: self.format,
+            ordered: true,
+            stats: self.stats,
+            stats_json: None,
+            quiet: self.quiet,
+            progress: false,
+            timeout: None,
+            on_error: self.on_error,
+            rejects: self.rejects,
+            validate_all: true,
+            threads: self.threads,
+            page_size: flightsift::DEFAULT_PAGE_SIZE,
+            channel_capacity: None,
+            filters: FilterArgs::default(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Emit at most N matching flights (exactly min(N, matches)); 0 reads nothing.
     #[arg(short = 'n', long = "limit", allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "N", help_heading = "Output")]
@@ -248,10 +342,6 @@ pub struct SearchArgs {
     #[arg(long, help_heading = "Input")]
     pub validate_all: bool,
 
-    /// Input format [default: from each file's extension, else csv].
-    #[arg(long, value_enum, help_heading = "Input")]
-    pub input_format: Option<InputFormatArg>,
-
     /// Worker threads [default: one per core].
     #[arg(short = 'j', long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", help_heading = "Tuning")]
     pub threads: Option<usize>,
@@ -270,7 +360,7 @@ pub struct SearchArgs {
 
 /// The numeric filter flags take `allow_negative_numbers`, so that `--max-price -5` is
 /// refused by the filter as a negative amount, not by clap as an unknown flag `-5`.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 #[command(next_help_heading = "Filters (all combine with AND)")]
 pub struct FilterArgs {
     /// Filter expression, ANDed with the flags, e.g. 'price <= 450 and not via has ORD'
@@ -397,6 +487,14 @@ impl FilterArgs {
         }
     }
 }
+
+const CONVERT_HELP: &str = "\
+Examples:
+  flightsift convert recorded/amadeus/ -o amadeus.csv
+  flightsift convert --provider kiwi kiwi-pages.ndjson.zst --format ndjson | flightsift search --max-price 300 --count
+
+Every offer becomes one canonical record (the mapping per provider: README.md, \"Raw provider
+responses\"); `convert | search` gives the rows `search` gives on the raw input.";
 
 const SQL_HELP: &str = "\
 Examples:

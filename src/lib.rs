@@ -53,5 +53,5 @@ pub use pipeline::{
     Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
 };
 pub use record::Flight;
-pub use source::{Input, MAX_RECORD_BYTES};
+pub use source::{compression::Compression, Input, MAX_RECORD_BYTES, MAX_RESPONSE_BYTES};
 pub use summary::{Outcome, Progress, Summary, TimeSplit};

@@ -19,7 +19,9 @@ use flightsift::{
     Search, SearchConfig, Summary,
 };
 
-use cli::{Cli, Command, DialectArg, InputFormatArg, OnError, OutputFormat, SearchArgs, SqlArgs};
+use cli::{
+    Cli, Command, DialectArg, InputFormatArg, OnError, OutputFormat, ProviderArg, SearchArgs, SqlArgs,
+};
 use exit::Exit;
 use output::Output;
 
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Search(args) => search(args),
         Command::Gen(args) => generate(args),
+        Command::Convert(args) => search(args.into_search()),
         Command::Sql(args) => sql(args),
         Command::Completions(args) => completions(args),
         Command::Man(args) => manual(args),
@@ -101,23 +104,44 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn search(args: SearchArgs) -> Result<Exit> {
-    let filter = compile_filter(&args.filters)?;
-    let inputs: Vec<Input> = if args.inputs.is_empty() {
+/// The inputs as the flags say to read them.
+fn inputs(args: &cli::InputArgs) -> Vec<Input> {
+    use flightsift::provider::Provider;
+    let paths = if args.inputs.is_empty() {
         vec!["-".into()]
     } else {
         args.inputs.clone()
-    }
-    .into_iter()
-    .map(|path| {
-        let input = Input::from_path(path);
-        match args.input_format {
-            Some(InputFormatArg::Csv) => input.with_format(InputFormat::Csv),
-            Some(InputFormatArg::Ndjson) => input.with_format(InputFormat::Ndjson),
-            None => input,
+    };
+    let format = match (args.input_format, args.provider) {
+        (Some(InputFormatArg::Csv), _) => Some(InputFormat::Csv),
+        (Some(InputFormatArg::Ndjson), _) => Some(InputFormat::Ndjson),
+        (None, Some(p)) => match p {
+            ProviderArg::Amadeus => Some(Provider::Amadeus),
+            ProviderArg::Duffel => Some(Provider::Duffel),
+            ProviderArg::Kiwi => Some(Provider::Kiwi),
+            ProviderArg::Sabre => Some(Provider::Sabre),
+            ProviderArg::Canonical => None,
         }
-    })
-    .collect();
+        .map(|p| InputFormat::Responses(Some(p))),
+        (None, None) => None,
+    };
+    let canonical = args.provider == Some(ProviderArg::Canonical);
+    paths
+        .into_iter()
+        .map(|path| {
+            let input = Input::from_path(path);
+            match format {
+                Some(f) => input.with_format(f),
+                None if canonical => input.canonical(),
+                None => input,
+            }
+        })
+        .collect()
+}
+
+fn search(args: SearchArgs) -> Result<Exit> {
+    let filter = compile_filter(&args.filters)?;
+    let inputs = inputs(&args.input);
     let mut config = SearchConfig::new(inputs);
     config.filter = filter;
     config.limit = args.limit;
@@ -154,7 +178,7 @@ fn search(args: SearchArgs) -> Result<Exit> {
             args.progress,
             !args.count && goes_to_stdout(args.output.as_deref()),
         ),
-        total: progress::total_bytes(&args.inputs),
+        total: progress::total_bytes(&args.input.inputs),
         limit: args.limit,
     };
     let summary = if args.count {

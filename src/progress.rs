@@ -52,13 +52,20 @@ impl Mode {
 }
 
 /// What the bar measures against: the inputs' total size when every input is a
-/// regular file (so "bytes of total" means something), else nothing.
+/// regular, uncompressed file (so "bytes of total" means something), else nothing.
 pub fn total_bytes(inputs: &[PathBuf]) -> Option<u64> {
     if inputs.is_empty() {
         return None; // stdin
     }
     inputs.iter().try_fold(0u64, |sum, p| {
         let m = std::fs::metadata(p).ok().filter(|m| m.is_file())?;
+        // The run counts decompressed bytes, which a compressed file's size says
+        // nothing about.
+        let mut head = [0u8; 4];
+        let n = std::io::Read::read(&mut std::fs::File::open(p).ok()?, &mut head).ok()?;
+        if flightsift::Compression::from_magic(&head[..n]).is_some() {
+            return None;
+        }
         Some(sum + m.len())
     })
 }
