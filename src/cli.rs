@@ -30,8 +30,7 @@ pub enum Command {
     /// Generate a realistic synthetic dump (same seed, same bytes) for tests and benchmarks.
     #[command(after_help = GEN_HELP)]
     Gen(GenArgs),
-    /// Write the canonical records of every offer, in input order (raw provider
-    /// responses, compressed dumps or canonical dumps alike).
+    /// Write every offer (raw provider responses too) as a canonical record, in input order.
     #[command(after_help = CONVERT_HELP)]
     Convert(ConvertArgs),
     /// Print the SQL query that selects exactly the rows `search` would emit.
@@ -84,9 +83,10 @@ pub struct ManArgs {
 }
 
 /// The topics of `flightsift help`: every command, and the filter language.
-pub const HELP_TOPICS: [&str; 7] = [
+pub const HELP_TOPICS: [&str; 8] = [
     "search",
     "gen",
+    "convert",
     "sql",
     "completions",
     "man",
@@ -208,7 +208,12 @@ pub struct ConvertArgs {
     pub input: InputArgs,
 
     /// Write to FILE (atomically) instead of stdout; `-` is stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE", help_heading = "Output")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        help_heading = "Output"
+    )]
     pub output: Option<PathBuf>,
 
     /// Output format [default: from -o's extension, else csv].
@@ -229,7 +234,12 @@ pub struct ConvertArgs {
 
     /// With --on-error skip, write each skipped record to FILE (CSV: input, line,
     /// reason, field, message, record).
-    #[arg(long, value_name = "FILE", requires = "on_error", help_heading = "Input")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "on_error",
+        help_heading = "Input"
+    )]
     pub rejects: Option<PathBuf>,
 
     /// Worker threads [default: one per core].
@@ -491,7 +501,8 @@ impl FilterArgs {
 const CONVERT_HELP: &str = "\
 Examples:
   flightsift convert recorded/amadeus/ -o amadeus.csv
-  flightsift convert --provider kiwi kiwi-pages.ndjson.zst --format ndjson | flightsift search --max-price 300 --count
+  flightsift convert --provider kiwi kiwi-pages.ndjson.zst -o kiwi.ndjson
+  flightsift convert kiwi-pages.ndjson.zst | flightsift search --max-price 300 --count
 
 Every offer becomes one canonical record (the mapping per provider: README.md, \"Raw provider
 responses\"); `convert | search` gives the rows `search` gives on the raw input.";

@@ -20,7 +20,8 @@ use flightsift::{
 };
 
 use cli::{
-    Cli, Command, DialectArg, InputFormatArg, OnError, OutputFormat, ProviderArg, SearchArgs, SqlArgs,
+    Cli, Command, DialectArg, InputFormatArg, OnError, OutputFormat, ProviderArg, SearchArgs,
+    SqlArgs,
 };
 use exit::Exit;
 use output::Output;

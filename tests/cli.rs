@@ -22,6 +22,8 @@ mod pipes;
 /// Raw provider responses: goldens of every fixture, time zones, error bodies,
 /// corrupt pages, detection.
 mod providers;
+/// Raw provider responses, compressed inputs and directories: search and convert.
+mod raw_inputs;
 /// Ordered first-N, faults, timeouts, signals, skip-and-count.
 mod reliability;
 /// Each search flag and output format against hand-checked expectations.

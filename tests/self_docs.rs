@@ -95,6 +95,31 @@ fn every_command_has_examples_that_run() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut gz, &sample).unwrap();
     wd.create("dumps/sample.csv.gz", gz.finish().unwrap());
+    // Recorded provider pages, as `convert`'s examples read them.
+    std::fs::create_dir_all(wd.path("recorded/amadeus")).unwrap();
+    wd.stdout(&[
+        "gen",
+        "--format",
+        "amadeus",
+        "--rows",
+        "300",
+        "-o",
+        "recorded/amadeus/p.json",
+    ]);
+    wd.stdout(&[
+        "gen",
+        "--format",
+        "kiwi",
+        "--rows",
+        "300",
+        "-o",
+        "kiwi-pages.ndjson",
+    ]);
+    let kiwi = std::fs::read(wd.path("kiwi-pages.ndjson")).unwrap();
+    wd.create(
+        "kiwi-pages.ndjson.zst",
+        zstd::encode_all(&kiwi[..], 3).unwrap(),
+    );
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_flightsift"))
         .parent()
         .unwrap()
