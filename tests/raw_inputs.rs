@@ -432,3 +432,50 @@ fn the_provider_flag_forces_the_format() {
         "{err}"
     );
 }
+
+/// The README's per-provider mapping tables are the provider modules' own docs (from
+/// the table to the end of the module comment), so they cannot drift apart. Rerun
+/// with FLIGHTSIFT_BLESS=1 after editing a module's table.
+#[test]
+fn the_readme_mapping_tables_are_the_module_docs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme_path = root.join("README.md");
+    let mut readme = std::fs::read_to_string(&readme_path).unwrap();
+    for p in PROVIDERS {
+        let source = std::fs::read_to_string(root.join(format!("src/provider/{p}.rs"))).unwrap();
+        let doc: Vec<&str> = source
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .map(|l| {
+                l.strip_prefix("//! ")
+                    .unwrap_or(l.trim_start_matches("//!"))
+            })
+            .skip_while(|l| !l.starts_with("| canonical |"))
+            .collect();
+        assert!(doc.len() > 5, "{p}: no mapping table in its module doc");
+        let (open, close) = (
+            format!("<!-- provider:{p} -->\n"),
+            format!("<!-- /provider:{p} -->"),
+        );
+        let start = readme
+            .find(&open)
+            .unwrap_or_else(|| panic!("README lacks {open}"))
+            + open.len();
+        let end = readme
+            .find(&close)
+            .unwrap_or_else(|| panic!("README lacks {close}"));
+        let want = format!("**{p}**\n\n{}\n", doc.join("\n").trim_end());
+        if std::env::var_os("FLIGHTSIFT_BLESS").is_some() {
+            readme.replace_range(start..end, &want);
+        } else {
+            assert_eq!(
+                &readme[start..end],
+                want,
+                "README's {p} table is stale; rerun with FLIGHTSIFT_BLESS=1"
+            );
+        }
+    }
+    if std::env::var_os("FLIGHTSIFT_BLESS").is_some() {
+        std::fs::write(&readme_path, readme).unwrap();
+    }
+}
