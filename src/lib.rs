@@ -28,20 +28,21 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
-#[doc(hidden)]
-pub mod bench_support;
 pub mod collect;
 mod columns;
 pub mod decode;
 pub mod encode;
 mod error;
 pub mod filter;
+#[cfg(feature = "gen")]
 pub mod gen;
 mod pipeline;
 pub mod provider;
 pub mod record;
 mod source;
 pub mod sql;
+#[cfg(feature = "async")]
+mod stream;
 mod summary;
 
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};
@@ -49,9 +50,20 @@ pub use decode::InputFormat;
 pub use encode::{Document, Format};
 pub use error::{Error, Location, RecordError, Result};
 pub use filter::{CompileError, Expr, Filter, FilterFlags};
+/// The channel crate of [`SearchHandle::rejects`]' receiver, re-exported so callers
+/// name its types (`flightsift::flume::Receiver<Reject>`) with the same version.
+pub use flume;
+/// The `Stream` trait [`SearchStream`] implements (feature `async`).
+#[cfg(feature = "async")]
+pub use futures_core;
+/// The date and time types of [`FilterFlags`]' typed builder (`jiff::civil::Date`,
+/// `jiff::civil::Time`), re-exported so callers use the same version.
+pub use jiff;
 pub use pipeline::{
     Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
 };
 pub use record::Flight;
 pub use source::{Input, MAX_RECORD_BYTES};
+#[cfg(feature = "async")]
+pub use stream::{RejectStream, SearchStream};
 pub use summary::{Outcome, Progress, Summary, TimeSplit};
