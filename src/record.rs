@@ -868,7 +868,7 @@ mod tests {
         // Present two times in three.
         let maybe = |next: &mut dyn FnMut() -> u64| {
             let v = next();
-            (next() % 3 > 0).then_some(v)
+            (!next().is_multiple_of(3)).then_some(v)
         };
         let stops = (next() % 4) as usize;
         let scale = (next() % 7) as u8;

@@ -24,7 +24,8 @@ use crate::summary::Summary;
 /// What the handle's thread sends: a batch with its number of records, then the end.
 enum Message<B> {
     Batch(B, u64),
-    End(Result<Summary>),
+    /// Boxed: a summary is large, and a batch crosses far more often.
+    End(Box<Result<Summary>>),
 }
 
 /// A running search as a [`Stream`] of batches (for [`crate::Flights`], a
@@ -95,7 +96,7 @@ impl<C: Collector> SearchHandle<C> {
                         return;
                     }
                 }
-                let _ = tx.send(Message::End(handle.join()));
+                let _ = tx.send(Message::End(Box::new(handle.join())));
             });
         let end = match spawned {
             Ok(_) => None,
@@ -160,7 +161,8 @@ impl<C: Collector> SearchStream<C> {
         }
         match Pin::new(&mut self.messages).poll_next(cx) {
             Poll::Ready(Some(Message::Batch(batch, n))) => Poll::Ready(Some((batch, n))),
-            Poll::Ready(Some(Message::End(mut result))) => {
+            Poll::Ready(Some(Message::End(result))) => {
+                let mut result = *result;
                 if let Ok(summary) = &mut result {
                     summary.emitted = self.emitted;
                 }
