@@ -24,7 +24,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use flightsift::bench_support::{decode_csv_page, decode_ndjson_page, CsvDecoder};
+use flightsift::decode::{CsvDecoder, NdjsonDecoder};
 use flightsift::filter::parse_and_compile;
 use flightsift::gen::{generate, GenFormat, GenOptions};
 use flightsift::{Count, Filter, Flight, Input, InputFormat, Search, SearchConfig};
@@ -51,6 +51,37 @@ fn dump(rows: u64, format: GenFormat) -> Vec<u8> {
     )
     .expect("generate into memory");
     out
+}
+
+/// Decodes a CSV page whose first line is the header; returns how many records
+/// decoded without error (0 when the header is unusable).
+fn decode_csv_page(bytes_with_header: &[u8]) -> usize {
+    let split = bytes_with_header
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes_with_header.len(), |i| i + 1);
+    let (header, page) = bytes_with_header.split_at(split);
+    let header = header.strip_suffix(b"\n").unwrap_or(header);
+    let header = header.strip_suffix(b"\r").unwrap_or(header);
+    let Ok(mut decoder) = CsvDecoder::new(header) else {
+        return 0;
+    };
+    let mut ok = 0;
+    decoder.for_each(page, |r| {
+        ok += r.is_ok() as usize;
+        true
+    });
+    ok
+}
+
+/// Decodes an NDJSON page; returns how many records decoded without error.
+fn decode_ndjson_page(bytes: &[u8]) -> usize {
+    let mut ok = 0;
+    NdjsonDecoder::new().for_each(bytes, |r| {
+        ok += r.is_ok() as usize;
+        true
+    });
+    ok
 }
 
 fn compile(text: &str) -> Filter {

@@ -516,7 +516,29 @@ impl Cabin {
 }
 
 /// One flight offer, decoded from any input format.
-#[derive(Debug, Default, PartialEq, Eq)]
+///
+/// Two canonical spellings come with it, both the ones flightsift writes:
+/// * [`serde::Serialize`] gives the canonical JSON object: through `serde_json` it is
+///   byte for byte the line [`crate::Format::Ndjson`] writes (same keys in the same
+///   order, absent values as `null`, the price as a number with its decimals);
+/// * [`fmt::Display`] gives the canonical CSV row ([`crate::Format::Csv`], without the
+///   newline), under [`CSV_HEADER`].
+///
+/// ```
+/// use flightsift::{Input, Search, SearchConfig};
+///
+/// let mut config = SearchConfig::new(vec![Input::from_path("data/sample.csv")]);
+/// config.limit = Some(1);
+/// config.ordered = true;
+/// let mut search = Search::start(config)?;
+/// let flight = search.flights().next().expect("the sample has flights");
+/// let json = serde_json::to_string(&flight).unwrap();
+/// assert!(json.starts_with(&format!(r#"{{"provider":"{}","offer_id":"#, flight.provider)));
+/// let row = flight.to_string();
+/// assert_eq!(row.split(',').count(), flightsift::record::COLUMNS.len());
+/// # Ok::<(), flightsift::Error>(())
+/// ```
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Flight {
     /// Which provider the offer came from (e.g. `duffel`).
     pub provider: String,
@@ -649,6 +671,68 @@ impl Flight {
     }
 }
 
+/// The canonical CSV row (no newline): what [`crate::encode::encode_csv`] writes.
+impl fmt::Display for Flight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut row = Vec::with_capacity(256);
+        crate::encode::encode_csv(self, &mut row);
+        row.pop(); // the newline
+                   // Every part is UTF-8: strings come from `String`s, the rest is ASCII.
+        f.write_str(&String::from_utf8_lossy(&row))
+    }
+}
+
+// The canonical JSON spellings of the value types, as `encode_json` writes them:
+// codes, designators, cabins and timestamps as strings.
+impl<const N: usize> serde::Serialize for Code<N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for FlightNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Cabin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut text = Vec::with_capacity(25);
+        self.write(&mut text);
+        s.serialize_str(std::str::from_utf8(&text).unwrap_or("?"))
+    }
+}
+
+/// An exact decimal has no serde data type: through a float `250.10` would come out
+/// as `250.1` (or worse), so the price goes out as a raw JSON number with the
+/// decimals it was read with. `serde_json` writes it verbatim; other serializers see
+/// `serde_json`'s raw-value wrapper holding that text.
+impl serde::Serialize for Price {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut text = Vec::with_capacity(20);
+        self.write(&mut text);
+        let text = String::from_utf8(text).map_err(serde::ser::Error::custom)?;
+        let raw =
+            serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+        serde::Serialize::serialize(&*raw, s)
+    }
+}
+
+impl std::str::FromStr for Price {
+    type Err = &'static str;
+    /// As [`Price::parse`]: `"189.40".parse::<Price>()`.
+    fn from_str(s: &str) -> Result<Price, &'static str> {
+        Price::parse(s.as_bytes())
+    }
+}
+
 /// Why a text is not an integer of the canonical format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum IntError {
@@ -758,6 +842,109 @@ mod tests {
         assert_eq!(Price::parse(b"0000000000000").unwrap().micros, 0);
         assert_eq!(Price::parse(b"1000000000000"), Err(Price::TOO_LARGE));
         assert_eq!(Price::parse(b"1000000000000.5"), Err(Price::TOO_LARGE));
+    }
+
+    /// A flight with every field drawn at random: awkward text (quotes, commas,
+    /// backslashes, non-ASCII, control characters), absent optional values, lists of
+    /// any length, prices of every scale, offsets either side of UTC.
+    fn random_flight(next: &mut impl FnMut() -> u64) -> Flight {
+        const PIECES: &[&str] = &[
+            "a", "Z", "7", " ", ",", ";", "\"", "'", "\\", "/", "é", "☃", "\t", "\u{1}", "\u{7f}",
+            "{", "}", "duffel", "\u{2028}",
+        ];
+        let text = |next: &mut dyn FnMut() -> u64| -> String {
+            (0..next() % 6)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect()
+        };
+        let code = |next: &mut dyn FnMut() -> u64| {
+            let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+            [0; 3].map(|_| alnum[(next() % alnum.len() as u64) as usize])
+        };
+        let stamp = |next: &mut dyn FnMut() -> u64| Stamp {
+            local: (next() % 6_000_000_000) as i64 - 1_000_000_000,
+            offset: ((next() % 57) as i32 - 28) * 1800,
+        };
+        // Present two times in three.
+        let maybe = |next: &mut dyn FnMut() -> u64| {
+            let v = next();
+            (!next().is_multiple_of(3)).then_some(v)
+        };
+        let stops = (next() % 4) as usize;
+        let scale = (next() % 7) as u8;
+        Flight {
+            provider: text(next),
+            offer_id: text(next),
+            origin: Code(code(next)),
+            destination: Code(code(next)),
+            departure: stamp(next),
+            arrival: stamp(next),
+            duration_min: next() as u32,
+            stops: stops as u32,
+            via: (0..stops).map(|_| Code(code(next))).collect(),
+            carriers: (0..=stops).map(|_| Code([code(next)[0], b'7'])).collect(),
+            flight_numbers: (0..=stops)
+                .map(|_| FlightNumber::parse(format!("B6{}", next() % 10_000).as_bytes()).unwrap())
+                .collect(),
+            layover_min: (0..stops).map(|_| next() as u32 % 2000).collect(),
+            cabin: maybe(next).map(|i| Cabin::ALL[(i % 4) as usize]),
+            price: Price {
+                micros: (next() % 1_000_000_000_000_000_000) as i64 / 10i64.pow(6 - scale as u32)
+                    * 10i64.pow(6 - scale as u32),
+                scale,
+            },
+            currency: Code(code(next)),
+            seats: maybe(next).map(|v| v as u32),
+            bags: maybe(next).map(|v| (v % 4) as u32),
+            refundable: maybe(next).map(|v| v % 2 == 1),
+            co2_kg: maybe(next).map(|v| v as u32),
+            return_departure: maybe(next).map(|v| stamp(&mut xorshift(v | 1))),
+            return_arrival: maybe(next).map(|v| stamp(&mut xorshift(v | 1))),
+        }
+    }
+
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
+    #[test]
+    fn serde_json_writes_the_canonical_ndjson_line() {
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
+        let mut line = Vec::new();
+        for i in 0..5_000 {
+            let f = random_flight(&mut next);
+            line.clear();
+            crate::Format::Ndjson.encode(&f, true, &mut line);
+            let line = std::str::from_utf8(&line).unwrap();
+            let json = serde_json::to_string(&f).unwrap();
+            assert_eq!(format!("{json}\n"), line, "flight {i}: {f:?}");
+            // Also through a writer and a `Value` (the generic serde path).
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_value(&f).unwrap(), value, "flight {i}");
+        }
+    }
+
+    #[test]
+    fn display_is_the_canonical_csv_row() {
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
+        let mut row = Vec::new();
+        for i in 0..5_000 {
+            let f = random_flight(&mut next);
+            row.clear();
+            crate::Format::Csv.encode(&f, true, &mut row);
+            let shown = f.to_string();
+            assert_eq!(
+                format!("{shown}\n").as_bytes(),
+                &row[..],
+                "flight {i}: {f:?}"
+            );
+            assert!(!shown.contains('\n'), "one line");
+        }
     }
 
     #[test]

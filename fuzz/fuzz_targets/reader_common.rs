@@ -21,7 +21,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read};
 
-use flightsift::bench_support::{ndjson_judgements, CsvDecoder, NdjsonDecoder};
+use flightsift::decode::{CsvDecoder, NdjsonDecoder, NdjsonJudgements};
 use flightsift::filter::parse_and_compile;
 use flightsift::record::CSV_HEADER;
 use flightsift::{
@@ -315,7 +315,7 @@ pub fn check_scanners(records: &[(u64, &[u8])], filter: &Filter, ctx: &str) {
     let all = (1u32 << flightsift::record::COLUMNS.len()) - 1;
     for &(line, record) in records {
         for columns in [all, filter.columns(), 0] {
-            let (flat, json) = ndjson_judgements(record, columns);
+            let NdjsonJudgements { flat, json } = NdjsonJudgements::of(record, columns);
             if let Some(flat) = flat {
                 assert_eq!(
                     flat, json,

@@ -7,7 +7,10 @@
 
 pub mod csv;
 pub mod ndjson;
+mod page;
 pub(crate) mod responses;
+
+pub use page::{CsvDecoder, NdjsonDecoder, NdjsonJudgements};
 
 use crate::error::RecordError;
 use crate::record::{

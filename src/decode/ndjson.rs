@@ -712,6 +712,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "gen")] // its lines come from the generator
     fn the_scanner_never_changes_how_a_line_is_judged() {
         let opts = crate::gen::GenOptions {
             rows: 3000,

@@ -6,9 +6,43 @@
 
 use super::ast::{CmpOp, Expr, FieldRef, Literal, Origin};
 use super::field::Field;
+use crate::record::{Cabin, Price};
 
-/// Flag values as given on the command line (comma lists already split). Values stay
-/// text: compilation types them and names the flag in any error.
+/// The search flags: each one given is a condition, all of them must hold.
+///
+/// The fields are the values as given on the command line (comma lists already
+/// split), kept as text: compilation types them and an error names the flag at fault
+/// (`--max-price: expected a decimal amount ...`). A program builds them typed with
+/// the builder methods instead, which write the canonical text of each value, so
+/// both routes give the same [`Expr`] and the same errors for the same values.
+///
+/// ```
+/// use flightsift::filter::FilterFlags;
+/// use flightsift::jiff::civil::{date, time};
+/// use flightsift::record::{Cabin, Price};
+/// use flightsift::Filter;
+///
+/// let flags = FilterFlags::new()
+///     .from(["JFK", "EWR"])
+///     .date(date(2026, 12, 1))
+///     .depart_after(time(6, 0, 0, 0))
+///     .max_price("450.00".parse::<Price>()?)
+///     .max_stops(1)
+///     .max_layover(180)
+///     .cabin([Cabin::Economy, Cabin::PremiumEconomy])
+///     .avoid(["ORD"]);
+/// assert_eq!(
+///     flags.to_expr().to_string(),
+///     "origin in (JFK, EWR) and depart_date = 2026-12-01 and price <= 450.00 and stops <= 1 \
+///      and depart_time >= 06:00:00 and cabin in (economy, premium_economy) \
+///      and (stops = 0 or max_layover <= 180) and not via has ORD"
+/// );
+/// // The same filter from the text fields, as the command line fills them.
+/// let cli = FilterFlags { from: vec!["JFK".into(), "EWR".into()], max_stops: Some("1".into()), ..Default::default() };
+/// let filter = Filter::compile(&cli.to_expr())?;
+/// assert_eq!(filter.expr().to_string(), "origin in (JFK, EWR) and stops <= 1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct FilterFlags {
     /// `--from`: origin is any of these.
@@ -92,6 +126,164 @@ fn none_has(field: Field, values: &[String], flag: &'static str) -> Vec<Expr> {
 
 fn nonstop_or(e: Expr, flag: &'static str) -> Expr {
     Expr::Or(vec![cmp(Field::Stops, CmpOp::Eq, "0", flag), e])
+}
+
+fn texts<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Vec<String> {
+    values.into_iter().map(|v| v.as_ref().to_string()).collect()
+}
+
+/// The typed builder. Codes (airports, airlines) are text, checked when the filter is
+/// compiled; every other value is typed, so it cannot be malformed. Each method sets
+/// its flag (a list replaces the previous one); durations are whole minutes.
+impl FilterFlags {
+    /// No flags: every flight passes.
+    pub fn new() -> FilterFlags {
+        FilterFlags::default()
+    }
+
+    /// `--from`: the origin is any of these airports (IATA codes, any case).
+    pub fn from<S: AsRef<str>>(mut self, airports: impl IntoIterator<Item = S>) -> Self {
+        self.from = texts(airports);
+        self
+    }
+
+    /// `--to`: the destination is any of these airports.
+    pub fn to<S: AsRef<str>>(mut self, airports: impl IntoIterator<Item = S>) -> Self {
+        self.to = texts(airports);
+        self
+    }
+
+    /// `--date`: departs on this local date.
+    pub fn date(mut self, day: jiff::civil::Date) -> Self {
+        self.date = Some(day.to_string());
+        self
+    }
+
+    /// `--date-from`: departs on or after this local date.
+    pub fn date_from(mut self, day: jiff::civil::Date) -> Self {
+        self.date_from = Some(day.to_string());
+        self
+    }
+
+    /// `--date-to`: departs on or before this local date.
+    pub fn date_to(mut self, day: jiff::civil::Date) -> Self {
+        self.date_to = Some(day.to_string());
+        self
+    }
+
+    /// `--min-price`: costs at least this.
+    pub fn min_price(mut self, price: Price) -> Self {
+        self.min_price = Some(price.to_string());
+        self
+    }
+
+    /// `--max-price`: costs at most this.
+    pub fn max_price(mut self, price: Price) -> Self {
+        self.max_price = Some(price.to_string());
+        self
+    }
+
+    /// `--max-stops`: at most this many connections.
+    pub fn max_stops(mut self, stops: u32) -> Self {
+        self.max_stops = Some(stops.to_string());
+        self
+    }
+
+    /// `--airline`: every carrier is one of these (IATA codes).
+    pub fn airline<S: AsRef<str>>(mut self, airlines: impl IntoIterator<Item = S>) -> Self {
+        self.airline = texts(airlines);
+        self
+    }
+
+    /// `--exclude-airline`: no carrier is one of these.
+    pub fn exclude_airline<S: AsRef<str>>(mut self, airlines: impl IntoIterator<Item = S>) -> Self {
+        self.exclude_airline = texts(airlines);
+        self
+    }
+
+    /// `--avoid`: no connection in these airports.
+    pub fn avoid<S: AsRef<str>>(mut self, airports: impl IntoIterator<Item = S>) -> Self {
+        self.avoid = texts(airports);
+        self
+    }
+
+    /// `--cabin`: in any of these cabins (a flight of unknown cabin never matches).
+    pub fn cabin(mut self, cabins: impl IntoIterator<Item = Cabin>) -> Self {
+        self.cabin = cabins.into_iter().map(|c| c.as_str().to_string()).collect();
+        self
+    }
+
+    /// `--depart-after`: departs at or after this local time of day (to the second).
+    pub fn depart_after(mut self, at: jiff::civil::Time) -> Self {
+        self.depart_after = Some(time_text(at));
+        self
+    }
+
+    /// `--depart-before`: departs before this local time of day.
+    pub fn depart_before(mut self, at: jiff::civil::Time) -> Self {
+        self.depart_before = Some(time_text(at));
+        self
+    }
+
+    /// `--arrive-after`: arrives at or after this local time of day.
+    pub fn arrive_after(mut self, at: jiff::civil::Time) -> Self {
+        self.arrive_after = Some(time_text(at));
+        self
+    }
+
+    /// `--arrive-before`: arrives before this local time of day.
+    pub fn arrive_before(mut self, at: jiff::civil::Time) -> Self {
+        self.arrive_before = Some(time_text(at));
+        self
+    }
+
+    /// `--max-duration`: the outbound trip takes at most this many minutes.
+    pub fn max_duration(mut self, minutes: u32) -> Self {
+        self.max_duration = Some(minutes.to_string());
+        self
+    }
+
+    /// `--max-layover`: every layover at most this many minutes; nonstops pass.
+    pub fn max_layover(mut self, minutes: u32) -> Self {
+        self.max_layover = Some(minutes.to_string());
+        self
+    }
+
+    /// `--min-layover`: every layover at least this many minutes; nonstops pass.
+    pub fn min_layover(mut self, minutes: u32) -> Self {
+        self.min_layover = Some(minutes.to_string());
+        self
+    }
+
+    /// `--min-bags`: at least this many checked bags included.
+    pub fn min_bags(mut self, bags: u32) -> Self {
+        self.min_bags = Some(bags.to_string());
+        self
+    }
+
+    /// `--min-seats`: at least this many seats left at this price.
+    pub fn min_seats(mut self, seats: u32) -> Self {
+        self.min_seats = Some(seats.to_string());
+        self
+    }
+
+    /// `--refundable`: only refundable fares (when `true`).
+    pub fn refundable(mut self, refundable: bool) -> Self {
+        self.refundable = refundable;
+        self
+    }
+
+    /// `--max-co2`: estimated emissions of at most this many kilograms.
+    pub fn max_co2(mut self, kg: u32) -> Self {
+        self.max_co2 = Some(kg.to_string());
+        self
+    }
+}
+
+/// `HH:MM:SS`, the filter's time-of-day literal (sub-second parts cannot be compared
+/// against the dumps' whole-second times, and are dropped).
+fn time_text(at: jiff::civil::Time) -> String {
+    format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
 }
 
 impl FilterFlags {
@@ -205,5 +397,63 @@ mod tests {
             "origin in (JFK, EWR) and price <= 250.10 and (stops = 0 or min_layover >= 45m) and refundable and not via has ORD"
         );
         assert_eq!(FilterFlags::default().to_expr().to_string(), "true");
+    }
+
+    #[test]
+    fn the_builder_writes_what_the_command_line_would() {
+        use jiff::civil::{date, time};
+        let built = FilterFlags::new()
+            .from(["JFK", "ewr"])
+            .to(["LAX"])
+            .date(date(2026, 12, 1))
+            .date_from(date(2026, 11, 30))
+            .date_to(date(2027, 1, 2))
+            .min_price("99.5".parse().unwrap())
+            .max_price("450.00".parse().unwrap())
+            .max_stops(1)
+            .airline(["B6", "AA"])
+            .exclude_airline(["UA"])
+            .avoid(["ORD"])
+            .cabin([Cabin::Business, Cabin::PremiumEconomy])
+            .depart_after(time(6, 5, 0, 0))
+            .depart_before(time(11, 59, 30, 999))
+            .arrive_after(time(0, 0, 0, 0))
+            .arrive_before(time(23, 0, 0, 0))
+            .max_duration(420)
+            .max_layover(180)
+            .min_layover(45)
+            .min_bags(1)
+            .min_seats(2)
+            .refundable(true)
+            .max_co2(300);
+        let cli = FilterFlags {
+            from: vec!["JFK".into(), "ewr".into()],
+            to: vec!["LAX".into()],
+            date: Some("2026-12-01".into()),
+            date_from: Some("2026-11-30".into()),
+            date_to: Some("2027-01-02".into()),
+            min_price: Some("99.5".into()),
+            max_price: Some("450.00".into()),
+            max_stops: Some("1".into()),
+            airline: vec!["B6".into(), "AA".into()],
+            exclude_airline: vec!["UA".into()],
+            avoid: vec!["ORD".into()],
+            cabin: vec!["business".into(), "premium_economy".into()],
+            depart_after: Some("06:05:00".into()),
+            depart_before: Some("11:59:30".into()),
+            arrive_after: Some("00:00:00".into()),
+            arrive_before: Some("23:00:00".into()),
+            max_duration: Some("420".into()),
+            max_layover: Some("180".into()),
+            min_layover: Some("45".into()),
+            min_bags: Some("1".into()),
+            min_seats: Some("2".into()),
+            refundable: true,
+            max_co2: Some("300".into()),
+        };
+        assert_eq!(built.to_expr(), cli.to_expr());
+        assert_eq!(built.to_expr().to_string(), cli.to_expr().to_string());
+        // Every typed value compiles: the builder cannot produce a malformed literal.
+        crate::Filter::compile(&built.to_expr()).unwrap();
     }
 }
