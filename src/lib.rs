@@ -35,6 +35,7 @@ mod columns;
 pub mod decode;
 pub mod encode;
 mod error;
+pub mod eval;
 pub mod filter;
 pub mod gen;
 mod pipeline;
@@ -47,6 +48,7 @@ mod summary;
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};
 pub use decode::InputFormat;
 pub use encode::{Document, Format};
+pub use eval::{Eval, Query, Report};
 pub use error::{Error, Location, RecordError, Result};
 pub use filter::{CompileError, Expr, Filter, FilterFlags};
 pub use pipeline::{
