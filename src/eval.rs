@@ -498,7 +498,7 @@ fn is_zero(n: &usize) -> bool {
 // ---------------------------------------------------------------- in the workers
 
 /// The counters of one page.
-pub struct Page {
+struct Page {
     records: u64,
     matched: Vec<u64>,
     rejected: Vec<u64>,
@@ -590,8 +590,11 @@ impl Collector for Counters {
         for (t, c) in page.truth.iter_mut().zip(&e.unique) {
             *t = c.matches(f);
         }
-        let any = (0..e.queries.len())
-            .any(|q| e.conj[e.offsets[q]..e.offsets[q + 1]].iter().all(|&u| page.truth[u]));
+        let any = (0..e.queries.len()).any(|q| {
+            e.conj[e.offsets[q]..e.offsets[q + 1]]
+                .iter()
+                .all(|&u| page.truth[u])
+        });
         if !any {
             // Final: a record no query keeps is not decoded further.
             self.count(page, f, false);
@@ -622,12 +625,15 @@ pub fn parse_queries(text: &str, base: &Path) -> Result<Vec<Query>> {
         };
         for (i, item) in list.iter().enumerate() {
             let line = headers.get(i).map(|h| h.0);
-            let (start, end) = headers
-                .get(i)
-                .map_or((0, text.len()), |h| (h.1, headers.get(i + 1).map_or(text.len(), |n| n.1)));
+            let (start, end) = headers.get(i).map_or((0, text.len()), |h| {
+                (h.1, headers.get(i + 1).map_or(text.len(), |n| n.1))
+            });
             let at = |key: &str| key_line(text, start, end, key).or(line);
             let Some(t) = item.as_table() else {
-                return Err(Error::Filter(format!("[[query]] number {} is not a table", i + 1)));
+                return Err(Error::Filter(format!(
+                    "[[query]] number {} is not a table",
+                    i + 1
+                )));
             };
             let name = t.get("name").and_then(|v| v.as_str()).unwrap_or("");
             let mut q = Query {
@@ -641,12 +647,20 @@ pub fn parse_queries(text: &str, base: &Path) -> Result<Vec<Query>> {
                 Error::Filter(format!("{}: {m}", q.label()))
             };
             if name.is_empty() {
-                return Err(fail(&q, "name", "`name` (a non-empty string) is required".into()));
+                return Err(fail(
+                    &q,
+                    "name",
+                    "`name` (a non-empty string) is required".into(),
+                ));
             }
             for (key, v) in t {
                 let int = |v: &toml::Value| match v.as_integer() {
                     Some(n) if n >= 0 => Ok(n as u64),
-                    _ => Err(fail(&q, key, format!("`{key}` must be a non-negative integer"))),
+                    _ => Err(fail(
+                        &q,
+                        key,
+                        format!("`{key}` must be a non-negative integer"),
+                    )),
                 };
                 match key.as_str() {
                     "name" => {}
@@ -684,9 +698,7 @@ pub fn parse_queries(text: &str, base: &Path) -> Result<Vec<Query>> {
             if let Some(where_line) = at("where").filter(|_| q.where_text.is_some()) {
                 let mut probe = q.clone();
                 probe.line = Some(where_line);
-                if let Err(e) = Eval::compile(std::slice::from_ref(&probe)) {
-                    return Err(e);
-                }
+                Eval::compile(std::slice::from_ref(&probe))?;
             }
             out.push(q);
         }
@@ -743,8 +755,9 @@ fn key_line(text: &str, start: usize, end: usize, key: &str) -> Option<usize> {
 /// Rewrites (or adds) `expect_matched` of every query in a queries file's text, keeping
 /// comments, order and formatting.
 pub fn update_expectations(text: &str, report: &Report) -> Result<String> {
-    let mut doc: toml_edit::DocumentMut =
-        text.parse().map_err(|e: toml_edit::TomlError| Error::Filter(e.to_string()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| Error::Filter(e.to_string()))?;
     let Some(tables) = doc
         .get_mut("query")
         .and_then(|q| q.as_array_of_tables_mut())
@@ -757,7 +770,10 @@ pub fn update_expectations(text: &str, report: &Report) -> Result<String> {
             continue;
         };
         let mut value = toml_edit::Value::from(r.matched as i64);
-        match table.get_mut("expect_matched").and_then(|i| i.as_value_mut()) {
+        match table
+            .get_mut("expect_matched")
+            .and_then(|i| i.as_value_mut())
+        {
             Some(old) => {
                 *value.decor_mut() = old.decor().clone();
                 *old = value;

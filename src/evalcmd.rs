@@ -40,7 +40,11 @@ pub fn eval(args: EvalArgs) -> Result<Exit> {
     signals::install();
     // Outputs are opened first: an unusable path fails before the run.
     let out = open_output(args.output.as_deref())?;
-    let html = args.html.as_deref().map(|p| open_output(Some(p))).transpose()?;
+    let html = args
+        .html
+        .as_deref()
+        .map(|p| open_output(Some(p)))
+        .transpose()?;
     let mut config = SearchConfig::new(inputs(&args.inputs));
     config.threads = args.threads.unwrap_or(0);
     config.on_error = match args.on_error {
@@ -135,7 +139,11 @@ fn table(r: &Report, out: &mut Vec<u8>) {
         } else {
             let _ = writeln!(s, "  {:>12}  {:>12}  conjunct", "rejected", "only");
             for c in &q.conjuncts {
-                let _ = writeln!(s, "  {:>12}  {:>12}  {}", c.rejected, c.only_rejected, c.expr);
+                let _ = writeln!(
+                    s,
+                    "  {:>12}  {:>12}  {}",
+                    c.rejected, c.only_rejected, c.expr
+                );
             }
         }
         if !q.first_ids.is_empty() {
@@ -155,7 +163,13 @@ fn table(r: &Report, out: &mut Vec<u8>) {
 
 fn csv_rows(r: &Report, out: &mut Vec<u8>) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["name", "scanned", "matched", "selectivity", "expectations_ok"])?;
+    w.write_record([
+        "name",
+        "scanned",
+        "matched",
+        "selectivity",
+        "expectations_ok",
+    ])?;
     for q in &r.queries {
         let ok = match expectations_status(q) {
             "" => "",

@@ -48,8 +48,8 @@ mod summary;
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};
 pub use decode::InputFormat;
 pub use encode::{Document, Format};
-pub use eval::{Eval, Query, Report};
 pub use error::{Error, Location, RecordError, Result};
+pub use eval::{Eval, Query, Report};
 pub use filter::{CompileError, Expr, Filter, FilterFlags};
 pub use pipeline::{
     Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,

@@ -65,7 +65,11 @@ fn count(dir: &Path, dump: &str, expr: &str, flags: &[&str]) -> u64 {
         "search --where '{expr}' {flags:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// Every count of `eval` against separate `search --count` runs: per query matched,
@@ -120,7 +124,12 @@ fn eval_counts_equal_separate_search_counts() {
                     .collect();
                 for (j, c) in q["conjuncts"].as_array().unwrap().iter().enumerate() {
                     let own = count(&dir, &dump_name, conjuncts[j], &[]);
-                    assert_eq!(c["rejected"], total - own, "{ctx}\nconjunct {}", conjuncts[j]);
+                    assert_eq!(
+                        c["rejected"],
+                        total - own,
+                        "{ctx}\nconjunct {}",
+                        conjuncts[j]
+                    );
                     let others: Vec<String> = conjuncts
                         .iter()
                         .enumerate()
@@ -167,12 +176,7 @@ fn expectations_fail_with_exit_1_and_update_in_place() {
     let w = Workdir::new();
     w.create("q.toml", QUERIES);
     let dump = sample();
-    let want = count(
-        &w.path(""),
-        &dump,
-        "price <= 300 and stops = 0",
-        &[],
-    );
+    let want = count(&w.path(""), &dump, "price <= 300 and stops = 0", &[]);
     let err = w.fails_with(1, &["eval", "--queries", "q.toml", &dump]);
     assert!(
         err.contains(&format!(
@@ -189,7 +193,13 @@ fn expectations_fail_with_exit_1_and_update_in_place() {
         serde_json::json!({"kind": "matched", "ok": false, "expected": 1, "actual": want})
     );
     // Updating rewrites the count, keeps comments and order, adds the missing one.
-    w.stdout(&["eval", "--queries", "q.toml", &dump, "--update-expectations"]);
+    w.stdout(&[
+        "eval",
+        "--queries",
+        "q.toml",
+        &dump,
+        "--update-expectations",
+    ]);
     let updated = w.read("q.toml");
     assert!(
         updated.contains(&format!("expect_matched = {want} # wrong on purpose")),
@@ -201,7 +211,14 @@ fn expectations_fail_with_exit_1_and_update_in_place() {
         &w.path(""),
         &dump,
         "true",
-        &["--from", "JFK,EWR", "--max-stops", "1", "--depart-after", "06:00"],
+        &[
+            "--from",
+            "JFK,EWR",
+            "--max-stops",
+            "1",
+            "--depart-after",
+            "06:00",
+        ],
     );
     assert!(updated.contains(&format!("expect_matched = {morning}")));
     w.stdout(&["eval", "--queries", "q.toml", &dump]);
@@ -230,7 +247,8 @@ fn expected_ids_show_missing_and_extra() {
     assert!(ids.len() > 2, "the sample has cheap offers");
     ids.sort();
     w.create("expected.txt", format!("# ids\n{}\n", ids.join("\n")));
-    let q = "[[query]]\nname = \"cheap\"\nwhere = \"price <= 120\"\nexpect_ids = \"expected.txt\"\n";
+    let q =
+        "[[query]]\nname = \"cheap\"\nwhere = \"price <= 120\"\nexpect_ids = \"expected.txt\"\n";
     w.create("q.toml", q);
     w.stdout(&["eval", "--queries", "q.toml", &dump]);
     // One missing, one extra.
@@ -326,7 +344,10 @@ fn explain_shows_order_columns_and_sample_selectivity() {
     // Cheapest first: scalar keys, then the time of day, then the list.
     assert!(at("1. stops <= 1") < at("3. depart_time >= 06:00"));
     assert!(at("2. price <= 450") < at("4. not via has ORD"));
-    assert!(out.contains("first decode pass reads: departure, stops, via, price"), "{out}");
+    assert!(
+        out.contains("first decode pass reads: departure, stops, via, price"),
+        "{out}"
+    );
     let out = w.stdout(&[
         "explain",
         "--where",

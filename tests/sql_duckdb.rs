@@ -489,7 +489,11 @@ fn run_counts(engine: Engine, dir: &Path, statements: &[String]) -> Vec<Vec<u64>
                 .current_dir(dir)
                 .output()
                 .expect("run python");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             serde_json::from_slice(&out.stdout).unwrap()
         }
         Engine::Cli => statements
@@ -500,7 +504,11 @@ fn run_counts(engine: Engine, dir: &Path, statements: &[String]) -> Vec<Vec<u64>
                     .args(["-csv", "-noheader", "-c", q])
                     .output()
                     .expect("run duckdb");
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 String::from_utf8(out.stdout)
                     .unwrap()
                     .trim()
@@ -562,8 +570,14 @@ fn duckdb_agrees_with_eval_counts() {
             let whole = String::from_utf8(run_in(dir, &args).unwrap()).unwrap();
             let whole = whole.trim_end().trim_end_matches(';');
             let (from, cond) = match whole.rsplit_once("\nWHERE ") {
-                Some((f, c)) => (f.trim_start_matches("SELECT *\n").to_string(), c.to_string()),
-                None => (whole.trim_start_matches("SELECT *\n").to_string(), "TRUE".into()),
+                Some((f, c)) => (
+                    f.trim_start_matches("SELECT *\n").to_string(),
+                    c.to_string(),
+                ),
+                None => (
+                    whole.trim_start_matches("SELECT *\n").to_string(),
+                    "TRUE".into(),
+                ),
             };
             let mut select = vec![
                 "count(*)".to_string(),
