@@ -36,8 +36,7 @@ pub enum Command {
     /// Evaluate many queries in one pass: counts, per-conjunct rejections, expectations.
     #[command(after_help = eval_help())]
     Eval(EvalArgs),
-    /// Show how a filter is evaluated: normalised, ordered by cost, columns read, and
-    /// (given a dump) each conjunct's measured selectivity.
+    /// Show how a filter is evaluated: order, columns read, selectivity on a sample.
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
     /// Print a shell completion script to stdout.
