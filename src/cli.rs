@@ -36,6 +36,12 @@ pub enum Command {
     /// Print the SQL query that selects exactly the rows `search` would emit.
     #[command(after_help = SQL_HELP)]
     Sql(SqlArgs),
+    /// Evaluate many queries in one pass: counts, per-conjunct rejections, expectations.
+    #[command(after_help = eval_help())]
+    Eval(EvalArgs),
+    /// Show how a filter is evaluated: order, columns read, selectivity on a sample.
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
     /// Print a shell completion script to stdout.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -83,11 +89,13 @@ pub struct ManArgs {
 }
 
 /// The topics of `flightsift help`: every command, and the filter language.
-pub const HELP_TOPICS: [&str; 8] = [
+pub const HELP_TOPICS: [&str; 10] = [
     "search",
     "gen",
     "convert",
     "sql",
+    "eval",
+    "explain",
     "completions",
     "man",
     "help",
@@ -555,6 +563,88 @@ pub struct SqlArgs {
     /// (DuckDB only: Spark and Trino have no input order).
     #[arg(long)]
     pub ordered: bool,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+const EVAL_EXAMPLES: &str = "\
+Examples:
+  flightsift eval --queries data/queries.toml data/sample.csv
+  flightsift eval --queries data/queries.toml data/sample.csv --format json -o report.json
+  flightsift eval --queries data/queries.toml data/sample.csv --update-expectations
+  flightsift eval --queries data/queries.toml data/sample.csv --html report.html
+
+The queries file is TOML, one [[query]] table per query: name (required, unique), where,
+limit, expect_matched, expect_ids (a file of provider|offer_id lines, relative to the
+queries file), and any filter flag of `search` with `_` for `-` (max_stops = 1,
+from = [\"JFK\", \"EWR\"]), ANDed with where. Exit 1 when an expectation fails.";
+
+fn eval_help() -> String {
+    format!("{EVAL_EXAMPLES}\n\n{}", Exit::help_text())
+}
+
+const EXPLAIN_HELP: &str = "\
+Examples:
+  flightsift explain --where 'price <= 450 and not via has ORD' --max-stops 1
+  flightsift explain --where 'price <= 450 and stops = 0' data/sample.csv --sample 1000";
+
+/// How `eval` prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// A table for people.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One row per query.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The queries file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub queries: PathBuf,
+
+    /// Dump files, read once for every query. `-` or none reads stdin.
+    #[arg(value_name = "DUMP")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Report format [default: from -o's extension, else table].
+    #[arg(long, value_enum)]
+    pub format: Option<EvalFormat>,
+
+    /// Write the report to FILE (atomically) instead of stdout; `-` is stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also write a self-contained HTML report (charts) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Rewrite every query's expect_matched in the queries file with the count found
+    /// (keeping comments and order), then exit 0.
+    #[arg(long)]
+    pub update_expectations: bool,
+
+    /// What to do with a malformed record.
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    pub on_error: OnError,
+
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A dump to measure each conjunct's selectivity on (its first records).
+    #[arg(value_name = "DUMP")]
+    pub input: Option<PathBuf>,
+
+    /// Records to sample from DUMP (whole pages: about N).
+    #[arg(long, allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "N", default_value_t = 100_000)]
+    pub sample: u64,
 
     #[command(flatten)]
     pub filters: FilterArgs,

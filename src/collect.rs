@@ -5,6 +5,7 @@
 //! work (decoded flights, encoded bytes, or a number).
 
 use crate::encode::Format;
+use crate::filter::Filter;
 use crate::record::Flight;
 
 /// A matching record as the worker sees it.
@@ -31,6 +32,16 @@ pub trait Collector: Send + Sync + 'static {
     fn len(&self, batch: &Self::Batch) -> u64;
     /// Keeps only the first `n` matches (ordered runs trim the last batch to the limit).
     fn truncate(&self, batch: &mut Self::Batch, n: u64);
+    /// Whether the worker keeps a record decoded as far as `filter` reads
+    /// ([`Filter::columns`]): a kept record is then decoded in full, checked, and
+    /// passed to [`Collector::add`]. By default the filter decides; a collector that
+    /// must see every record (the counters of `eval`) decides itself, recording what
+    /// it needs in the page's batch.
+    #[inline]
+    fn judge(&self, filter: &Filter, batch: &mut Self::Batch, flight: &Flight) -> bool {
+        let _ = batch;
+        filter.matches(flight)
+    }
 }
 
 /// Collects decoded [`Flight`] values (for library users).

@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 pub enum Exit {
     /// Everything asked for was done.
     Success = 0,
+    /// `eval`: an expectation of the queries file does not hold.
+    ExpectationFailed = 1,
     /// Nothing useful could be done: bad input, bad flags, an I/O or write error.
     /// clap also exits 2 for a usage error, so every error shares one number.
     Error = 2,
@@ -22,8 +24,9 @@ pub enum Exit {
 
 impl Exit {
     /// Every status, in the order the documentation lists them.
-    pub const ALL: [Exit; 5] = [
+    pub const ALL: [Exit; 6] = [
         Exit::Success,
+        Exit::ExpectationFailed,
         Exit::Error,
         Exit::TimedOut,
         Exit::Interrupted,
@@ -48,6 +51,9 @@ impl Exit {
         match self {
             Exit::Success => {
                 "success, including a closed output pipe (`flightsift ... | head -1`)"
+            }
+            Exit::ExpectationFailed => {
+                "`eval`: an expectation (`expect_matched`, `expect_ids`) does not hold; the differences are on stderr"
             }
             Exit::Error => {
                 "error: malformed input (file, line and field named), bad flag, I/O or write error (e.g. a full disk)"

@@ -163,6 +163,7 @@ mod columns;
 pub mod decode;
 pub mod encode;
 mod error;
+pub mod eval;
 pub mod filter;
 #[cfg(feature = "gen")]
 pub mod gen;
@@ -179,6 +180,7 @@ pub use collect::{Chunk, Collector, Count, Encoded, Flights};
 pub use decode::InputFormat;
 pub use encode::{Document, Format};
 pub use error::{Error, Location, RecordError, Result};
+pub use eval::{Eval, Query, Report};
 pub use filter::{CompileError, Expr, Filter, FilterFlags};
 /// The channel crate of [`SearchHandle::rejects`]' receiver, re-exported so callers
 /// name its types (`flightsift::flume::Receiver<Reject>`) with the same version.

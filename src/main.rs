@@ -2,6 +2,7 @@
 //! codes. Everything that decides *what* is emitted lives in the library.
 
 mod cli;
+mod evalcmd;
 mod exit;
 mod man;
 mod output;
@@ -33,6 +34,8 @@ fn main() -> ExitCode {
         Command::Gen(args) => generate(args),
         Command::Convert(args) => search(args.into_search()),
         Command::Sql(args) => sql(args),
+        Command::Eval(args) => evalcmd::eval(args),
+        Command::Explain(args) => evalcmd::explain(args),
         Command::Completions(args) => completions(args),
         Command::Man(args) => manual(args),
         Command::Help(args) => help(args),
@@ -276,7 +279,7 @@ fn finish_rejects(writer: Option<RejectsWriter>) -> Result<()> {
 }
 
 /// The flags AND `--where`, compiled once before any thread starts.
-fn compile_filter(filters: &cli::FilterArgs) -> Result<Filter> {
+pub(crate) fn compile_filter(filters: &cli::FilterArgs) -> Result<Filter> {
     let text = filters.where_expr.as_deref();
     flightsift::filter::build(&filters.to_flags(), text)
         .map_err(|e| Error::Filter(e.render(text)).into())
@@ -513,7 +516,7 @@ fn open_outputs(args: &SearchArgs) -> Result<Outputs> {
 
 /// Standard output, or the output `path` names (`-` is stdout too), its temporary
 /// file registered so that a forced exit can remove it.
-fn open_output(path: Option<&Path>) -> Result<Output> {
+pub(crate) fn open_output(path: Option<&Path>) -> Result<Output> {
     let out = match path {
         Some(path) => {
             Output::open(path).with_context(|| format!("cannot write {}", path.display()))?

@@ -890,7 +890,8 @@ impl<C: Collector> Worker<'_, C> {
                     None => continue,
                 }
             }
-            if !self.filter.matches(&self.flight) {
+            // The collector decides (by default: the filter); `eval` counts here.
+            if !self.collector.judge(self.filter, batch, &self.flight) {
                 *records += 1;
                 continue;
             }

@@ -5,6 +5,8 @@ mod util;
 
 /// Malformed input, bad flags, I/O errors: messages and exit codes.
 mod errors;
+/// `eval` (many queries, one pass) against separate searches; expectations; `explain`.
+mod eval;
 /// The reader fuzz targets' checks on arbitrary and mutated dumps (proptest).
 mod fuzz_smoke;
 /// Input rules shared by every decoder: one-line records, strict quoting, integers.

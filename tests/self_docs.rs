@@ -90,6 +90,8 @@ fn every_command_has_examples_that_run() {
     std::fs::create_dir(wd.path("data")).unwrap();
     let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample.csv")).unwrap();
     wd.create("data/sample.csv", &sample);
+    let queries = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/queries.toml")).unwrap();
+    wd.create("data/queries.toml", &queries);
     wd.create("dump.csv", &sample);
     std::fs::create_dir(wd.path("dumps")).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -468,3 +468,143 @@ fn duckdb_runs_the_source_script_over_every_layout() {
         wrong.join("\n")
     );
 }
+
+// ---------------------------------------------------------------- eval
+
+/// Runs each statement and returns its one row of integers.
+const PYTHON_COUNTS: &str = r#"
+import json, sys, duckdb
+con = duckdb.connect()
+print(json.dumps([list(con.execute(q).fetchone()) for q in json.load(open(sys.argv[1]))]))
+"#;
+
+fn run_counts(engine: Engine, dir: &Path, statements: &[String]) -> Vec<Vec<u64>> {
+    match engine {
+        Engine::Python => {
+            let batch = dir.join("counts.json");
+            std::fs::write(&batch, serde_json::to_vec(statements).unwrap()).unwrap();
+            let out = Command::new(python())
+                .args(["-c", PYTHON_COUNTS])
+                .arg(&batch)
+                .current_dir(dir)
+                .output()
+                .expect("run python");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        }
+        Engine::Cli => statements
+            .iter()
+            .map(|q| {
+                let out = Command::new("duckdb")
+                    .current_dir(dir)
+                    .args(["-csv", "-noheader", "-c", q])
+                    .output()
+                    .expect("run duckdb");
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                String::from_utf8(out.stdout)
+                    .unwrap()
+                    .trim()
+                    .split(',')
+                    .map(|n| n.parse().unwrap())
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// `flightsift sql`'s translation of `expr` over `dump`, split into its `FROM` part
+/// and its condition (`TRUE` when it has none).
+fn from_and_condition(dir: &Path, dump: &str, expr: &str) -> (String, String) {
+    let sql = run_in(dir, &["sql", dump, "--where", expr]).unwrap();
+    let sql = String::from_utf8(sql).unwrap();
+    let sql = sql.trim_end().trim_end_matches(';');
+    let body = sql.strip_prefix("SELECT *\n").expect("SELECT * first");
+    match body.rsplit_once("\nWHERE ") {
+        Some((from, cond)) => (from.to_string(), cond.to_string()),
+        None => (body.to_string(), "TRUE".to_string()),
+    }
+}
+
+/// `eval`'s per-query matched and per-conjunct rejected counts against DuckDB running
+/// `count(*) FILTER (WHERE coalesce(query, false))` and, per conjunct,
+/// `count(*) FILTER (WHERE NOT coalesce(conjunct, false))`, each condition being
+/// `flightsift sql`'s translation; all counts of a query in one statement.
+#[test]
+fn duckdb_agrees_with_eval_counts() {
+    let Some(engine) = engine_or_skip("the DuckDB eval test") else {
+        return;
+    };
+    let seed = seed();
+    eprintln!("FLIGHTSIFT_DIFF_SEED={seed}");
+    let mut r = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for d in 0..env_number("FLIGHTSIFT_DIFF_DUMPS", 4) {
+        let rows = random_rows(&mut r);
+        let dump = Dump::canonical(&mut r, &rows);
+        let name = format!("d{d}.csv");
+        std::fs::write(dir.join(&name), dump.text(|_| true)).unwrap();
+        let cases = random_cases(&mut r, 8, &dump.ids);
+        let mut toml = String::new();
+        for (i, case) in cases.iter().enumerate() {
+            toml += &crate::eval::query_table(&format!("q{i}"), case, None);
+        }
+        std::fs::write(dir.join("q.toml"), &toml).unwrap();
+        let report = crate::eval::eval_json(dir, "q.toml", &name, &[]);
+        let mut statements = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            let q = &report["queries"][i];
+            // The whole query with its flags, then each conjunct as `eval` printed it.
+            let mut args = vec!["sql", name.as_str(), "--where"];
+            let text = case.text();
+            args.push(&text);
+            args.extend(case.flag_args());
+            let whole = String::from_utf8(run_in(dir, &args).unwrap()).unwrap();
+            let whole = whole.trim_end().trim_end_matches(';');
+            let (from, cond) = match whole.rsplit_once("\nWHERE ") {
+                Some((f, c)) => (
+                    f.trim_start_matches("SELECT *\n").to_string(),
+                    c.to_string(),
+                ),
+                None => (
+                    whole.trim_start_matches("SELECT *\n").to_string(),
+                    "TRUE".into(),
+                ),
+            };
+            let mut select = vec![
+                "count(*)".to_string(),
+                format!("count(*) FILTER (WHERE coalesce(({cond}), false))"),
+            ];
+            for c in q["conjuncts"].as_array().unwrap() {
+                let (_, cond) = from_and_condition(dir, &name, c["expr"].as_str().unwrap());
+                select.push(format!(
+                    "count(*) FILTER (WHERE NOT coalesce(({cond}), false))"
+                ));
+            }
+            statements.push(format!("SELECT {}\n{from}", select.join(",\n  ")));
+        }
+        let counts = run_counts(engine, dir, &statements);
+        for (i, (case, row)) in cases.iter().zip(&counts).enumerate() {
+            let q = &report["queries"][i];
+            let ctx = format!(
+                "FLIGHTSIFT_DIFF_SEED={seed}: query {}, flags {:?}\n{}",
+                case.text(),
+                case.flag_args(),
+                statements[i]
+            );
+            assert_eq!(report["scanned"], row[0], "{ctx}");
+            assert_eq!(q["matched"], row[1], "{ctx}");
+            for (j, c) in q["conjuncts"].as_array().unwrap().iter().enumerate() {
+                assert_eq!(c["rejected"], row[2 + j], "{ctx}\nconjunct {}", c["expr"]);
+            }
+        }
+    }
+}

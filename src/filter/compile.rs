@@ -409,6 +409,12 @@ impl Filter {
         self.root.columns()
     }
 
+    /// The evaluator's rough relative cost of the filter: a conjunction runs its
+    /// cheaper parts first.
+    pub fn cost(&self) -> u32 {
+        self.root.cost()
+    }
+
     pub(crate) fn root(&self) -> &Node {
         &self.root
     }

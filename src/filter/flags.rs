@@ -287,6 +287,92 @@ fn time_text(at: jiff::civil::Time) -> String {
 }
 
 impl FilterFlags {
+    /// Every flag's name in a file of queries (`flightsift eval`): the long flag's name
+    /// with `_` for `-` (`max_stops` is `--max-stops`).
+    pub const KEYS: [&'static str; 23] = [
+        "from",
+        "to",
+        "date",
+        "date_from",
+        "date_to",
+        "min_price",
+        "max_price",
+        "max_stops",
+        "airline",
+        "exclude_airline",
+        "avoid",
+        "cabin",
+        "depart_after",
+        "depart_before",
+        "arrive_after",
+        "arrive_before",
+        "max_duration",
+        "max_layover",
+        "min_layover",
+        "min_bags",
+        "min_seats",
+        "refundable",
+        "max_co2",
+    ];
+
+    /// Sets the flag named `key` (one of [`FilterFlags::KEYS`]) as the command line
+    /// would: list flags take any number of values (each may be a comma list), the
+    /// others exactly one, `refundable` `true` or `false`. `Err` says what is wrong.
+    pub fn set(&mut self, key: &str, values: &[String]) -> Result<(), String> {
+        let list = |v: &mut Vec<String>| {
+            v.extend(
+                values
+                    .iter()
+                    .flat_map(|s| s.split(','))
+                    .map(|s| s.trim().to_string()),
+            );
+            Ok(())
+        };
+        let one = |v: &mut Option<String>| match values {
+            [single] => {
+                *v = Some(single.clone());
+                Ok(())
+            }
+            _ => Err(format!("`{key}` takes one value, not {}", values.len())),
+        };
+        match key {
+            "from" => list(&mut self.from),
+            "to" => list(&mut self.to),
+            "airline" => list(&mut self.airline),
+            "exclude_airline" => list(&mut self.exclude_airline),
+            "avoid" => list(&mut self.avoid),
+            "cabin" => list(&mut self.cabin),
+            "date" => one(&mut self.date),
+            "date_from" => one(&mut self.date_from),
+            "date_to" => one(&mut self.date_to),
+            "min_price" => one(&mut self.min_price),
+            "max_price" => one(&mut self.max_price),
+            "max_stops" => one(&mut self.max_stops),
+            "depart_after" => one(&mut self.depart_after),
+            "depart_before" => one(&mut self.depart_before),
+            "arrive_after" => one(&mut self.arrive_after),
+            "arrive_before" => one(&mut self.arrive_before),
+            "max_duration" => one(&mut self.max_duration),
+            "max_layover" => one(&mut self.max_layover),
+            "min_layover" => one(&mut self.min_layover),
+            "min_bags" => one(&mut self.min_bags),
+            "min_seats" => one(&mut self.min_seats),
+            "max_co2" => one(&mut self.max_co2),
+            "refundable" => match values {
+                [v] if v == "true" => {
+                    self.refundable = true;
+                    Ok(())
+                }
+                [v] if v == "false" => {
+                    self.refundable = false;
+                    Ok(())
+                }
+                _ => Err("`refundable` is true or false".into()),
+            },
+            _ => Err(format!("unknown key `{key}`")),
+        }
+    }
+
     /// The conjunction of every flag that was given (`true` when none was).
     pub fn to_expr(&self) -> Expr {
         use CmpOp::*;
@@ -381,6 +467,21 @@ impl FilterFlags {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_sets_its_flag() {
+        for key in FilterFlags::KEYS {
+            let mut flags = FilterFlags::default();
+            let value = if key == "refundable" { "true" } else { "1" };
+            flags.set(key, &[value.to_string()]).unwrap();
+            let flag = format!("--{}", key.replace('_', "-"));
+            assert!(
+                format!("{:?}", flags.to_expr()).contains(&flag),
+                "{key} does not set {flag}"
+            );
+        }
+        assert!(FilterFlags::default().set("frm", &[]).is_err());
+    }
 
     #[test]
     fn flags_print_as_the_documented_expressions() {
