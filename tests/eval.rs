@@ -378,3 +378,119 @@ fn html_report_is_self_contained() {
         assert!(!html.contains(remote), "{remote} in the report");
     }
 }
+
+/// The browser this test drives: Debian's Chromium. Absent, the test is skipped
+/// loudly, and fails under CI, whose `.ci/run` installs it.
+fn chromium() -> Option<std::path::PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is missing under CI; .ci/run installs Debian's `chromium`"
+        );
+        eprintln!("\n!!!!! SKIPPED the HTML report browser test: Chromium is not installed (`apt-get install chromium`). It fails in CI. !!!!!\n");
+    }
+    found
+}
+
+/// Headless Chromium with the flags a closed network needs, on a fresh profile.
+fn headless(browser: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("start chromium")
+}
+
+/// The report in a real browser: it renders without console errors, shows every
+/// query's name, and has one histogram per query and one conjunct chart per query
+/// with conjuncts. `FLIGHTSIFT_SCREENSHOT=FILE` also keeps the screenshot (how
+/// docs/eval-report.png is made).
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else { return };
+    let w = Workdir::new();
+    let dump = sample();
+    let names = ["cheap <nonstop>", "business", "jfk mornings"];
+    w.create(
+        "q.toml",
+        "[[query]]\nname = \"cheap <nonstop>\"\nwhere = \"price <= 300 and stops = 0\"\n\n\
+         [[query]]\nname = \"business\"\ncabin = \"business\"\n\n\
+         [[query]]\nname = \"jfk mornings\"\nfrom = [\"JFK\"]\nwhere = \"depart_time < 12:00\"\nlimit = 5\n",
+    );
+    w.stdout(&["eval", "--queries", "q.toml", &dump, "--html", "r.html"]);
+    let page = format!("file://{}", w.path("r.html").display());
+    let profile = tempfile::tempdir().unwrap();
+    let out = headless(&browser, profile.path(), &["--dump-dom", &page]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8(out.stdout).unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Failed to load resource")
+        })
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    for name in names {
+        let shown = name.replace('<', "&lt;").replace('>', "&gt;");
+        assert!(
+            dom.contains(&format!("<h2>{shown}</h2>")),
+            "{name} is not shown"
+        );
+    }
+    assert_eq!(
+        dom.matches("class=\"chart hist\"").count(),
+        names.len(),
+        "one histogram per query"
+    );
+    assert!(
+        dom.matches("<svg").count() > names.len(),
+        "a matched-per-query chart and conjunct charts too"
+    );
+    // A screenshot renders (a PNG of real size).
+    let shot = w.path("r.png");
+    let out = headless(
+        &browser,
+        profile.path(),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1000,1400",
+            &page,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+    if let Some(keep) = std::env::var_os("FLIGHTSIFT_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+}
