@@ -210,91 +210,10 @@ pub struct InputArgs {
     pub input_format: Option<InputFormatArg>,
 }
 
+/// Flags `search` and `convert` share: where the records go, how bad input is
+/// handled, and how many workers read it. Written once, flattened into both.
 #[derive(Debug, Args)]
-pub struct ConvertArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-
-    /// Write to FILE (atomically) instead of stdout; `-` is stdout.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "FILE",
-        help_heading = "Output"
-    )]
-    pub output: Option<PathBuf>,
-
-    /// Output format [default: from -o's extension, else csv].
-    #[arg(long, value_enum, help_heading = "Output")]
-    pub format: Option<OutputFormat>,
-
-    /// Print a run summary to stderr.
-    #[arg(long, help_heading = "Output")]
-    pub stats: bool,
-
-    /// Show no progress bar and no notice.
-    #[arg(short = 'q', long, help_heading = "Output")]
-    pub quiet: bool,
-
-    /// What to do with a malformed record or response.
-    #[arg(long, value_enum, default_value_t = OnError::Fail, help_heading = "Input")]
-    pub on_error: OnError,
-
-    /// With --on-error skip, write each skipped record to FILE (CSV: input, line,
-    /// reason, field, message, record).
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "on_error",
-        help_heading = "Input"
-    )]
-    pub rejects: Option<PathBuf>,
-
-    /// Worker threads [default: one per core].
-    #[arg(short = 'j', long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", help_heading = "Tuning")]
-    pub threads: Option<usize>,
-}
-
-impl ConvertArgs {
-    /// `convert` is `search --ordered` with no filter: the same reading, decoding,
-    /// error policy and atomic output.
-    pub fn into_search(self) -> SearchArgs {
-        SearchArgs {
-            input: self.input,
-            limit: None,
-            count: false,
-            output: self.output,
-            format: self.format,
-            ordered: true,
-            stats: self.stats,
-            stats_json: None,
-            quiet: self.quiet,
-            progress: false,
-            timeout: None,
-            on_error: self.on_error,
-            rejects: self.rejects,
-            validate_all: true,
-            threads: self.threads,
-            page_size: flightsift::DEFAULT_PAGE_SIZE,
-            channel_capacity: None,
-            filters: FilterArgs::default(),
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct SearchArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-
-    /// Emit at most N matching flights (exactly min(N, matches)); 0 reads nothing.
-    #[arg(short = 'n', long = "limit", allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "N", help_heading = "Output")]
-    pub limit: Option<u64>,
-
-    /// Print only the number of matches (at most N with --limit).
-    #[arg(short = 'c', long, help_heading = "Output")]
-    pub count: bool,
-
+pub struct RunArgs {
     /// Write results to FILE (atomically: whole or not at all; a device or FIFO is
     /// written directly) instead of stdout; `-` is stdout.
     #[arg(
@@ -309,36 +228,14 @@ pub struct SearchArgs {
     #[arg(long, value_enum, help_heading = "Output")]
     pub format: Option<OutputFormat>,
 
-    /// Emit exactly the first N matches in input order (as a sequential scan would).
-    #[arg(long, help_heading = "Output")]
-    pub ordered: bool,
-
     /// Print a run summary to stderr.
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
 
-    /// Write the run summary as JSON to FILE.
-    #[arg(long, value_name = "FILE", help_heading = "Output")]
-    pub stats_json: Option<PathBuf>,
-
     /// Show no progress bar and no notice (a partial run still exits 124 or 130);
     /// errors, and --stats when asked for, are still printed.
-    #[arg(
-        short = 'q',
-        long,
-        conflicts_with = "progress",
-        help_heading = "Output"
-    )]
+    #[arg(short = 'q', long, help_heading = "Output")]
     pub quiet: bool,
-
-    /// Draw the progress bar from the start, even when stderr is not a terminal
-    /// [default: after a second, on a terminal, unless results go to it].
-    #[arg(long, help_heading = "Output")]
-    pub progress: bool,
-
-    /// Stop after this long (e.g. 500ms, 2s, 1m) and finish the output validly; exit 124.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Input")]
-    pub timeout: Option<std::time::Duration>,
 
     /// What to do with a malformed record.
     #[arg(long, value_enum, default_value_t = OnError::Fail, help_heading = "Input")]
@@ -354,15 +251,79 @@ pub struct SearchArgs {
     )]
     pub rejects: Option<PathBuf>,
 
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", help_heading = "Tuning")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+impl ConvertArgs {
+    /// `convert` is `search --ordered` with no filter: the same reading, decoding,
+    /// error policy and atomic output.
+    pub fn into_search(self) -> SearchArgs {
+        SearchArgs {
+            input: self.input,
+            run: self.run,
+            limit: None,
+            count: false,
+            ordered: true,
+            stats_json: None,
+            progress: false,
+            timeout: None,
+            validate_all: true,
+            page_size: flightsift::DEFAULT_PAGE_SIZE,
+            channel_capacity: None,
+            filters: FilterArgs::default(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Emit at most N matching flights (exactly min(N, matches)); 0 reads nothing.
+    #[arg(short = 'n', long = "limit", allow_negative_numbers = true, value_parser = non_negative::<u64>, value_name = "N", help_heading = "Output")]
+    pub limit: Option<u64>,
+
+    /// Print only the number of matches (at most N with --limit).
+    #[arg(short = 'c', long, help_heading = "Output")]
+    pub count: bool,
+
+    /// Emit exactly the first N matches in input order (as a sequential scan would).
+    #[arg(long, help_heading = "Output")]
+    pub ordered: bool,
+
+    /// Write the run summary as JSON to FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub stats_json: Option<PathBuf>,
+
+    /// Draw the progress bar from the start, even when stderr is not a terminal
+    /// [default: after a second, on a terminal, unless results go to it].
+    #[arg(long, conflicts_with = "quiet", help_heading = "Output")]
+    pub progress: bool,
+
+    /// Stop after this long (e.g. 500ms, 2s, 1m) and finish the output validly; exit 124.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Input")]
+    pub timeout: Option<std::time::Duration>,
+
     /// Decode and check every field of every record, even those the filter rejects
     /// (by default a rejected record is decoded only as far as the filter reads it;
     /// emitted and counted records are always checked in full).
     #[arg(long, help_heading = "Input")]
     pub validate_all: bool,
-
-    /// Worker threads [default: one per core].
-    #[arg(short = 'j', long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", help_heading = "Tuning")]
-    pub threads: Option<usize>,
 
     /// Records per page handed from the reader to the workers.
     #[arg(long, allow_negative_numbers = true, value_parser = non_negative::<usize>, value_name = "N", default_value_t = flightsift::DEFAULT_PAGE_SIZE, help_heading = "Tuning")]

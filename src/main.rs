@@ -149,21 +149,21 @@ fn search(args: SearchArgs) -> Result<Exit> {
     let mut config = SearchConfig::new(inputs);
     config.filter = filter;
     config.limit = args.limit;
-    config.threads = args.threads.unwrap_or(0);
+    config.threads = args.run.threads.unwrap_or(0);
     config.page_size = args.page_size;
     config.channel_capacity = args.channel_capacity.unwrap_or(0);
     config.ordered = args.ordered;
     config.validate_all = args.validate_all;
     config.timeout = args.timeout;
-    config.on_error = match args.on_error {
+    config.on_error = match args.run.on_error {
         OnError::Fail => ErrorPolicy::Fail,
         OnError::Skip => ErrorPolicy::Skip,
     };
-    if args.rejects.is_some() {
+    if args.run.rejects.is_some() {
         // The rejects writer drains on its own thread: stream them all, drop none.
         config.rejects = flightsift::Rejects::Stream { capacity: 1024 };
     }
-    if args.rejects.is_some() && args.on_error != OnError::Skip {
+    if args.run.rejects.is_some() && args.run.on_error != OnError::Skip {
         anyhow::bail!(
             "--rejects needs --on-error skip (by default the first bad record stops the run)"
         );
@@ -178,9 +178,9 @@ fn search(args: SearchArgs) -> Result<Exit> {
     } = open_outputs(&args)?;
     let bar = BarConfig {
         mode: progress::Mode::choose(
-            args.quiet,
+            args.run.quiet,
             args.progress,
-            !args.count && goes_to_stdout(args.output.as_deref()),
+            !args.count && goes_to_stdout(args.run.output.as_deref()),
         ),
         total: progress::total_bytes(&args.input.inputs),
         limit: args.limit,
@@ -314,7 +314,7 @@ fn sql(args: SqlArgs) -> Result<Exit> {
 
 /// The output format: `--format`, else `-o`'s extension, else CSV.
 fn output_format(args: &SearchArgs) -> Result<Format> {
-    Ok(match (args.format, &args.output) {
+    Ok(match (args.run.format, &args.run.output) {
         (Some(OutputFormat::Csv), _) => Format::Csv,
         (Some(OutputFormat::Json), _) => Format::Json,
         (Some(OutputFormat::Ndjson), _) => Format::Ndjson,
@@ -482,10 +482,11 @@ fn goes_to_stdout(path: Option<&Path>) -> bool {
 
 fn open_outputs(args: &SearchArgs) -> Result<Outputs> {
     let on_stdout: Vec<&str> = [
-        ("the results", goes_to_stdout(args.output.as_deref())),
+        ("the results", goes_to_stdout(args.run.output.as_deref())),
         (
             "--rejects",
-            args.rejects
+            args.run
+                .rejects
                 .as_deref()
                 .is_some_and(|p| goes_to_stdout(Some(p))),
         ),
@@ -508,8 +509,8 @@ fn open_outputs(args: &SearchArgs) -> Result<Outputs> {
         |path: &Option<PathBuf>| path.as_deref().map(|p| open_output(Some(p))).transpose();
     Ok(Outputs {
         format: output_format(args)?,
-        results: open_output(args.output.as_deref())?,
-        rejects: optional(&args.rejects)?,
+        results: open_output(args.run.output.as_deref())?,
+        rejects: optional(&args.run.rejects)?,
         stats: optional(&args.stats_json)?,
     })
 }
@@ -529,10 +530,10 @@ pub(crate) fn open_output(path: Option<&Path>) -> Result<Output> {
 
 /// What a finished run says on stderr (the bar is gone by now) and into --stats-json.
 fn report(args: &SearchArgs, summary: &Summary, stats: Option<Output>) -> Result<()> {
-    if args.stats {
+    if args.run.stats {
         let _ = write!(io::stderr(), "{}", summary.render());
     }
-    if let Some(line) = partial_notice(args, summary).filter(|_| !args.quiet) {
+    if let Some(line) = partial_notice(args, summary).filter(|_| !args.run.quiet) {
         let _ = writeln!(io::stderr(), "{line}");
     }
     if let Some(mut out) = stats {
