@@ -257,32 +257,14 @@ fn a_corrupt_page_and_an_error_body_in_a_directory_follow_the_policy() {
         })
         .collect();
     seen.sort();
-    assert_eq!(
-        seen,
-        [
-            (
-                "pages/amadeus/m-cut.json".into(),
-                "1".into(),
-                "truncated".into()
-            ),
-            (
-                "pages/duffel/m-error.json".into(),
-                "1".into(),
-                "error_body".into()
-            ),
-            (
-                "pages/kiwi/lines.ndjson".into(),
-                "2".into(),
-                "error_body".into()
-            ),
-            (
-                "pages/kiwi/lines.ndjson".into(),
-                "4".into(),
-                "truncated".into()
-            ),
-        ]
-        .map(|(a, b, c): (String, String, String)| (a, b, c))
-    );
+    let want = [
+        ("pages/amadeus/m-cut.json", "1", "truncated"),
+        ("pages/duffel/m-error.json", "1", "error_body"),
+        ("pages/kiwi/lines.ndjson", "2", "error_body"),
+        ("pages/kiwi/lines.ndjson", "4", "truncated"),
+    ]
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+    assert_eq!(seen, want);
 }
 
 /// An airport the bundled table does not know is a record error naming the code:
