@@ -256,6 +256,47 @@ pub struct RunArgs {
     pub threads: Option<usize>,
 }
 
+/// What is done with the matches before they are emitted: ranking, deduplication
+/// and currency. Shared by `search` and `sql` (which translates them).
+#[derive(Debug, Default, Clone, Args)]
+#[command(next_help_heading = "Ranking")]
+pub struct RankArgs {
+    /// Emit matches in this order: KEY[,KEY...] of price, duration, departure,
+    /// arrival, stops, co2_kg; `-KEY` for descending; unknown values last, ties in
+    /// input order. With -n N, the best N (a full scan keeping N per worker).
+    #[arg(long, value_name = "KEYS", value_parser = parse_sort)]
+    pub sort: Option<flightsift::sort::SortSpec>,
+
+    /// One offer per itinerary (flight numbers, departure and return departure):
+    /// the first found, or with --sort the best.
+    #[arg(long)]
+    pub dedupe: bool,
+
+    /// Convert every price to this ISO 4217 currency (e.g. USD) before filtering,
+    /// sorting and output, rounded half-even to its minor unit; needs --rates.
+    #[arg(long, value_name = "CODE", requires = "rates", value_parser = parse_currency)]
+    pub currency: Option<flightsift::record::Currency>,
+
+    /// Exchange rates for --currency: CSV with header `from,to,rate` (an amount in
+    /// `from` times `rate` is the amount in `to`; the inverse pair is used as 1/rate).
+    #[arg(long, value_name = "FILE", requires = "currency")]
+    pub rates: Option<PathBuf>,
+}
+
+fn parse_sort(s: &str) -> Result<flightsift::sort::SortSpec, String> {
+    s.parse()
+}
+
+fn parse_currency(s: &str) -> Result<flightsift::record::Currency, String> {
+    let upper = s.to_ascii_uppercase();
+    match flightsift::record::Currency::parse(upper.as_bytes()) {
+        Some(c) if upper.bytes().all(|b| b.is_ascii_uppercase()) => Ok(c),
+        _ => Err(format!(
+            "`{s}` is not a currency code; expected three letters, like USD"
+        )),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     #[command(flatten)]
@@ -282,6 +323,7 @@ impl ConvertArgs {
             page_size: flightsift::DEFAULT_PAGE_SIZE,
             channel_capacity: None,
             filters: FilterArgs::default(),
+            rank: RankArgs::default(),
         }
     }
 }
@@ -335,6 +377,9 @@ pub struct SearchArgs {
 
     #[command(flatten)]
     pub filters: FilterArgs,
+
+    #[command(flatten)]
+    pub rank: RankArgs,
 }
 
 /// The numeric filter flags take `allow_negative_numbers`, so that `--max-price -5` is
@@ -527,6 +572,8 @@ pub struct SqlArgs {
 
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub rank: RankArgs,
 }
 
 const EVAL_EXAMPLES: &str = "\

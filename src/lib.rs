@@ -170,6 +170,7 @@ pub mod gen;
 mod pipeline;
 pub mod provider;
 pub mod record;
+pub mod sort;
 mod source;
 pub mod sql;
 #[cfg(feature = "async")]
