@@ -283,6 +283,10 @@ pub struct RankArgs {
     pub rates: Option<PathBuf>,
 }
 
+fn parse_latency(s: &str) -> Result<flightsift::latency::Latency, String> {
+    s.parse()
+}
+
 fn parse_sort(s: &str) -> Result<flightsift::sort::SortSpec, String> {
     s.parse()
 }
@@ -320,6 +324,8 @@ impl ConvertArgs {
             progress: false,
             timeout: None,
             validate_all: true,
+            replay_latency: None,
+            seed: 0,
             page_size: flightsift::DEFAULT_PAGE_SIZE,
             channel_capacity: None,
             filters: FilterArgs::default(),
@@ -360,6 +366,22 @@ pub struct SearchArgs {
     /// Stop after this long (e.g. 500ms, 2s, 1m) and finish the output validly; exit 124.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Input")]
     pub timeout: Option<std::time::Duration>,
+
+    /// Replay each input as a live provider: its reader waits before every page, a
+    /// fixed time (150ms), a uniform range (80ms..400ms) or log-normal by median and
+    /// 95th percentile (lognormal:200ms,900ms); inputs wait independently.
+    #[arg(long, value_name = "DIST", value_parser = parse_latency, help_heading = "Input")]
+    pub replay_latency: Option<flightsift::latency::Latency>,
+
+    /// Seed of the --replay-latency draws (the same seed, the same waits).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        requires = "replay_latency",
+        help_heading = "Input"
+    )]
+    pub seed: u64,
 
     /// Decode and check every field of every record, even those the filter rejects
     /// (by default a rejected record is decoded only as far as the filter reads it;

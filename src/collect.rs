@@ -32,6 +32,15 @@ pub trait Collector: Send + Sync + 'static {
     fn len(&self, batch: &Self::Batch) -> u64;
     /// Keeps only the first `n` matches (ordered runs trim the last batch to the limit).
     fn truncate(&self, batch: &mut Self::Batch, n: u64);
+    /// Keeps the matches whose flag is set, in order (`keep` has one flag per match):
+    /// an ordered `--dedupe` run drops repeated itineraries from a page's batch.
+    fn retain(&self, batch: &mut Self::Batch, keep: &[bool]);
+    /// About how many bytes the batch holds: a `--sort` run without a limit keeps
+    /// every match, and stops before it holds more than its memory budget.
+    fn weight(&self, batch: &Self::Batch) -> usize {
+        let _ = batch;
+        std::mem::size_of::<Self::Batch>()
+    }
     /// Whether the worker keeps a record decoded as far as `filter` reads
     /// ([`Filter::columns`]): a kept record is then decoded in full, checked, and
     /// passed to [`Collector::add`]. By default the filter decides; a collector that
@@ -61,6 +70,21 @@ impl Collector for Flights {
     }
     fn truncate(&self, batch: &mut Vec<Flight>, n: u64) {
         batch.truncate(n as usize);
+    }
+    fn retain(&self, batch: &mut Vec<Flight>, keep: &[bool]) {
+        let mut flags = keep.iter();
+        batch.retain(|_| flags.next().copied().unwrap_or(true));
+    }
+    fn weight(&self, batch: &Vec<Flight>) -> usize {
+        batch
+            .iter()
+            .map(|f| {
+                std::mem::size_of::<Flight>()
+                    + f.provider.capacity()
+                    + f.offer_id.capacity()
+                    + 16 * f.flight_numbers.capacity()
+            })
+            .sum()
     }
 }
 
@@ -112,6 +136,32 @@ impl Collector for Encoded {
             batch.records = n;
         }
     }
+    fn retain(&self, batch: &mut Chunk, keep: &[bool]) {
+        // Every record but a chunk's first starts with the separator; a record that
+        // becomes first loses it.
+        let separator = self.0.separator().len();
+        let (mut write, mut start) = (0, 0);
+        let mut ends = Vec::with_capacity(batch.ends.len());
+        for (i, &end) in batch.ends.iter().enumerate() {
+            if keep.get(i).copied().unwrap_or(true) {
+                let from = if ends.is_empty() && i > 0 {
+                    start + separator
+                } else {
+                    start
+                };
+                batch.bytes.copy_within(from..end, write);
+                write += end - from;
+                ends.push(write);
+            }
+            start = end;
+        }
+        batch.bytes.truncate(write);
+        batch.records = ends.len() as u64;
+        batch.ends = ends;
+    }
+    fn weight(&self, batch: &Chunk) -> usize {
+        std::mem::size_of::<Chunk>() + batch.bytes.capacity() + 8 * batch.ends.capacity()
+    }
 }
 
 /// Counts matches and keeps nothing.
@@ -131,5 +181,8 @@ impl Collector for Count {
     }
     fn truncate(&self, batch: &mut u64, n: u64) {
         *batch = (*batch).min(n);
+    }
+    fn retain(&self, batch: &mut u64, keep: &[bool]) {
+        *batch -= keep.iter().filter(|k| !**k).count() as u64;
     }
 }

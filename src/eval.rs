@@ -584,6 +584,9 @@ impl Collector for Counters {
         page.records
     }
     fn truncate(&self, _: &mut Page, _: u64) {}
+    /// `eval` never deduplicates (its configuration leaves `dedupe` off): every
+    /// record counts, for every query.
+    fn retain(&self, _: &mut Page, _: &[bool]) {}
     #[inline]
     fn judge(&self, _: &Filter, page: &mut Page, f: &Flight) -> bool {
         let e = &*self.eval;

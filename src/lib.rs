@@ -167,6 +167,7 @@ pub mod eval;
 pub mod filter;
 #[cfg(feature = "gen")]
 pub mod gen;
+pub mod latency;
 mod pipeline;
 pub mod provider;
 pub mod record;
@@ -176,6 +177,7 @@ pub mod sql;
 #[cfg(feature = "async")]
 mod stream;
 mod summary;
+mod topk;
 
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};
 pub use decode::InputFormat;
@@ -194,12 +196,13 @@ pub use futures_core;
 pub use jiff;
 pub use pipeline::{
     Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
+    MAX_PRODUCERS, SORT_MEMORY_BUDGET,
 };
 pub use record::Flight;
 pub use source::{compression::Compression, Input, MAX_RECORD_BYTES, MAX_RESPONSE_BYTES};
 #[cfg(feature = "async")]
 pub use stream::{RejectStream, SearchStream};
-pub use summary::{Outcome, Progress, Summary, TimeSplit};
+pub use summary::{InputSummary, Outcome, Progress, ProviderSummary, Summary, TimeSplit};
 
 #[cfg(test)]
 mod front_page {

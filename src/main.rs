@@ -153,6 +153,10 @@ fn search(args: SearchArgs) -> Result<Exit> {
     config.page_size = args.page_size;
     config.channel_capacity = args.channel_capacity.unwrap_or(0);
     config.ordered = args.ordered;
+    config.sort = args.rank.sort.clone();
+    config.dedupe = args.rank.dedupe;
+    config.latency = args.replay_latency;
+    config.seed = args.seed;
     config.validate_all = args.validate_all;
     config.timeout = args.timeout;
     config.on_error = match args.run.on_error {
@@ -532,6 +536,12 @@ pub(crate) fn open_output(path: Option<&Path>) -> Result<Output> {
 fn report(args: &SearchArgs, summary: &Summary, stats: Option<Output>) -> Result<()> {
     if args.run.stats {
         let _ = write!(io::stderr(), "{}", summary.render());
+    }
+    if !args.run.quiet {
+        // A file cut short under `--on-error skip` is never silent, --stats or not.
+        for error in &summary.unreadable {
+            let _ = writeln!(io::stderr(), "flightsift: skipped: {error}");
+        }
     }
     if let Some(line) = partial_notice(args, summary).filter(|_| !args.run.quiet) {
         let _ = writeln!(io::stderr(), "{line}");

@@ -36,8 +36,8 @@
 //!   handler, a fatal error) sets the same flag; the first reason wins and becomes the
 //!   run's [`Outcome`].
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::*};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -54,9 +54,12 @@ use crate::decode::{
 };
 use crate::error::{Error, Location, RecordError, Result};
 use crate::filter::Filter;
+use crate::latency::Latency;
 use crate::record::Flight;
+use crate::sort::{Itinerary, SortSpec};
 use crate::source::{Input, Page, PageReader};
-use crate::summary::{Counters, Outcome, Progress, Summary};
+use crate::summary::{Counters, InputCounters, Outcome, Progress, Summary};
+use crate::topk::{self, Seen, TopK};
 
 /// How often an idle worker re-checks the stop flag while waiting for a page.
 const POLL: Duration = Duration::from_millis(20);
@@ -66,6 +69,22 @@ const PRODUCER_GRACE: Duration = Duration::from_millis(200);
 pub const DEFAULT_PAGE_SIZE: usize = 2048;
 /// Bytes of an oversized record kept in its reject.
 const REJECT_SAMPLE: usize = 1024;
+/// At most this many inputs are read at once (one producer thread each); further
+/// inputs start as earlier ones finish, in command-line order.
+pub const MAX_PRODUCERS: usize = 16;
+/// A page's sequence number is its input's place on the command line, then its
+/// place in that input: `input << SEQ_SHIFT | page`. Ordering sequence numbers is
+/// ordering by input, then page: the order of a sequential scan.
+const SEQ_SHIFT: u32 = 40;
+/// What a `--sort` run without a limit may hold in memory before it fails, asking
+/// for `-n` (with a limit it holds N matches per worker, whatever the dump size).
+pub const SORT_MEMORY_BUDGET: u64 = 1 << 30;
+
+/// The input (command-line place) a page comes from.
+#[inline]
+fn input_of(seq: u64) -> usize {
+    (seq >> SEQ_SHIFT) as usize
+}
 
 /// What to do with a malformed record.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -107,6 +126,18 @@ pub struct SearchConfig {
     pub page_size: usize,
     /// Pages the channel between producer and workers holds (0: twice the threads).
     pub channel_capacity: usize,
+    /// Emit matches in this order (a full scan; with `limit`, the best N, each
+    /// worker keeping N). Ties break by input order, so the output does not depend
+    /// on threads or paging. Takes precedence over `ordered`.
+    pub sort: Option<SortSpec>,
+    /// One offer per itinerary ([`Itinerary`]): the first found (with `ordered`,
+    /// the first in input order), or with `sort` the best.
+    pub dedupe: bool,
+    /// Each input's producer waits this long before handing over each page, as a
+    /// live provider would.
+    pub latency: Option<Latency>,
+    /// Seed of the latency draws (each input has its own stream).
+    pub seed: u64,
 }
 
 impl SearchConfig {
@@ -124,6 +155,10 @@ impl SearchConfig {
             threads: 0,
             page_size: DEFAULT_PAGE_SIZE,
             channel_capacity: 0,
+            sort: None,
+            dedupe: false,
+            latency: None,
+            seed: 0,
         }
     }
 }
@@ -196,6 +231,17 @@ struct Shared {
     /// reads or filters them.
     first_failed: AtomicU64,
     bad_by_input: Mutex<HashMap<String, BTreeMap<&'static str, u64>>>,
+    /// `--on-error skip`: the errors that ended files early, in the order met.
+    unreadable: Mutex<Vec<String>>,
+    /// Per command-line input: what it read, matched, emitted, and waited.
+    inputs: Vec<InputCounters>,
+    /// Ordered runs: the input the consumer is releasing pages of. Producers of
+    /// later inputs may run only `window` pages ahead of it, so the reorder buffer
+    /// stays bounded however slow an earlier input is.
+    head: AtomicU64,
+    /// Ordered runs: pages handed out and not yet released by the consumer.
+    ahead: AtomicU64,
+    window: u64,
 }
 
 impl Shared {
@@ -282,12 +328,22 @@ impl Shared {
         seq > self.first_failed.load(Acquire)
     }
 
-    /// Applies the error policy to a malformed record: `Err` when it is fatal.
-    fn bad_record(&self, location: Location, error: RecordError, raw: &[u8]) -> Result<()> {
+    /// Applies the error policy to a malformed record of command-line input `input`:
+    /// `Err` when it is fatal.
+    fn bad_record(
+        &self,
+        input: usize,
+        location: Location,
+        error: RecordError,
+        raw: &[u8],
+    ) -> Result<()> {
         if self.policy == ErrorPolicy::Fail {
             return Err(Error::Record { location, error });
         }
         self.counters.bad_records.fetch_add(1, Relaxed);
+        if let Some(c) = self.inputs.get(input) {
+            c.bad.fetch_add(1, Relaxed);
+        }
         {
             let mut by = self.bad_by_input.lock().unwrap_or_else(|p| p.into_inner());
             *by.entry(location.input.clone())
@@ -362,16 +418,12 @@ impl Search {
         // run that cannot succeed, and a typo in a later input is never hidden by a
         // limit reached in an earlier one.
         // Directories stand for their dump files, in name order.
-        let mut config = config;
-        config.inputs = config
+        let groups = config
             .inputs
             .iter()
             .map(Input::expand)
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        for input in &config.inputs {
+            .collect::<Result<Vec<_>>>()?;
+        for input in groups.iter().flatten() {
             input.check()?;
         }
         let capacity = if config.channel_capacity == 0 {
@@ -397,8 +449,9 @@ impl Search {
         };
         let shared = Arc::new(Shared {
             stop: AtomicU8::new(Stop::Running as u8),
-            // In ordered mode the consumer decides which matches count, in order.
-            remaining: if config.ordered {
+            // In ordered mode the consumer decides which matches count, in order; a
+            // sorted run reads everything and keeps the best.
+            remaining: if config.ordered || config.sort.is_some() {
                 None
             } else {
                 config.limit.map(AtomicU64::new)
@@ -410,17 +463,45 @@ impl Search {
             rejects_wait,
             first_failed: AtomicU64::new(u64::MAX),
             bad_by_input: Mutex::new(HashMap::new()),
+            unreadable: Mutex::new(Vec::new()),
+            inputs: config
+                .inputs
+                .iter()
+                .map(|i| InputCounters::new(i.name()))
+                .collect(),
+            head: AtomicU64::new(0),
+            ahead: AtomicU64::new(0),
+            // Enough for every worker to stay busy on later inputs while the head
+            // input catches up, little enough to bound the reorder buffer.
+            window: (2 * capacity + threads) as u64,
         });
+        let ordered = config.ordered && config.sort.is_none();
+        let fanout = match (&config.sort, config.dedupe) {
+            (Some(spec), dedupe) => Fanout::Ranked {
+                spec: spec.clone(),
+                dedupe,
+                limit: config.limit,
+                heaps: (0..threads)
+                    .map(|_| Mutex::new(TopK::new(config.limit, dedupe)))
+                    .collect(),
+                held: std::sync::atomic::AtomicI64::new(0),
+            },
+            (None, true) if ordered => Fanout::InOrder,
+            (None, true) => Fanout::FirstSeen(Seen::new()),
+            (None, false) => Fanout::Plain,
+        };
         // Results are bounded too: a slow consumer slows the workers instead of
         // letting memory grow.
         let (results_tx, results_rx) = flume::bounded(capacity.max(2));
         let collector = Arc::new(collector);
         let run = Run {
             config: config.clone(),
+            groups: Arc::new(groups),
             threads,
             capacity,
             shared: shared.clone(),
             collector: collector.clone(),
+            fanout,
         };
         let driver = thread::Builder::new()
             .name("flightsift-driver".into())
@@ -433,13 +514,16 @@ impl Search {
             shared,
             driver: Some(driver),
             started: Instant::now(),
+            first_at: None,
+            last_at: None,
             emitted: 0,
-            order: config.ordered.then(|| Reorder {
+            order: ordered.then(|| Reorder {
                 next: 0,
                 waiting: BTreeMap::new(),
                 left: config.limit,
                 ended: false,
                 error: None,
+                seen: config.dedupe.then(HashSet::new),
             }),
             shape: (threads, config.page_size, capacity),
             limit: config.limit,
@@ -456,9 +540,27 @@ struct Delivery<B> {
     /// Ordered runs: the fatal error that ended this page, after `batch`'s matches.
     /// The consumer applies it in input order, as a sequential scan would meet it.
     error: Option<Error>,
+    /// Ordered `--dedupe` runs: each match's itinerary, in batch order, so the
+    /// consumer keeps the first of each in input order.
+    itineraries: Vec<Itinerary>,
+    /// Ordered runs: the input `seq` belongs to has no page at or after `seq`.
+    end: bool,
 }
 
-/// A fatal error from the producer (an input that cannot be read, a bad header, an
+impl<B> Delivery<B> {
+    fn new(seq: u64, batch: B) -> Delivery<B> {
+        Delivery {
+            seq,
+            batch,
+            complete: true,
+            error: None,
+            itineraries: Vec::new(),
+            end: false,
+        }
+    }
+}
+
+/// A fatal error from a producer (an input that cannot be read, a bad header, an
 /// oversized record), at its place among the pages.
 struct Failed {
     seq: u64,
@@ -466,19 +568,48 @@ struct Failed {
 }
 
 /// What crosses the page channel.
-type PageItem = std::result::Result<Page, Failed>;
+enum PageItem {
+    Page(Page),
+    Failed(Failed),
+    /// Ordered runs: an input ended; the sequence number its next page would have had.
+    End(u64),
+}
+
+/// What happens to a match besides the filter: plain emission, deduplication, or
+/// ranking (see [`crate::topk`]).
+enum Fanout<B> {
+    Plain,
+    /// Unordered `--dedupe`: the first worker to take an itinerary keeps it.
+    FirstSeen(Seen),
+    /// Ordered `--dedupe`: the consumer keeps the first of each, in input order.
+    InOrder,
+    /// `--sort`: each worker thread keeps its best matches, merged at the end.
+    Ranked {
+        spec: SortSpec,
+        dedupe: bool,
+        limit: Option<u64>,
+        heaps: Vec<Mutex<TopK<B>>>,
+        /// Bytes held by the heaps (checked against [`SORT_MEMORY_BUDGET`] when
+        /// there is no limit).
+        held: std::sync::atomic::AtomicI64,
+    },
+}
 
 struct Run<C: Collector> {
     config: SearchConfig,
+    /// Each command-line input with the files it stands for (a directory's, in
+    /// name order).
+    groups: Arc<Vec<Vec<Input>>>,
     threads: usize,
     capacity: usize,
     shared: Arc<Shared>,
     collector: Arc<C>,
+    fanout: Fanout<C::Batch>,
 }
 
 impl<C: Collector> Run<C> {
     /// Runs the whole search on the driver thread.
-    fn drive(self, pool: rayon::ThreadPool, results: flume::Sender<Delivery<C::Batch>>) {
+    fn drive(mut self, pool: rayon::ThreadPool, results: flume::Sender<Delivery<C::Batch>>) {
         let _guard = StopOnDrop(self.shared.clone());
         if self.config.limit == Some(0) {
             // `-n 0`: emit nothing, read nothing.
@@ -491,41 +622,58 @@ impl<C: Collector> Run<C> {
             .map(|t| Watchdog::start(t, self.shared.clone()));
         let (page_tx, page_rx) = flume::bounded::<PageItem>(self.capacity);
         let (spare_tx, spare_rx) = flume::bounded::<Vec<u8>>(self.capacity + self.threads);
-        let producer = {
-            let shared = self.shared.clone();
-            let inputs = self.config.inputs.clone();
-            let page_size = self.config.page_size;
-            thread::Builder::new()
-                .name("flightsift-producer".into())
-                .spawn(move || produce(&inputs, page_size, &page_tx, &spare_rx, &shared))
-        };
-        let producer = match producer {
-            Ok(p) => p,
-            Err(e) => {
-                self.shared.fail(Error::Config(format!(
-                    "cannot start the producer thread: {e}"
-                )));
-                return;
+        let ordered = self.config.ordered && self.config.sort.is_none();
+        let next = Arc::new(AtomicUsize::new(0));
+        let mut producers = Vec::new();
+        for i in 0..self.groups.len().min(MAX_PRODUCERS) {
+            let producer = Producer {
+                groups: self.groups.clone(),
+                next: next.clone(),
+                page_size: self.config.page_size,
+                tx: page_tx.clone(),
+                spare: spare_rx.clone(),
+                shared: self.shared.clone(),
+                latency: self.config.latency,
+                seed: self.config.seed,
+                ordered,
+            };
+            match thread::Builder::new()
+                .name(format!("flightsift-producer-{i}"))
+                .spawn(move || producer.run())
+            {
+                Ok(p) => producers.push(p),
+                Err(e) => {
+                    self.shared.fail(Error::Config(format!(
+                        "cannot start a producer thread: {e}"
+                    )));
+                    return;
+                }
             }
-        };
+        }
+        // The producers hold the only senders: the channel ends when they all do.
+        drop(page_tx);
 
         let pages = Pages {
             rx: page_rx,
             shared: &self.shared,
         };
-        let ordered = self.config.ordered;
         let first_pass = if self.config.validate_all {
             ALL_COLUMNS
         } else {
             self.config.filter.columns()
         };
-        let per_page_cap = if ordered { self.config.limit } else { None };
-        let (shared, filter, collector, sender, spare) = (
+        let per_page_cap = if ordered && !self.config.dedupe {
+            self.config.limit
+        } else {
+            None
+        };
+        let (shared, filter, collector, sender, spare, fanout) = (
             &*self.shared,
             &self.config.filter,
             &*self.collector,
             &results,
             &spare_tx,
+            &self.fanout,
         );
         let _ = pool.install(|| {
             pages.par_bridge().try_for_each_init(
@@ -542,14 +690,32 @@ impl<C: Collector> Run<C> {
                     spare,
                     ordered,
                     per_page_cap,
+                    fanout,
+                    itineraries: Vec::new(),
                 },
                 |worker, page| worker.page(page),
             )
         });
-        // The bridge is done and its receiver dropped: the producer wakes if blocked.
+        // The bridge is done and its receiver dropped: a blocked producer wakes.
+        if let Fanout::Ranked { heaps, limit, .. } = &mut self.fanout {
+            // A sorted run emits once the scan is over (or was stopped by a timeout
+            // or an interruption: then the best of what was read, validly).
+            if !matches!(self.shared.reason(), Stop::Failed | Stop::Cancelled) {
+                let heaps = std::mem::take(heaps)
+                    .into_iter()
+                    .map(|h| h.into_inner().unwrap_or_else(|p| p.into_inner()))
+                    .collect();
+                for ((_, seq, _), batch) in topk::merge(heaps, *limit) {
+                    if results.send(Delivery::new(seq, batch)).is_err() {
+                        self.shared.halt(Stop::Cancelled);
+                        break;
+                    }
+                }
+            }
+        }
         self.shared.halt(Stop::Finished);
         drop(results);
-        wait_briefly(producer, PRODUCER_GRACE);
+        wait_briefly(producers, PRODUCER_GRACE);
     }
 }
 
@@ -572,95 +738,225 @@ impl Watchdog {
     }
 }
 
-/// Joins the producer unless it is stuck in a read that may never return (a FIFO or
-/// terminal left open); such a thread exits on its own once the read returns.
-fn wait_briefly(producer: JoinHandle<()>, grace: Duration) {
+/// Joins the producers unless one is stuck in a read that may never return (a FIFO
+/// or terminal left open); such a thread exits on its own once the read returns.
+fn wait_briefly(producers: Vec<JoinHandle<()>>, grace: Duration) {
     let deadline = Instant::now() + grace;
-    while !producer.is_finished() && Instant::now() < deadline {
+    while producers.iter().any(|p| !p.is_finished()) && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(1));
     }
-    if producer.is_finished() {
-        let _ = producer.join();
+    for p in producers {
+        if p.is_finished() {
+            let _ = p.join();
+        }
     }
 }
 
-/// The producer: pages every input in order into the channel.
-fn produce(
-    inputs: &[Input],
+/// A producer thread: takes the next unread command-line input, pages it into the
+/// channel, and so on until none is left or the run stops.
+struct Producer {
+    groups: Arc<Vec<Vec<Input>>>,
+    /// The next input no producer has taken yet.
+    next: Arc<AtomicUsize>,
     page_size: usize,
-    tx: &flume::Sender<PageItem>,
-    spare: &flume::Receiver<Vec<u8>>,
-    shared: &Shared,
-) {
-    let mut seq = 0;
-    let mut on_oversized = |location: Location, error: RecordError, sample: &[u8]| {
-        shared.bad_record(location, error, &sample[..sample.len().min(REJECT_SAMPLE)])
-    };
-    // An error takes the next place in the sequence, so an ordered run meets it
-    // exactly where a sequential scan would.
-    let fail = |seq: u64, error: Error| {
-        let _ = tx.send(Err(Failed { seq, error }));
-    };
-    // Ordered runs keep reading after a worker's error (pages before it still
-    // count); nothing after it does.
-    let done = || shared.stopped() || shared.first_failed.load(Acquire) != u64::MAX;
-    for input in inputs {
-        if done() {
-            return;
-        }
-        let opened = Instant::now();
-        let reader = PageReader::open(input, page_size);
-        shared.counters.files.fetch_add(1, Relaxed);
-        shared
-            .counters
-            .reading_ns
-            .fetch_add(opened.elapsed().as_nanos() as u64, Relaxed);
-        let mut reader = match reader {
-            Ok(r) => r,
-            Err(e) => return fail(seq, e),
-        };
-        // The header and any sniffed bytes were read by `open`: they count too.
-        shared.counters.bytes.fetch_add(reader.bytes_read, Relaxed);
-        let mut counted = reader.bytes_read;
+    tx: flume::Sender<PageItem>,
+    spare: flume::Receiver<Vec<u8>>,
+    shared: Arc<Shared>,
+    latency: Option<Latency>,
+    seed: u64,
+    ordered: bool,
+}
+
+impl Producer {
+    fn run(self) {
         loop {
-            let started = Instant::now();
-            let page = reader.next_page(spare.try_recv().unwrap_or_default(), &mut on_oversized);
+            let arg = self.next.fetch_add(1, AcqRel);
+            if arg >= self.groups.len() || self.shared.stopped() {
+                return;
+            }
+            if !self.input(arg) {
+                return;
+            }
+        }
+    }
+
+    /// Whether page `seq` can no longer matter: the run stopped, or (ordered runs)
+    /// an earlier page holds a fatal error.
+    fn done(&self, seq: u64) -> bool {
+        self.shared.stopped() || self.shared.after_failure(seq)
+    }
+
+    /// Hands a page or marker to the workers; false when they are gone.
+    fn send(&self, item: PageItem) -> bool {
+        if self.ordered {
+            self.shared.ahead.fetch_add(1, AcqRel);
+        }
+        let started = Instant::now();
+        let sent = self.tx.send(item);
+        self.shared
+            .counters
+            .producer_blocked_ns
+            .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+        sent.is_ok()
+    }
+
+    /// Waits like a live provider before a page; false if the run stopped meanwhile.
+    fn wait(&self, delay: Duration, counters: &InputCounters) -> bool {
+        let started = Instant::now();
+        let until = started + delay;
+        let done = loop {
+            if self.shared.stopped() {
+                break false;
+            }
+            let now = Instant::now();
+            if now >= until {
+                break true;
+            }
+            thread::sleep((until - now).min(Duration::from_millis(5)));
+        };
+        counters
+            .waiting_ns
+            .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+        done
+    }
+
+    /// Ordered runs: an input after the one the consumer is releasing waits while
+    /// `window` pages are already ahead of it (the head input never waits, so the
+    /// consumer always progresses). False if the run stopped meanwhile.
+    fn gate(&self, arg: usize) -> bool {
+        if !self.ordered {
+            return true;
+        }
+        let shared = &self.shared;
+        while arg as u64 > shared.head.load(Acquire) && shared.ahead.load(Acquire) >= shared.window
+        {
+            if shared.stopped() {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        true
+    }
+
+    /// An input's file failed (it cannot be opened or read to the end). Fatal by
+    /// default, at its place among the pages; with `--on-error skip` the rest of
+    /// that file is skipped, counted and reported (reason `unreadable`), and the
+    /// producer goes on with the input's next file. True to go on.
+    fn file_failed(&self, arg: usize, seq: u64, file: &Input, line: u64, error: Error) -> bool {
+        if self.shared.policy == ErrorPolicy::Skip && !matches!(error, Error::Record { .. }) {
+            let location = Location {
+                input: file.name(),
+                line,
+            };
+            let message = error.to_string();
+            self.shared
+                .unreadable
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(format!(
+                    "{message} (line {line}; the rest of it was skipped)"
+                ));
+            let error = RecordError::record("unreadable", message);
+            return self.shared.bad_record(arg, location, error, &[]).is_ok();
+        }
+        let _ = self.send(PageItem::Failed(Failed { seq, error }));
+        false
+    }
+
+    /// Pages command-line input `arg` (every file it stands for) into the channel;
+    /// false when the run is over for every producer.
+    fn input(&self, arg: usize) -> bool {
+        let shared = &*self.shared;
+        let counters = &shared.inputs[arg];
+        let base = (arg as u64) << SEQ_SHIFT;
+        let mut page_no = 0u64;
+        let mut delays = self.latency.map(|l| l.delays(self.seed, arg as u64));
+        let mut on_oversized = |location: Location, error: RecordError, sample: &[u8]| {
+            shared.bad_record(
+                arg,
+                location,
+                error,
+                &sample[..sample.len().min(REJECT_SAMPLE)],
+            )
+        };
+        for file in &self.groups[arg] {
+            if self.done(base | page_no) {
+                return !shared.stopped();
+            }
+            let opened = Instant::now();
+            let reader = PageReader::open(file, self.page_size);
+            shared.counters.files.fetch_add(1, Relaxed);
             shared
                 .counters
                 .reading_ns
-                .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
-            shared
-                .counters
-                .bytes
-                .fetch_add(reader.bytes_read - counted, Relaxed);
-            counted = reader.bytes_read;
-            match page {
-                Ok(Some(mut page)) => {
-                    // Every page cut counts as read; one cut after the stop is also
-                    // counted as wasted work, and not handed out.
-                    shared.counters.pages.fetch_add(1, Relaxed);
-                    if done() {
-                        if shared.reason() == Stop::Limit {
-                            shared.counters.pages_after_limit.fetch_add(1, Relaxed);
-                        }
-                        return;
+                .fetch_add(opened.elapsed().as_nanos() as u64, Relaxed);
+            let mut reader = match reader {
+                Ok(r) => r,
+                Err(e) => {
+                    if self.file_failed(arg, base | page_no, file, 1, e) {
+                        continue;
                     }
-                    page.seq = seq;
-                    seq += 1;
-                    let started = Instant::now();
-                    let sent = tx.send(Ok(page));
-                    shared
-                        .counters
-                        .producer_blocked_ns
-                        .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
-                    if sent.is_err() {
-                        return; // the workers are gone
+                    return false;
+                }
+            };
+            counters.label(match reader.info.format {
+                InputFormat::Responses(Some(p)) => p.name().to_string(),
+                InputFormat::Responses(None) => "responses".to_string(),
+                InputFormat::Csv | InputFormat::Ndjson => counters.name.clone(),
+            });
+            // The header and any sniffed bytes were read by `open`: they count too.
+            shared.counters.bytes.fetch_add(reader.bytes_read, Relaxed);
+            let mut counted = reader.bytes_read;
+            loop {
+                // A live provider answers each request after a while.
+                if let Some(delay) = delays.as_mut().and_then(Iterator::next) {
+                    if !self.wait(delay, counters) {
+                        return false;
                     }
                 }
-                Ok(None) => break,
-                Err(e) => return fail(seq, e),
+                let started = Instant::now();
+                let spare = self.spare.try_recv().unwrap_or_default();
+                let page = reader.next_page(spare, &mut on_oversized);
+                shared
+                    .counters
+                    .reading_ns
+                    .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+                shared
+                    .counters
+                    .bytes
+                    .fetch_add(reader.bytes_read - counted, Relaxed);
+                counted = reader.bytes_read;
+                match page {
+                    Ok(Some(mut page)) => {
+                        // Every page cut counts as read; one cut after the stop is also
+                        // counted as wasted work, and not handed out.
+                        shared.counters.pages.fetch_add(1, Relaxed);
+                        counters.pages.fetch_add(1, Relaxed);
+                        if self.done(base | page_no) || !self.gate(arg) {
+                            if shared.reason() == Stop::Limit {
+                                shared.counters.pages_after_limit.fetch_add(1, Relaxed);
+                            }
+                            return !shared.stopped();
+                        }
+                        page.seq = base | page_no;
+                        page_no += 1;
+                        if !self.send(PageItem::Page(page)) {
+                            return false; // the workers are gone
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let line = reader.line();
+                        if self.file_failed(arg, base | page_no, file, line, e) {
+                            break;
+                        }
+                        return false;
+                    }
+                }
             }
         }
+        // The consumer moves on to the next input only once it knows this one ended.
+        !self.ordered || self.send(PageItem::End(base | page_no))
     }
 }
 
@@ -728,6 +1024,9 @@ struct Worker<'a, C: Collector> {
     first_pass: u32,
     members: Option<ndjson::Members>,
     responses: Option<Responses>,
+    fanout: &'a Fanout<C::Batch>,
+    /// Ordered `--dedupe`: the itineraries of the page's matches, in order.
+    itineraries: Vec<Itinerary>,
 }
 
 impl<C: Collector> Worker<'_, C> {
@@ -739,15 +1038,23 @@ impl<C: Collector> Worker<'_, C> {
     /// an earlier page unread, and its matches or error unknown).
     fn page(&mut self, item: PageItem) -> std::result::Result<(), ()> {
         let page = match item {
-            Ok(p) => p,
-            Err(Failed { seq, error }) if self.ordered => {
+            PageItem::Page(p) => p,
+            PageItem::Failed(Failed { seq, error }) if self.ordered => {
                 self.shared.failed_at(seq);
                 let batch = self.collector.batch();
                 return self.deliver(seq, batch, false, Some(error));
             }
-            Err(Failed { error, .. }) => {
+            PageItem::Failed(Failed { error, .. }) => {
                 self.shared.fail(error);
                 return Err(());
+            }
+            PageItem::End(seq) => {
+                if !self.ordered {
+                    return Ok(());
+                }
+                let mut end = Delivery::new(seq, self.collector.batch());
+                end.end = true;
+                return self.send(end);
             }
         };
         if self.ordered && self.shared.after_failure(page.seq) {
@@ -765,6 +1072,10 @@ impl<C: Collector> Worker<'_, C> {
             .filtering_ns
             .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
         counters.matched.fetch_add(matched, Relaxed);
+        if let Some(input) = self.shared.inputs.get(input_of(page.seq)) {
+            input.records.fetch_add(records, Relaxed);
+            input.matched.fetch_add(matched, Relaxed);
+        }
         let _ = self.spare.try_send(page.bytes);
         match scan {
             Scan::Done => self.deliver(page.seq, batch, true, None),
@@ -786,7 +1097,7 @@ impl<C: Collector> Worker<'_, C> {
     /// consumer, even on the way out; in ordered mode every page reports, empty or
     /// not, so the consumer can tell a page with no match from one still in progress.
     fn deliver(
-        &self,
+        &mut self,
         seq: u64,
         batch: C::Batch,
         complete: bool,
@@ -800,7 +1111,13 @@ impl<C: Collector> Worker<'_, C> {
             batch,
             complete,
             error,
+            itineraries: std::mem::take(&mut self.itineraries),
+            end: false,
         };
+        self.send(delivery)
+    }
+
+    fn send(&self, delivery: Delivery<C::Batch>) -> std::result::Result<(), ()> {
         if self.results.send(delivery).is_err() {
             self.shared.halt(Stop::Cancelled); // the consumer went away
             return Err(());
@@ -808,7 +1125,8 @@ impl<C: Collector> Worker<'_, C> {
         Ok(())
     }
 
-    /// Keeps a match if an output slot is left; `false` when this page or the run is done.
+    /// Keeps a match if an output slot is left; `false` when this page or the run is
+    /// done. `place` is the record's position: page sequence number, then index.
     #[inline]
     fn keep(
         &mut self,
@@ -816,8 +1134,57 @@ impl<C: Collector> Worker<'_, C> {
         canonical: bool,
         batch: &mut C::Batch,
         matched: &mut u64,
+        place: (u64, u32),
     ) -> bool {
         *matched += 1;
+        match self.fanout {
+            Fanout::Plain => {}
+            Fanout::FirstSeen(seen) => {
+                if !seen.insert(Itinerary::of(&self.flight)) {
+                    self.shared.counters.duplicates.fetch_add(1, Relaxed);
+                    return true;
+                }
+            }
+            Fanout::InOrder => self.itineraries.push(Itinerary::of(&self.flight)),
+            Fanout::Ranked {
+                spec,
+                dedupe,
+                limit,
+                heaps,
+                held,
+            } => {
+                let place = (spec.rank(&self.flight), place.0, place.1);
+                let itinerary = dedupe.then(|| Itinerary::of(&self.flight));
+                let slot = rayon::current_thread_index().unwrap_or(0) % heaps.len().max(1);
+                let Some(heap) = heaps.get(slot) else {
+                    return true;
+                };
+                let mut heap = heap.lock().unwrap_or_else(|p| p.into_inner());
+                if !heap.wants(&place, itinerary.as_ref()) {
+                    return true;
+                }
+                let mut one = self.collector.batch();
+                self.collector.add(
+                    &mut one,
+                    Matched {
+                        flight: &self.flight,
+                        raw,
+                        raw_is_canonical_csv: canonical,
+                    },
+                );
+                let weight = self.collector.weight(&one);
+                let delta = heap.insert(place, itinerary, one, weight) as i64;
+                let now = held.fetch_add(delta, AcqRel) + delta;
+                if limit.is_none() && now > SORT_MEMORY_BUDGET as i64 {
+                    self.shared.fail(Error::Config(format!(
+                        "--sort without -n keeps every match in memory, and the matches need more than {} MiB; add -n N to keep only the best N (memory grows with N and the threads, not with the dump)",
+                        SORT_MEMORY_BUDGET >> 20
+                    )));
+                    return false;
+                }
+                return true;
+            }
+        }
         match self.shared.take_slot() {
             None => false,
             Some(last) => {
@@ -850,7 +1217,7 @@ impl<C: Collector> Worker<'_, C> {
             line: page.first_line + line_offset,
         };
         self.shared
-            .bad_record(location, error, raw)
+            .bad_record(input_of(page.seq), location, error, raw)
             .err()
             .map(Scan::Fail)
     }
@@ -869,10 +1236,12 @@ impl<C: Collector> Worker<'_, C> {
         matched: &mut u64,
     ) -> Scan {
         let bytes = &page.bytes[..];
+        let mut index = 0u32;
         while let Some((range, line_offset)) = cursor.next_record(bytes) {
             if self.shared.stopped() {
                 return Scan::Stop;
             }
+            index += 1;
             let raw = &bytes[range];
             self.flight.clear();
             let first = cursor
@@ -907,7 +1276,7 @@ impl<C: Collector> Worker<'_, C> {
                 }
             }
             *records += 1;
-            if !self.keep(raw, cursor.canonical(), batch, matched) {
+            if !self.keep(raw, cursor.canonical(), batch, matched, (page.seq, index)) {
                 return if self.per_page_cap.is_some() && !self.shared.stopped() {
                     Scan::Done
                 } else {
@@ -984,6 +1353,8 @@ struct Reorder<B> {
     ended: bool,
     /// An error met in order, applied once the matches before it were handed out.
     error: Option<Error>,
+    /// `--dedupe`: the itineraries already released.
+    seen: Option<HashSet<Itinerary>>,
 }
 
 /// Stops a run from another thread (a signal handler, a UI): cheap to clone.
@@ -1019,6 +1390,9 @@ pub struct SearchHandle<C: Collector> {
     shared: Arc<Shared>,
     driver: Option<JoinHandle<()>>,
     started: Instant,
+    /// When the first and the latest results were handed out.
+    first_at: Option<Duration>,
+    last_at: Option<Duration>,
     emitted: u64,
     order: Option<Reorder<C::Batch>>,
     shape: (usize, usize, usize),
@@ -1102,7 +1476,7 @@ impl<C: Collector> SearchHandle<C> {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()),
         );
-        Ok(Summary::new(
+        let mut summary = Summary::new(
             &self.shared.counters,
             outcome,
             self.emitted,
@@ -1110,7 +1484,16 @@ impl<C: Collector> SearchHandle<C> {
             self.shape,
             self.limit,
             bad_by_input,
-        ))
+        );
+        summary.add_inputs(&self.shared.inputs, self.first_at, self.last_at);
+        summary.unreadable = std::mem::take(
+            &mut *self
+                .shared
+                .unreadable
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        Ok(summary)
     }
 
     fn recv(&mut self) -> Option<Delivery<C::Batch>> {
@@ -1129,8 +1512,29 @@ impl<C: Collector> SearchHandle<C> {
                 return None;
             }
             if let Some(d) = order.waiting.remove(&order.next) {
+                self.shared.ahead.fetch_sub(1, AcqRel);
+                if d.end {
+                    // This input is done: the next one's first page comes next.
+                    let input = input_of(d.seq) as u64 + 1;
+                    order.next = input << SEQ_SHIFT;
+                    self.shared.head.store(input, Release);
+                    continue;
+                }
                 order.next += 1;
                 let mut batch = d.batch;
+                if let Some(seen) = order.seen.as_mut() {
+                    // The first offer of each itinerary in input order is kept.
+                    let keep: Vec<bool> = d
+                        .itineraries
+                        .into_iter()
+                        .map(|it| seen.insert(it))
+                        .collect();
+                    if keep.iter().any(|k| !k) {
+                        let dropped = keep.iter().filter(|k| !**k).count() as u64;
+                        self.shared.counters.duplicates.fetch_add(dropped, Relaxed);
+                        self.collector.retain(&mut batch, &keep);
+                    }
+                }
                 if !d.complete {
                     // A page cut short by a stop or an error: what follows it is not
                     // a prefix.
@@ -1154,7 +1558,11 @@ impl<C: Collector> SearchHandle<C> {
                 if !limit_reached {
                     order.error = d.error;
                 }
-                if self.collector.len(&batch) > 0 {
+                let n = self.collector.len(&batch);
+                if n > 0 {
+                    if let Some(input) = self.shared.inputs.get(input_of(d.seq)) {
+                        input.emitted.fetch_add(n, Relaxed);
+                    }
                     return Some(batch);
                 }
                 continue;
@@ -1182,9 +1590,21 @@ impl<C: Collector> Iterator for SearchHandle<C> {
         let batch = if self.order.is_some() {
             self.next_in_order()?
         } else {
-            self.recv()?.batch
+            let d = self.recv()?;
+            if let Some(input) = self.shared.inputs.get(input_of(d.seq)) {
+                input
+                    .emitted
+                    .fetch_add(self.collector.len(&d.batch), Relaxed);
+            }
+            d.batch
         };
-        self.emitted += self.collector.len(&batch);
+        let n = self.collector.len(&batch);
+        if n > 0 {
+            let now = self.started.elapsed();
+            self.first_at.get_or_insert(now);
+            self.last_at = Some(now);
+        }
+        self.emitted += n;
         Some(batch)
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -22,6 +23,8 @@ pub(crate) struct Counters {
     pub duration_mismatches: AtomicU64,
     /// Input files opened (a directory counts its files).
     pub files: AtomicU64,
+    /// Matches dropped by `--dedupe` as another offer of an itinerary already kept.
+    pub duplicates: AtomicU64,
     /// Nanoseconds the producer spent reading and cutting pages.
     pub reading_ns: AtomicU64,
     /// Nanoseconds the producer spent blocked on a full channel (workers busy).
@@ -41,6 +44,82 @@ impl Counters {
             bytes_read: self.bytes.load(Relaxed),
         }
     }
+}
+
+/// What one command-line input (a file, a directory, stdin) did.
+#[derive(Debug, Default)]
+pub(crate) struct InputCounters {
+    pub name: String,
+    /// What the input holds: a provider's name for raw responses, else the input's
+    /// own name (a canonical dump's rows may come from any provider).
+    pub provider: Mutex<Option<String>>,
+    pub records: AtomicU64,
+    pub pages: AtomicU64,
+    pub matched: AtomicU64,
+    pub emitted: AtomicU64,
+    pub bad: AtomicU64,
+    /// Nanoseconds its producer spent waiting as a live provider would.
+    pub waiting_ns: AtomicU64,
+}
+
+impl InputCounters {
+    pub(crate) fn new(name: String) -> InputCounters {
+        InputCounters {
+            name,
+            ..InputCounters::default()
+        }
+    }
+
+    /// Records what a file of this input holds; a directory whose files disagree
+    /// is `mixed`.
+    pub(crate) fn label(&self, provider: String) {
+        let mut p = self.provider.lock().unwrap_or_else(|p| p.into_inner());
+        match p.as_deref() {
+            None => *p = Some(provider),
+            Some(old) if old != provider => *p = Some("mixed".into()),
+            Some(_) => {}
+        }
+    }
+}
+
+/// What one command-line input did, in [`Summary::inputs`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InputSummary {
+    /// The input as given (a file, a directory, `<stdin>`).
+    pub input: String,
+    /// The provider it holds (see [`Summary::providers`]).
+    pub provider: String,
+    /// Records decoded.
+    pub records_read: u64,
+    /// Pages read.
+    pub pages_read: u64,
+    /// Records that matched the filter.
+    pub matched: u64,
+    /// Records emitted.
+    pub emitted: u64,
+    /// Malformed records skipped (and files skipped as unreadable).
+    pub bad_records: u64,
+    /// Time its producer spent waiting as a live provider would (`--replay-latency`).
+    pub waiting_secs: f64,
+}
+
+/// A provider's totals over its inputs, in [`Summary::providers`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ProviderSummary {
+    /// Records decoded.
+    pub records_read: u64,
+    /// Pages read.
+    pub pages_read: u64,
+    /// Records that matched the filter.
+    pub matched: u64,
+    /// Records emitted.
+    pub emitted: u64,
+    /// Malformed records skipped.
+    pub bad_records: u64,
+    /// Time spent waiting as a live provider would, summed over its inputs.
+    pub waiting_secs: f64,
+    /// Its inputs, in command-line order.
+    pub inputs: Vec<String>,
 }
 
 /// A live view of a running search.
@@ -124,6 +203,21 @@ pub struct Summary {
     pub duration_mismatches: u64,
     /// Input files opened; a directory counts the dump files in it.
     pub files_read: u64,
+    /// Matches dropped by `--dedupe` as another offer of an itinerary already kept.
+    pub duplicates: u64,
+    /// Seconds from the start to the first result handed out (`None`: no result).
+    pub time_to_first_secs: Option<f64>,
+    /// Seconds from the start to the last result handed out (the N-th with `-n N`).
+    pub time_to_last_secs: Option<f64>,
+    /// Per command-line input, in order.
+    pub inputs: Vec<InputSummary>,
+    /// Per provider: raw responses are keyed by the provider's name (`amadeus`,
+    /// `duffel`, `kiwi`, `sabre`); a canonical dump, whose rows may come from any
+    /// provider, by its input's name; a directory mixing providers' files is `mixed`.
+    pub providers: BTreeMap<String, ProviderSummary>,
+    /// With `--on-error skip`: the errors that ended an input file early (its rest
+    /// skipped, counted in `bad_records` with reason `unreadable`), in the order met.
+    pub unreadable: Vec<String>,
     /// Skipped records per input, per reason.
     pub bad_records_by_input: BTreeMap<String, BTreeMap<String, u64>>,
     /// True when the run stopped before reading everything it would otherwise have
@@ -173,6 +267,12 @@ impl Summary {
             rejects_dropped: counters.rejects_dropped.load(Relaxed),
             duration_mismatches: counters.duration_mismatches.load(Relaxed),
             files_read: counters.files.load(Relaxed),
+            duplicates: counters.duplicates.load(Relaxed),
+            unreadable: Vec::new(),
+            time_to_first_secs: None,
+            time_to_last_secs: None,
+            inputs: Vec::new(),
+            providers: BTreeMap::new(),
             bad_records_by_input: bad_by_input
                 .into_iter()
                 .map(|(input, reasons)| {
@@ -203,6 +303,44 @@ impl Summary {
             threads: config.0,
             page_size: config.1,
             channel_capacity: config.2,
+        }
+    }
+
+    /// Fills in the per-input and per-provider accounts and the result times.
+    pub(crate) fn add_inputs(
+        &mut self,
+        inputs: &[InputCounters],
+        first: Option<Duration>,
+        last: Option<Duration>,
+    ) {
+        self.time_to_first_secs = first.map(|d| d.as_secs_f64());
+        self.time_to_last_secs = last.map(|d| d.as_secs_f64());
+        for c in inputs {
+            let provider = c
+                .provider
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .unwrap_or_else(|| c.name.clone());
+            let i = InputSummary {
+                input: c.name.clone(),
+                provider: provider.clone(),
+                records_read: c.records.load(Relaxed),
+                pages_read: c.pages.load(Relaxed),
+                matched: c.matched.load(Relaxed),
+                emitted: c.emitted.load(Relaxed),
+                bad_records: c.bad.load(Relaxed),
+                waiting_secs: secs_of(&c.waiting_ns),
+            };
+            let p = self.providers.entry(provider).or_default();
+            p.records_read += i.records_read;
+            p.pages_read += i.pages_read;
+            p.matched += i.matched;
+            p.emitted += i.emitted;
+            p.bad_records += i.bad_records;
+            p.waiting_secs += i.waiting_secs;
+            p.inputs.push(i.input.clone());
+            self.inputs.push(i);
         }
     }
 
@@ -242,6 +380,32 @@ impl Summary {
                 "duration mismatches: {} (a provider's stated duration disagrees with its times; the times win)\n",
                 self.duration_mismatches
             ));
+        }
+        if self.duplicates > 0 {
+            out.push_str(&format!(
+                "duplicates:       {} (other offers of itineraries already kept, dropped by --dedupe)\n",
+                self.duplicates
+            ));
+        }
+        if let Some(first) = self.time_to_first_secs {
+            out.push_str(&format!(
+                "first result:     {first:.3} s; last: {:.3} s\n",
+                self.time_to_last_secs.unwrap_or(first)
+            ));
+        }
+        if self.inputs.len() > 1 || self.inputs.iter().any(|i| i.waiting_secs > 0.0) {
+            out.push_str("by provider:      records / pages / matched / emitted / bad / waiting\n");
+            for (name, p) in &self.providers {
+                out.push_str(&format!(
+                    "  {name}: {} / {} / {} / {} / {} / {:.3} s\n",
+                    p.records_read,
+                    p.pages_read,
+                    p.matched,
+                    p.emitted,
+                    p.bad_records,
+                    p.waiting_secs
+                ));
+            }
         }
         for (input, reasons) in &self.bad_records_by_input {
             let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();

@@ -7,6 +7,8 @@ mod util;
 mod errors;
 /// `eval` (many queries, one pass) against separate searches; expectations; `explain`.
 mod eval;
+/// Several inputs at once: --sort, --dedupe, replayed latency, faults in one provider.
+mod fanin;
 /// The reader fuzz targets' checks on arbitrary and mutated dumps (proptest).
 mod fuzz_smoke;
 /// Input rules shared by every decoder: one-line records, strict quoting, integers.

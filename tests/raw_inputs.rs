@@ -181,8 +181,32 @@ fn a_truncated_or_corrupt_compressed_input_is_an_error_naming_it() {
     ] {
         wd.create(name, data);
         for cmd in ["convert", "search"] {
-            let err = wd.fails_with(2, &[cmd, name, "--on-error", "skip"]);
+            let err = wd.fails_with(2, &[cmd, name]);
             assert!(err.contains(name) && err.contains(what), "{name}: {err}");
+            // Skipped, the rest of the file is counted and said, never silent; what
+            // came before the fault is kept.
+            let out = wd.output(&[cmd, name, "--on-error", "skip", "--stats"]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{name}: {err}");
+            assert!(
+                err.contains("skipped") && err.contains(name) && err.contains(what),
+                "{name}: {err}"
+            );
+            assert!(
+                err.contains(&format!("{name}: unreadable 1")),
+                "{name}: {err}"
+            );
+            let kept = String::from_utf8_lossy(&out.stdout).into_owned();
+            let full = wd.stdout(&[cmd, "k.ndjson"]);
+            if cmd == "convert" {
+                assert!(full.starts_with(&kept), "{name}: a prefix of the whole");
+            } else {
+                let all: std::collections::HashSet<&str> = full.lines().collect();
+                assert!(
+                    kept.lines().all(|l| all.contains(l)),
+                    "{name}: part of the whole"
+                );
+            }
         }
         // Nothing is published for a failed conversion.
         wd.fails_with(2, &["convert", name, "-o", "out.csv"]);

@@ -192,6 +192,28 @@ pub fn check(data: &[u8], format: InputFormat) {
             return;
         }
     };
+    if let Some(unreadable) = summary
+        .bad_records_by_input
+        .get(name)
+        .and_then(|r| r.get("unreadable"))
+    {
+        // Only a bad CSV header makes an in-memory input unreadable: skipped, it is
+        // one bad record with that reason, said in the summary; failing, the error.
+        assert_eq!(*unreadable, 1, "{ctx}");
+        assert!(format == InputFormat::Csv, "{ctx}: {summary:?}");
+        assert_eq!(summary.records_read, 0, "{ctx}");
+        assert_eq!(summary.bad_records, 1, "{ctx}");
+        assert!(skip.flights.is_empty() && skip.rejects.len() == 1, "{ctx}");
+        assert_eq!(summary.unreadable.len(), 1, "{ctx}");
+        let fail = run(data, format, knobs, ErrorPolicy::Fail, &all, None, 1, false);
+        let text = match &fail.result {
+            Err(e @ Error::Header { .. }) => e.to_string(),
+            other => panic!("fail run ({ctx}): {other:?}"),
+        };
+        assert!(text.starts_with(&format!("{name}: bad header: ")), "{text:?}");
+        assert!(summary.unreadable[0].starts_with(&text), "{ctx}: {summary:?}");
+        return;
+    }
     let records = expected_records(data, format);
     assert_eq!(summary.outcome, Outcome::Complete, "{ctx}");
     assert_eq!(

@@ -287,6 +287,11 @@ pub(crate) struct PageReader {
 }
 
 impl PageReader {
+    /// The line the reader is at (for an error that ends the input there).
+    pub(crate) fn line(&self) -> u64 {
+        self.next_line + self.records as u64
+    }
+
     /// Opens the input (decompressing it when its first bytes say so), tells its
     /// format, and for CSV reads and resolves its header.
     pub(crate) fn open(input: &Input, page_records: usize) -> Result<PageReader> {
