@@ -133,6 +133,7 @@ Examples:
   flightsift search data/sample.csv --from JFK --to LAX --max-stops 1 -n 5
   flightsift search data/sample.csv --max-price 300 --cabin economy --count
   flightsift search data/sample.csv --depart-after 06:00 --depart-before 12:00 -o morning.json
+  flightsift search data/sample.csv --from JFK --sort price --dedupe -n 10
 
 Times of day and dates are local to the airport (as written in the dump). Bounds are
 inclusive except --depart-before/--arrive-before. A filter on an unknown value (an

@@ -382,7 +382,7 @@ impl PageReader {
                 // A response is the unit of work: one per page, however small.
                 r.page_records = 1;
                 r.max_record = MAX_RESPONSE_BYTES;
-                r.whole = r.probe_lines(1)?.first() == Some(&Line::Unfinished);
+                r.whole = r.probe_lines(1, |_, _| true)?.first() == Some(&Line::Unfinished);
             }
         }
         Ok(r)
@@ -411,7 +411,22 @@ impl PageReader {
         if choice == Choice::Canonical {
             return Ok(InputFormat::Ndjson);
         }
-        let lines = self.probe_lines(PROBE_LINES)?;
+        // Lines are read only until one decides (a provider's pages can be megabytes
+        // each: reading sixteen of them would delay the first result).
+        let mut looked_on = false;
+        let lines = self.probe_lines(PROBE_LINES, |buf, line| match line {
+            Line::Unfinished => true,
+            Line::Corrupt => false,
+            Line::Json(range) => match detect(&buf[range.clone()]) {
+                Ok(_) | Err(DetectError::Ambiguous { .. }) => true,
+                Err(DetectError::ErrorBody(body)) if body.provider.is_some() => true,
+                Err(DetectError::Unknown { .. }) if !looked_on => true,
+                Err(_) => {
+                    looked_on = true;
+                    false
+                }
+            },
+        })?;
         if lines.first() == Some(&Line::Unfinished) {
             // A document over several lines: one pretty-printed response, whose
             // provider the worker tells (it reads the whole document anyway).
@@ -446,8 +461,13 @@ impl PageReader {
     }
 
     /// Looks at up to `n` first lines of the input (reading on as needed, never
-    /// past the response cap), without consuming them.
-    fn probe_lines(&mut self, n: usize) -> Result<Vec<Line>> {
+    /// past the response cap), without consuming them, until `enough` says a line
+    /// decides.
+    fn probe_lines(
+        &mut self,
+        n: usize,
+        mut enough: impl FnMut(&[u8], &Line) -> bool,
+    ) -> Result<Vec<Line>> {
         let mut out = Vec::new();
         let mut start = 0;
         while out.len() < n {
@@ -462,13 +482,16 @@ impl PageReader {
             let text = &self.buf[start..end];
             let text = text.strip_prefix(UTF8_BOM).unwrap_or(text);
             if text.iter().any(|b| !b.is_ascii_whitespace()) {
-                out.push(
-                    match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
-                        Ok(_) => Line::Json(end - text.len()..end),
-                        Err(e) if e.is_eof() => Line::Unfinished,
-                        Err(_) => Line::Corrupt,
-                    },
-                );
+                let line = match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
+                    Ok(_) => Line::Json(end - text.len()..end),
+                    Err(e) if e.is_eof() => Line::Unfinished,
+                    Err(_) => Line::Corrupt,
+                };
+                let stop = enough(&self.buf, &line);
+                out.push(line);
+                if stop {
+                    break;
+                }
             }
             if end >= self.filled {
                 break;
