@@ -23,9 +23,9 @@
 //! let usd = Currency::parse(b"USD").unwrap();
 //! let to_usd = rates.to(usd);
 //! let eur = Currency::parse(b"EUR").unwrap();
-//! assert_eq!(to_usd.convert("100.05".parse::<Price>()?, eur)?.to_string(), "108.05"); // 108.054
+//! assert_eq!(to_usd.convert("100.05".parse::<Price>()?, eur).unwrap().to_string(), "108.05"); // 108.054
 //! let jpy = Currency::parse(b"JPY").unwrap();
-//! assert_eq!(to_usd.convert("1000".parse::<Price>()?, jpy)?.to_string(), "6.67"); // 1000/150
+//! assert_eq!(to_usd.convert("1000".parse::<Price>()?, jpy).unwrap().to_string(), "6.67"); // 1000/150
 //! let gbp = Currency::parse(b"GBP").unwrap();
 //! let missing = to_usd.convert("1".parse::<Price>()?, gbp).unwrap_err();
 //! assert_eq!(missing.to_string(), "field `currency`: no rate from GBP to USD in rates.csv (nor from USD to GBP)");
