@@ -21,9 +21,9 @@
 use std::fmt;
 use std::path::{Component, Path};
 
+use crate::currency::minor_unit;
 use crate::decode::{InputFormat, Schema, UTF8_BOM};
 use crate::filter::{CmpOp, Filter, Key, ListKey, Node, TextKey};
-use crate::currency::minor_unit;
 use crate::record::{format_date, Cabin, Currency, COLUMNS, CSV_HEADER};
 use crate::sort::{SortField, SortSpec};
 
@@ -1449,6 +1449,81 @@ mod tests {
         .unwrap();
         let e = script(parts, Dialect::Spark, None, false).unwrap_err();
         assert!(e.to_string().contains("`3.txt` is not a dump"), "{e}");
+    }
+
+    #[test]
+    fn sort_dedupe_and_currency() {
+        let f = parse_and_compile("stops = 0").unwrap();
+        let t = Source::Table("flights".into());
+        let opts = |sort: &str, dedupe, limit| Options {
+            limit,
+            sort: (!sort.is_empty()).then(|| sort.parse().unwrap()),
+            dedupe,
+            ..Options::default()
+        };
+        assert_eq!(
+            query_with(&f, Dialect::Trino, &t, opts("price,-co2_kg", false, Some(10))).unwrap(),
+            "SELECT *\nFROM flights\nWHERE stops = 0\nORDER BY price ASC NULLS LAST, co2_kg DESC NULLS LAST, provider ASC, offer_id ASC\nLIMIT 10"
+        );
+        let duck = query_with(&f, Dialect::DuckDb, &t, opts("departure", false, None)).unwrap();
+        assert!(
+            duck.ends_with("ORDER BY CAST(upper(departure) AS TIMESTAMPTZ) ASC NULLS LAST, provider ASC, offer_id ASC;"),
+            "{duck}"
+        );
+        let itinerary = "PARTITION BY flight_numbers, (substr(departure, 1, 10) || 'T' || substr(departure, 12, 8)), (substr(NULLIF(return_departure, ''), 1, 10) || 'T' || substr(NULLIF(return_departure, ''), 12, 8))";
+        let duck = query_with(&f, Dialect::DuckDb, &t, opts("price", true, Some(3))).unwrap();
+        assert_eq!(
+            duck,
+            format!("SELECT *\nFROM flights\nWHERE stops = 0\nQUALIFY row_number() OVER ({itinerary} ORDER BY price ASC NULLS LAST, provider ASC, offer_id ASC) = 1\nORDER BY price ASC NULLS LAST, provider ASC, offer_id ASC\nLIMIT 3;")
+        );
+        // No QUALIFY in Spark: a subquery, and the canonical columns without its rank.
+        let spark = query_with(&f, Dialect::Spark, &t, opts("", true, Some(3))).unwrap();
+        assert!(
+            spark.starts_with("SELECT provider, offer_id, origin,"),
+            "{spark}"
+        );
+        assert!(
+            spark.contains(&format!("  SELECT *, row_number() OVER ({itinerary} ORDER BY provider ASC, offer_id ASC) AS dedupe_rank\n  FROM flights\n  WHERE stops = 0\n) AS deduped\nWHERE dedupe_rank = 1\nLIMIT 3")),
+            "{spark}"
+        );
+        // What cannot be expressed is refused, saying why.
+        let mut first = opts("", true, Some(3));
+        first.ordered = true;
+        let e = query_with(&f, Dialect::DuckDb, &t, first)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("--dedupe --ordered without --sort"), "{e}");
+        let mut usd = opts("price", false, Some(3));
+        usd.currency = Some(Conversion {
+            target: Currency::parse(b"JPY").unwrap(),
+            rates: "r[1].csv".into(),
+        });
+        let e = query_with(&f, Dialect::Trino, &t, usd.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--currency is translated for DuckDB only"),
+            "{e}"
+        );
+        let duck = query_with(&f, Dialect::DuckDb, &t, usd).unwrap();
+        assert!(duck.starts_with("WITH flightsift_rates AS ("), "{duck}");
+        assert!(
+            duck.contains("FROM read_csv('r[[]1].csv', header = true"),
+            "{duck}"
+        );
+        // Yen have no minor unit: whole yen, and 10^6 millionths to the unit.
+        assert!(
+            duck.contains(
+                "ELSE 0 END AS DECIMAL(18,0)) AS DECIMAL(18,6)) AS price,\n    'JPY' AS currency)"
+            ),
+            "{duck}"
+        );
+        assert!(duck.contains("END * 1000000 AS conv_d"), "{duck}");
+        assert!(duck.contains("    FROM flights\n    LEFT JOIN"), "{duck}");
+        assert!(
+            duck.contains(") AS converted\nWHERE stops = 0\nORDER BY price"),
+            "{duck}"
+        );
     }
 
     #[test]
