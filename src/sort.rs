@@ -284,8 +284,10 @@ mod tests {
 
     #[test]
     fn itineraries_ignore_price_and_provider_but_not_times() {
-        let mut a = Flight::default();
-        a.flight_numbers = vec![crate::record::FlightNumber::parse(b"AA100").unwrap()];
+        let a = Flight {
+            flight_numbers: vec![crate::record::FlightNumber::parse(b"AA100").unwrap()],
+            ..Flight::default()
+        };
         let mut b = a.clone();
         b.price.micros = 7;
         b.provider = "kiwi".into();
