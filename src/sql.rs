@@ -17,6 +17,13 @@
 //! * prices are DECIMAL, never DOUBLE, so `price <= 250.10` is exact;
 //! * SQL's three-valued logic is the filter's own: `NOT (bags >= 1)` stays NULL when
 //!   bags is unknown, and `WHERE` keeps only rows that are definitely true.
+//!
+//! The ranking options ([`Options`]) follow `search`'s order of work: `--currency`
+//! converts (a join with the rates file, exact, before `WHERE`), the filter selects,
+//! `--dedupe` keeps one row per itinerary (a `row_number()` window), `--sort` orders
+//! and `-n` cuts. What a dialect cannot express is refused with
+//! [`SqlError::Unsupported`] saying why; where the query can only approximate
+//! `search` (the order of rows tied on every sort key), [`Options`] says how.
 
 use std::fmt;
 use std::path::{Component, Path};
