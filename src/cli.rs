@@ -264,7 +264,7 @@ pub struct RankArgs {
     /// Emit matches in this order: KEY[,KEY...] of price, duration, departure,
     /// arrival, stops, co2_kg; `-KEY` for descending; unknown values last, ties in
     /// input order. With -n N, the best N (a full scan keeping N per worker).
-    #[arg(long, value_name = "KEYS", value_parser = parse_sort)]
+    #[arg(long, value_name = "KEYS", value_parser = parse_sort, allow_hyphen_values = true)]
     pub sort: Option<flightsift::sort::SortSpec>,
 
     /// One offer per itinerary (flight numbers, departure and return departure):
