@@ -361,15 +361,18 @@ impl Rates {
 
     /// The converter of prices into `target`, with every rate it can use resolved now.
     pub fn to(&self, target: Currency) -> Converter {
-        let mut table = HashMap::new();
+        let mut table = vec![(target, Rate::ONE)];
         for &(from, to) in self.pairs.keys() {
             for c in [from, to] {
                 if let Some(r) = self.rate(c, target) {
-                    table.insert(c, r);
+                    if !table.iter().any(|(seen, _)| *seen == c) {
+                        table.push((c, r));
+                    }
                 }
             }
         }
-        table.insert(target, Rate::ONE);
+        // Most prices are in a few currencies: a short list scans faster than it hashes.
+        table.sort_by_key(|(c, _)| *c);
         Converter {
             target,
             minor: minor_unit(target),
@@ -384,7 +387,8 @@ impl Rates {
 pub struct Converter {
     target: Currency,
     minor: u8,
-    table: HashMap<Currency, Rate>,
+    /// Every currency the rates convert to the target, with its rate.
+    table: Vec<(Currency, Rate)>,
     name: Arc<str>,
 }
 
@@ -401,7 +405,7 @@ impl Converter {
 
     /// The rate from `from` to the target, if the file gives one.
     pub fn rate_from(&self, from: Currency) -> Option<Rate> {
-        self.table.get(&from).copied()
+        self.table.iter().find(|(c, _)| *c == from).map(|&(_, r)| r)
     }
 
     /// `price` (in `from`) in the target currency, rounded half-even to the target's
