@@ -265,7 +265,7 @@ pub struct RankArgs {
     /// Emit matches in this order: KEY[,KEY...] of price, duration, departure,
     /// arrival, stops, co2_kg; `-KEY` for descending; unknown values last, ties in
     /// input order. With -n N, the best N (a full scan keeping N per worker).
-    #[arg(long, value_name = "KEYS", value_parser = parse_sort)]
+    #[arg(long, value_name = "KEYS", value_parser = parse_sort, allow_hyphen_values = true)]
     pub sort: Option<flightsift::sort::SortSpec>,
 
     /// One offer per itinerary (flight numbers, departure and return departure):
@@ -550,11 +550,17 @@ Examples:
   flightsift sql --where 'carriers in (AA, DL)' --max-price 300 --table flights --dialect trino
   flightsift sql --where 'price <= 450' --source 'dumps/*.csv.gz' --dialect spark > q.sql
   spark-sql -f q.sql
+  flightsift sql --currency USD --rates data/rates.csv --sort price --dedupe -n 10 dump.csv
 
 Over DUMP.csv the query is DuckDB's read_csv with an explicit schema. With --table, the
 table needs the canonical columns (types in README.md); lists are ';'-joined text. With
 --source, a script: a view over the files with the canonical schema, then the query; each
-statement ends with ';' at the end of a line.";
+statement ends with ';' at the end of a line.
+
+--sort is ORDER BY, ties by provider and offer_id (search: by input order). --dedupe is a
+row_number() window over the itinerary (QUALIFY in DuckDB, a subquery elsewhere).
+--currency joins the rates file (DuckDB only), exactly, and drops rows without a rate
+(search --on-error skip).";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DialectArg {

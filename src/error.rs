@@ -36,7 +36,8 @@ pub struct RecordError {
     pub message: String,
     /// A short, stable reason code (for per-reason counts): `field_count`, `quote`,
     /// `control`, `number`, `timestamp`, `code`, `enum`, `utf8`, `json`, `missing`,
-    /// `too_large`, `consistency`.
+    /// `too_large`, `consistency`, `currency` (no rate to `--currency`'s currency, or
+    /// a converted price too large).
     pub reason: &'static str,
 }
 

@@ -160,6 +160,7 @@
 
 pub mod collect;
 mod columns;
+pub mod currency;
 pub mod decode;
 pub mod encode;
 mod error;

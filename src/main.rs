@@ -290,7 +290,7 @@ pub(crate) fn compile_filter(filters: &cli::FilterArgs) -> Result<Filter> {
 }
 
 fn sql(args: SqlArgs) -> Result<Exit> {
-    use flightsift::sql::{query_with, Dialect, Files, Options, Source};
+    use flightsift::sql::{query_with, Conversion, Dialect, Files, Options, Source};
     let filter = compile_filter(&args.filters)?;
     let dialect = match args.dialect {
         DialectArg::Duckdb => Dialect::DuckDb,
@@ -306,9 +306,27 @@ fn sql(args: SqlArgs) -> Result<Exit> {
         (None, None, Some(path)) => Source::csv_file(path)?,
         (None, None, None) => unreachable!("clap requires a DUMP, --table or --source"),
     };
+    // The rates file is read by the engine when the query runs; it is checked here
+    // first, so a bad file is an error now (with its line) rather than a wrong join.
+    let currency = match (args.rank.currency, &args.rank.rates) {
+        (Some(target), Some(rates)) => {
+            flightsift::currency::Rates::load(rates)?;
+            let path = rates.to_str().ok_or_else(|| {
+                anyhow::anyhow!("{}: the path is not valid UTF-8", rates.display())
+            })?;
+            Some(Conversion {
+                target,
+                rates: path.to_string(),
+            })
+        }
+        _ => None,
+    };
     let options = Options {
         limit: args.limit,
         ordered: args.ordered,
+        sort: args.rank.sort.clone(),
+        dedupe: args.rank.dedupe,
+        currency,
     };
     let mut out = io::stdout().lock();
     writeln!(out, "{}", query_with(&filter, dialect, &source, options)?)?;

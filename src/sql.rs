@@ -17,13 +17,22 @@
 //! * prices are DECIMAL, never DOUBLE, so `price <= 250.10` is exact;
 //! * SQL's three-valued logic is the filter's own: `NOT (bags >= 1)` stays NULL when
 //!   bags is unknown, and `WHERE` keeps only rows that are definitely true.
+//!
+//! The ranking options ([`Options`]) follow `search`'s order of work: `--currency`
+//! converts (a join with the rates file, exact, before `WHERE`), the filter selects,
+//! `--dedupe` keeps one row per itinerary (a `row_number()` window), `--sort` orders
+//! and `-n` cuts. What a dialect cannot express is refused with
+//! [`SqlError::Unsupported`] saying why; where the query can only approximate
+//! `search` (the order of rows tied on every sort key), [`Options`] says how.
 
 use std::fmt;
 use std::path::{Component, Path};
 
+use crate::currency::minor_unit;
 use crate::decode::{InputFormat, Schema, UTF8_BOM};
 use crate::filter::{CmpOp, Filter, Key, ListKey, Node, TextKey};
-use crate::record::{format_date, Cabin, COLUMNS, CSV_HEADER};
+use crate::record::{format_date, Cabin, Currency, COLUMNS, CSV_HEADER};
+use crate::sort::{SortField, SortSpec};
 
 /// The engine a query is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -574,13 +583,48 @@ fn view_statements(files: &Files, view: &str, dialect: Dialect) -> Result<String
     })
 }
 
-/// What to do with the matching rows besides selecting them: `-n` and `--ordered`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What to do with the matching rows besides selecting them: `-n`, `--ordered`, and
+/// the ranking options `--sort`, `--dedupe` and `--currency`/`--rates`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// `LIMIT N`: at most N rows (any N matches unless `ordered`).
+    /// `LIMIT N`: at most N rows (any N matches unless `ordered` or `sort`).
     pub limit: Option<u64>,
     /// The rows in input order, so `limit` keeps the first N, as `search --ordered`.
     pub ordered: bool,
+    /// `ORDER BY` the keys (departure and arrival as instants, unknown values last
+    /// in both directions), then by `provider, offer_id`: `search` breaks ties by
+    /// input order, which no canonical column holds, so the order of tied rows (and,
+    /// with `limit`, which tied rows make the cut) may differ from `search`'s.
+    pub sort: Option<SortSpec>,
+    /// One row per itinerary (flight numbers, local departure, local return
+    /// departure), after the `WHERE` filter: a `row_number()` window, `QUALIFY` in
+    /// DuckDB, a subquery in Spark and Trino. The row kept is the first by `sort` (ties,
+    /// and without `sort` every row, by `provider, offer_id`): `search` without
+    /// `--sort` keeps the first it finds, any of them, so the two may keep different
+    /// offers of one itinerary. With `ordered` and no `sort` it is refused (the first
+    /// in input order cannot be expressed).
+    pub dedupe: bool,
+    /// Every price converted before the filter, sort and dedupe (DuckDB only).
+    pub currency: Option<Conversion>,
+}
+
+/// `--currency CODE --rates FILE` in SQL: the rates file is read by the engine when
+/// the query runs (DuckDB's `read_csv`, every column as text), each price converted
+/// by the direct pair, else the inverse pair as `1/rate`, else (same currency) the
+/// identity, with exact 128-bit integer arithmetic (`HUGEINT`) and one half-even
+/// rounding to the target's minor unit, as [`crate::currency::Converter`] does it.
+/// A row whose currency has no rate is dropped, as `search --on-error skip` skips it
+/// (`search`'s default instead stops at such a row).
+///
+/// The file is taken as valid (the `sql` command checks it with
+/// [`crate::currency::Rates::load`] first): a pair twice would duplicate rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conversion {
+    /// The currency every price is converted to.
+    pub target: Currency,
+    /// The rates file's path as the engine opens it (relative paths resolve where
+    /// the query runs).
+    pub rates: String,
 }
 
 /// The complete query: every canonical column of the rows `filter` accepts.
@@ -588,7 +632,8 @@ pub fn query(filter: &Filter, dialect: Dialect, source: &Source) -> Result<Strin
     query_with(filter, dialect, source, Options::default())
 }
 
-/// The complete query (for [`Source::Files`], the complete script) with `-n`/`--ordered`.
+/// The complete query (for [`Source::Files`], the complete script) with the
+/// [`Options`]: the rates join, then `WHERE`, the dedupe window, `ORDER BY`, `LIMIT`.
 pub fn query_with(
     filter: &Filter,
     dialect: Dialect,
@@ -596,18 +641,10 @@ pub fn query_with(
     options: Options,
 ) -> Result<String, SqlError> {
     let condition = condition(filter, dialect);
-    let limit = options
-        .limit
-        .map(|n| format!("\nLIMIT {n}"))
-        .unwrap_or_default();
-    let select = |from: &str| format!("SELECT *\nFROM {from}\nWHERE {condition}{limit}");
+    check_ranking(dialect, &options)?;
     let mut out = ordered_prefix(dialect, options.ordered)?;
-    match source {
-        Source::Table(name) => {
-            let end = if dialect == Dialect::DuckDb { ";" } else { "" };
-            out += &select(name);
-            out += end;
-        }
+    let from = match source {
+        Source::Table(name) => name.clone(),
         Source::Csv { path, columns } => {
             if dialect != Dialect::DuckDb {
                 return Err(SqlError::Unsupported(format!(
@@ -619,7 +656,7 @@ pub fn query_with(
             let canonical = columns.len() == COLUMNS.len()
                 && columns.iter().zip(COLUMNS).all(|(c, n)| *c == Some(n));
             if canonical {
-                out += &select(&read);
+                read
             } else {
                 let columns: Vec<String> = COLUMNS
                     .iter()
@@ -631,21 +668,136 @@ pub fn query_with(
                         }
                     })
                     .collect();
-                out += &select(&format!(
+                format!(
                     "(\n  SELECT {}\n  FROM {}\n) AS dump",
                     columns.join(", "),
                     read.replace('\n', "\n  ")
-                ));
+                )
             }
-            out += ";";
         }
         Source::Files { files, view } => {
             out += &view_statements(files, view, dialect)?;
-            out += &select(view);
-            out += ";";
+            view.clone()
         }
+    };
+    out += &select(dialect, &from, &condition, &options);
+    if dialect == Dialect::DuckDb || !matches!(source, Source::Table(_)) {
+        out += ";";
     }
     Ok(out)
+}
+
+/// Refuses what `dialect` cannot express of the ranking options.
+fn check_ranking(dialect: Dialect, options: &Options) -> Result<(), SqlError> {
+    if options.currency.is_some() && dialect != Dialect::DuckDb {
+        return Err(SqlError::Unsupported(format!(
+            "--currency is translated for DuckDB only: the exact conversion (a rational rate and its inverse, in 128-bit integers, rounded half-even to the minor unit) is not written for {0}. Use --dialect duckdb, or convert first with `flightsift search DUMP --currency CODE --rates FILE -o converted.csv` and query that",
+            dialect.name()
+        )));
+    }
+    if options.dedupe && options.ordered && options.sort.is_none() {
+        return Err(SqlError::Unsupported(
+            "--dedupe --ordered without --sort keeps each itinerary's first offer in input order, and no canonical column holds a row's place in the dump, so no window can pick it. Add --sort (the best offer of each itinerary), drop --ordered (any one offer of each), or use `flightsift search --ordered --dedupe`".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The `SELECT` over `from` (a table, a view or a parenthesised subquery with its
+/// alias): the rates join, `WHERE`, the dedupe window, `ORDER BY`, `LIMIT`.
+fn select(dialect: Dialect, from: &str, condition: &str, options: &Options) -> String {
+    let w = Writer { d: dialect };
+    let mut out = String::new();
+    let from = match &options.currency {
+        Some(conversion) => {
+            out += &rates_cte(conversion);
+            converted(from, conversion)
+        }
+        None => from.to_string(),
+    };
+    // The sort keys (without the tie-break), most significant first.
+    let keys: Vec<String> = options
+        .sort
+        .iter()
+        .flat_map(|s| s.keys())
+        .map(|k| {
+            let value = match k.field {
+                SortField::Departure => w.instant("departure"),
+                SortField::Arrival => w.instant("arrival"),
+                other => other.column().to_string(),
+            };
+            let direction = if k.descending { "DESC" } else { "ASC" };
+            format!("{value} {direction} NULLS LAST")
+        })
+        .chain(["provider ASC".to_string(), "offer_id ASC".to_string()])
+        .collect();
+    let keys = keys.join(", ");
+    if options.dedupe {
+        let partition = format!(
+            "flight_numbers, {}, {}",
+            local("departure"),
+            local("NULLIF(return_departure, '')")
+        );
+        let window = format!("row_number() OVER (PARTITION BY {partition} ORDER BY {keys})");
+        match dialect {
+            Dialect::DuckDb => {
+                out += &format!("SELECT *\nFROM {from}\nWHERE {condition}\nQUALIFY {window} = 1")
+            }
+            // No QUALIFY: the window in a subquery, its column left out above it.
+            Dialect::Spark | Dialect::Trino => {
+                out += &format!(
+                    "SELECT {}\nFROM (\n  SELECT *, {window} AS dedupe_rank\n  FROM {from}\n  WHERE {condition}\n) AS deduped\nWHERE dedupe_rank = 1",
+                    COLUMNS.join(", ")
+                )
+            }
+        }
+    } else {
+        out += &format!("SELECT *\nFROM {from}\nWHERE {condition}");
+    }
+    if options.sort.is_some() {
+        out += &format!("\nORDER BY {keys}");
+    }
+    if let Some(n) = options.limit {
+        out += &format!("\nLIMIT {n}");
+    }
+    out
+}
+
+/// The name the rates table has in the query.
+const RATES: &str = "flightsift_rates";
+
+/// `WITH flightsift_rates AS (...)`: the rates file, each rate as the exact fraction
+/// `rate_num / rate_den` of two integers (`1.08` is 108/100), as
+/// [`crate::currency::Rate`] reads it.
+fn rates_cte(conversion: &Conversion) -> String {
+    let path = string(Dialect::DuckDb, &duckdb_path(&conversion.rates));
+    format!(
+        "WITH {RATES} AS (\n  SELECT \"from\" AS rate_from, \"to\" AS rate_to,\n    CAST(replace(rate, '.', '') AS HUGEINT) AS rate_num,\n    CAST('1' || repeat('0', length(split_part(rate, '.', 2))) AS HUGEINT) AS rate_den\n  FROM read_csv({path}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"',\n    columns = {{'from': 'VARCHAR', 'to': 'VARCHAR', 'rate': 'VARCHAR'}})\n)\n"
+    )
+}
+
+/// `from` with every price converted to the target and rounded half-even to its minor
+/// unit, `currency` the target, rows without a rate dropped: a parenthesised subquery.
+///
+/// `n / d` is the converted amount in minor units, exactly: the price in millionths
+/// times the rate's numerator, over its denominator times `10^(6 - minor)`. DuckDB's
+/// `round_even` would round a DECIMAL, but dividing by a rate is DOUBLE arithmetic
+/// there, so the division and its rounding are integer arithmetic here.
+fn converted(from: &str, conversion: &Conversion) -> String {
+    let target = string(Dialect::DuckDb, conversion.target.as_str());
+    let minor = minor_unit(conversion.target).min(6);
+    let step = 10u64.pow(6 - u32::from(minor));
+    let unit = if minor == 0 {
+        String::new()
+    } else {
+        format!(" * 0.{}1", "0".repeat(usize::from(minor) - 1))
+    };
+    let q = "(conv_n // conv_d)";
+    let r = "(conv_n % conv_d)";
+    format!(
+        "(\n  SELECT * EXCLUDE (conv_n, conv_d) REPLACE (\n    CAST(CAST({q} + CASE WHEN 2 * {r} > conv_d OR (2 * {r} = conv_d AND {q} % 2 = 1) THEN 1 ELSE 0 END AS DECIMAL(18,0)){unit} AS DECIMAL(18,6)) AS price,\n    {target} AS currency)\n  FROM (\n    SELECT * EXCLUDE (direct_from, direct_num, direct_den, inverse_to, inverse_num, inverse_den),\n      CAST(CAST(price AS DECIMAL(38,6)) * 1000000 AS HUGEINT)\n        * CASE WHEN currency = {target} THEN 1 ELSE coalesce(direct_num, inverse_den) END AS conv_n,\n      CASE WHEN currency = {target} THEN 1 ELSE coalesce(direct_den, inverse_num) END * {step} AS conv_d\n    FROM {from}\n    LEFT JOIN (SELECT rate_from AS direct_from, rate_num AS direct_num, rate_den AS direct_den FROM {RATES} WHERE rate_to = {target}) AS direct\n      ON direct_from = currency\n    LEFT JOIN (SELECT rate_to AS inverse_to, rate_num AS inverse_num, rate_den AS inverse_den FROM {RATES} WHERE rate_from = {target}) AS inverse\n      ON inverse_to = currency\n  ) AS joined\n  WHERE conv_d IS NOT NULL\n) AS converted",
+        from = from.replace('\n', "\n    ")
+    )
 }
 
 /// What `--ordered` needs in `dialect`: DuckDB keeps a scan's rows in file order (the
@@ -1216,7 +1368,16 @@ mod tests {
                 files,
                 view: "flights".into(),
             };
-            query_with(&all, d, &source, Options { limit, ordered })
+            query_with(
+                &all,
+                d,
+                &source,
+                Options {
+                    limit,
+                    ordered,
+                    ..Options::default()
+                },
+            )
         };
         let spark = script(&at("a[1].csv"), Dialect::Spark, Some(5), false).unwrap();
         // Hadoop reads `[1]` as a pattern unless escaped; Spark's literals escape `\`.
@@ -1295,6 +1456,81 @@ mod tests {
         .unwrap();
         let e = script(parts, Dialect::Spark, None, false).unwrap_err();
         assert!(e.to_string().contains("`3.txt` is not a dump"), "{e}");
+    }
+
+    #[test]
+    fn sort_dedupe_and_currency() {
+        let f = parse_and_compile("stops = 0").unwrap();
+        let t = Source::Table("flights".into());
+        let opts = |sort: &str, dedupe, limit| Options {
+            limit,
+            sort: (!sort.is_empty()).then(|| sort.parse().unwrap()),
+            dedupe,
+            ..Options::default()
+        };
+        assert_eq!(
+            query_with(&f, Dialect::Trino, &t, opts("price,-co2_kg", false, Some(10))).unwrap(),
+            "SELECT *\nFROM flights\nWHERE stops = 0\nORDER BY price ASC NULLS LAST, co2_kg DESC NULLS LAST, provider ASC, offer_id ASC\nLIMIT 10"
+        );
+        let duck = query_with(&f, Dialect::DuckDb, &t, opts("departure", false, None)).unwrap();
+        assert!(
+            duck.ends_with("ORDER BY CAST(upper(departure) AS TIMESTAMPTZ) ASC NULLS LAST, provider ASC, offer_id ASC;"),
+            "{duck}"
+        );
+        let itinerary = "PARTITION BY flight_numbers, (substr(departure, 1, 10) || 'T' || substr(departure, 12, 8)), (substr(NULLIF(return_departure, ''), 1, 10) || 'T' || substr(NULLIF(return_departure, ''), 12, 8))";
+        let duck = query_with(&f, Dialect::DuckDb, &t, opts("price", true, Some(3))).unwrap();
+        assert_eq!(
+            duck,
+            format!("SELECT *\nFROM flights\nWHERE stops = 0\nQUALIFY row_number() OVER ({itinerary} ORDER BY price ASC NULLS LAST, provider ASC, offer_id ASC) = 1\nORDER BY price ASC NULLS LAST, provider ASC, offer_id ASC\nLIMIT 3;")
+        );
+        // No QUALIFY in Spark: a subquery, and the canonical columns without its rank.
+        let spark = query_with(&f, Dialect::Spark, &t, opts("", true, Some(3))).unwrap();
+        assert!(
+            spark.starts_with("SELECT provider, offer_id, origin,"),
+            "{spark}"
+        );
+        assert!(
+            spark.contains(&format!("  SELECT *, row_number() OVER ({itinerary} ORDER BY provider ASC, offer_id ASC) AS dedupe_rank\n  FROM flights\n  WHERE stops = 0\n) AS deduped\nWHERE dedupe_rank = 1\nLIMIT 3")),
+            "{spark}"
+        );
+        // What cannot be expressed is refused, saying why.
+        let mut first = opts("", true, Some(3));
+        first.ordered = true;
+        let e = query_with(&f, Dialect::DuckDb, &t, first)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("--dedupe --ordered without --sort"), "{e}");
+        let mut usd = opts("price", false, Some(3));
+        usd.currency = Some(Conversion {
+            target: Currency::parse(b"JPY").unwrap(),
+            rates: "r[1].csv".into(),
+        });
+        let e = query_with(&f, Dialect::Trino, &t, usd.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--currency is translated for DuckDB only"),
+            "{e}"
+        );
+        let duck = query_with(&f, Dialect::DuckDb, &t, usd).unwrap();
+        assert!(duck.starts_with("WITH flightsift_rates AS ("), "{duck}");
+        assert!(
+            duck.contains("FROM read_csv('r[[]1].csv', header = true"),
+            "{duck}"
+        );
+        // Yen have no minor unit: whole yen, and 10^6 millionths to the unit.
+        assert!(
+            duck.contains(
+                "ELSE 0 END AS DECIMAL(18,0)) AS DECIMAL(18,6)) AS price,\n    'JPY' AS currency)"
+            ),
+            "{duck}"
+        );
+        assert!(duck.contains("END * 1000000 AS conv_d"), "{duck}");
+        assert!(duck.contains("    FROM flights\n    LEFT JOIN"), "{duck}");
+        assert!(
+            duck.contains(") AS converted\nWHERE stops = 0\nORDER BY price"),
+            "{duck}"
+        );
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn help_where_documents_the_language() {
 
 /// Every command's `--help` opens its notes with examples, and each one runs as
 /// printed (with `flightsift` this binary, in a scratch directory holding the sample
-/// dump as `data/sample.csv` and `dump.csv`). An example that needs a program this
+/// dump as `data/sample.csv` and `dump.csv`, and `data/rates.csv`). An example that needs a program this
 /// machine lacks (duckdb, man) is skipped, and said so.
 #[test]
 fn every_command_has_examples_that_run() {
@@ -92,6 +92,8 @@ fn every_command_has_examples_that_run() {
     wd.create("data/sample.csv", &sample);
     let queries = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/queries.toml")).unwrap();
     wd.create("data/queries.toml", &queries);
+    let rates = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/rates.csv")).unwrap();
+    wd.create("data/rates.csv", &rates);
     wd.create("dump.csv", &sample);
     std::fs::create_dir(wd.path("dumps")).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
