@@ -157,6 +157,9 @@ fn search(args: SearchArgs) -> Result<Exit> {
     config.dedupe = args.rank.dedupe;
     config.latency = args.replay_latency;
     config.seed = args.seed;
+    if let (Some(target), Some(rates)) = (args.rank.currency, &args.rank.rates) {
+        config.currency = Some(flightsift::currency::Rates::load(rates)?.to(target));
+    }
     config.validate_all = args.validate_all;
     config.timeout = args.timeout;
     config.on_error = match args.run.on_error {

@@ -45,6 +45,8 @@ use std::time::{Duration, Instant};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::collect::{Collector, Flights, Matched};
+use crate::columns::col;
+use crate::currency::Converter;
 use crate::decode::{
     check_consistency,
     csv::{CsvCursor, CsvRecords, ALL_COLUMNS},
@@ -138,6 +140,10 @@ pub struct SearchConfig {
     pub latency: Option<Latency>,
     /// Seed of the latency draws (each input has its own stream).
     pub seed: u64,
+    /// Convert every price to one currency before the filter reads it (so price
+    /// filters, `sort` and `dedupe`'s best offer compare converted amounts). A price
+    /// no rate converts is a bad record (`reason` `currency`), under `on_error`.
+    pub currency: Option<Converter>,
 }
 
 impl SearchConfig {
@@ -159,6 +165,7 @@ impl SearchConfig {
             dedupe: false,
             latency: None,
             seed: 0,
+            currency: None,
         }
     }
 }
@@ -659,6 +666,9 @@ impl<C: Collector> Run<C> {
         };
         let first_pass = if self.config.validate_all {
             ALL_COLUMNS
+        } else if self.config.currency.is_some() {
+            // The filter must see converted prices.
+            self.config.filter.columns() | 1 << col::PRICE | 1 << col::CURRENCY
         } else {
             self.config.filter.columns()
         };
@@ -692,6 +702,7 @@ impl<C: Collector> Run<C> {
                     per_page_cap,
                     fanout,
                     itineraries: Vec::new(),
+                    currency: self.config.currency.as_ref(),
                 },
                 |worker, page| worker.page(page),
             )
@@ -1027,6 +1038,7 @@ struct Worker<'a, C: Collector> {
     fanout: &'a Fanout<C::Batch>,
     /// Ordered `--dedupe`: the itineraries of the page's matches, in order.
     itineraries: Vec<Itinerary>,
+    currency: Option<&'a Converter>,
 }
 
 impl<C: Collector> Worker<'_, C> {
@@ -1252,6 +1264,10 @@ impl<C: Collector> Worker<'_, C> {
                     } else {
                         Ok(())
                     }
+                })
+                .and_then(|()| match self.currency {
+                    Some(c) => c.convert_flight(&mut self.flight),
+                    None => Ok(()),
                 });
             if let Err(e) = first {
                 match self.bad_record(page, line_offset, e, raw) {
@@ -1276,7 +1292,9 @@ impl<C: Collector> Worker<'_, C> {
                 }
             }
             *records += 1;
-            if !self.keep(raw, cursor.canonical(), batch, matched, (page.seq, index)) {
+            // A converted price is not the one the row says: the row is re-encoded.
+            let verbatim = cursor.canonical() && self.currency.is_none();
+            if !self.keep(raw, verbatim, batch, matched, (page.seq, index)) {
                 return if self.per_page_cap.is_some() && !self.shared.stopped() {
                     Scan::Done
                 } else {

@@ -569,3 +569,138 @@ fn ordered_runs_keep_command_line_order_across_slow_inputs() {
         );
     }
 }
+
+/// `--currency`: a filter at exactly the converted amount (rounded half-even to
+/// the target's minor unit) keeps the offer and one a cent below does not; a price
+/// in a currency the rates cannot convert follows `--on-error`.
+#[test]
+fn currency_conversion_is_exact_at_the_boundary_and_a_missing_rate_follows_the_policy() {
+    let wd = Workdir::new();
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample.csv"),
+    )
+    .unwrap();
+    let row = sample.lines().nth(1).unwrap();
+    let with = |id: &str, price: &str, currency: &str| -> String {
+        let mut f: Vec<&str> = row.split(',').collect();
+        f[1] = id;
+        f[13] = price;
+        f[14] = currency;
+        f.join(",")
+    };
+    // 33.33 GBP x 1.27 = 42.3291 -> 42.33 USD; 10.125 USD -> 10.12 (half-even, to
+    // even); 10.135 USD -> 10.14; 100 EUR x 1.08 = 108.00 USD; 5000 JPY / 150 =
+    // 33.333... -> 33.33 USD (the inverse of USD->JPY).
+    let rows = [
+        with("gbp", "33.33", "GBP"),
+        with("even-down", "10.125", "USD"),
+        with("even-up", "10.135", "USD"),
+        with("eur", "100", "EUR"),
+        with("jpy", "5000", "JPY"),
+    ];
+    wd.create(
+        "d.csv",
+        format!("{}\n{}\n", crate::util::HEADER, rows.join("\n")),
+    );
+    let rates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/rates.csv");
+    let rates = rates.to_str().unwrap();
+    let ids = |expr: &str| -> Vec<String> {
+        let out = wd.stdout(&[
+            "search",
+            "d.csv",
+            "--currency",
+            "USD",
+            "--rates",
+            rates,
+            "--ordered",
+            "--where",
+            expr,
+        ]);
+        crate::util::csv_ids(&out)
+    };
+    assert_eq!(ids("price = 42.33"), ["gbp"]);
+    assert_eq!(ids("price < 42.33 and price > 42.32"), Vec::<String>::new());
+    assert_eq!(ids("price = 10.12"), ["even-down"]);
+    assert_eq!(ids("price = 10.14"), ["even-up"]);
+    assert_eq!(ids("price <= 108 and price >= 108"), ["eur"]);
+    assert_eq!(ids("price = 33.33"), ["jpy"]);
+    // The output says the target currency, with its minor unit's decimals.
+    let out = wd.stdout(&[
+        "search",
+        "d.csv",
+        "--currency",
+        "USD",
+        "--rates",
+        rates,
+        "--ordered",
+    ]);
+    let prices: Vec<(String, String)> = out
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[13].to_string(), f[14].to_string())
+        })
+        .collect();
+    let want = [
+        ("42.33", "USD"),
+        ("10.12", "USD"),
+        ("10.14", "USD"),
+        ("108.00", "USD"),
+        ("33.33", "USD"),
+    ];
+    assert_eq!(
+        prices,
+        want.map(|(p, c)| (p.to_string(), c.to_string())).to_vec()
+    );
+    // No rate for CHF: fatal by default, naming file, line and currency; skipped
+    // and counted under skip, the others kept.
+    wd.create(
+        "chf.csv",
+        format!(
+            "{}\n{}\n{}\n",
+            crate::util::HEADER,
+            rows[0],
+            with("chf", "80", "CHF")
+        ),
+    );
+    let err = wd.fails_with(
+        2,
+        &["search", "chf.csv", "--currency", "USD", "--rates", rates],
+    );
+    assert!(err.contains("chf.csv:3") && err.contains("CHF"), "{err}");
+    let s = stats_json(
+        &wd,
+        &[
+            "search",
+            "chf.csv",
+            "--currency",
+            "USD",
+            "--rates",
+            rates,
+            "--on-error",
+            "skip",
+            "-o",
+            "o.csv",
+        ],
+    );
+    assert_eq!(s["bad_records_by_input"]["chf.csv"]["currency"], 1, "{s}");
+    assert_eq!(crate::util::csv_ids(&wd.read("o.csv")), ["gbp"]);
+    // A bad rates file is an error naming its line, before anything runs.
+    wd.create(
+        "bad-rates.csv",
+        "from,to,rate\nEUR,USD,1.08\nGBP,USD,lots\n",
+    );
+    let err = wd.fails_with(
+        2,
+        &[
+            "search",
+            "d.csv",
+            "--currency",
+            "USD",
+            "--rates",
+            "bad-rates.csv",
+        ],
+    );
+    assert!(err.contains("bad-rates.csv") && err.contains('3'), "{err}");
+}
