@@ -1,13 +1,20 @@
 //! The search pipeline, top to bottom.
 //!
 //! ```text
-//!  producer thread          dedicated rayon pool (par_bridge)            consumer
-//!  ───────────────          ────────────────────────────────            ────────
+//!  a producer per input     dedicated rayon pool (par_bridge)            consumer
+//!  ────────────────────     ────────────────────────────────            ────────
 //!  read blocks, cut    ──▶  recv page ─▶ decode ─▶ filter ─▶ reserve ─▶  SearchHandle
 //!  pages of records   flume  (each worker reuses one Flight)   slot     (iterator of
-//!  (source.rs)       bounded                                    │        batches)
-//!                                                   limit hit ──┴─▶ stop flag
+//!  (source.rs), after bounded                                   │        batches)
+//!  any replayed latency                             limit hit ──┴─▶ stop flag
 //! ```
+//!
+//! * Each command-line input has its own producer (at most [`MAX_PRODUCERS`] at once),
+//!   as a search asks each provider in parallel; a page's sequence number is its
+//!   input's place, then its own ([`SEQ_SHIFT`]), so input order survives the fan-in.
+//! * `sort` replaces the slot: each worker thread keeps its best N ([`crate::topk`]),
+//!   merged when the scan ends. `dedupe` checks a shared set of itineraries before
+//!   the slot (or, ordered, lets the consumer drop repeats in input order).
 //!
 //! * Pages, not records, cross the channel: one send per page keeps the hand-off cost
 //!   negligible, and parsing happens in the workers, in parallel.
