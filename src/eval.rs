@@ -585,6 +585,9 @@ impl Collector for Counters {
     }
     fn truncate(&self, _: &mut Page, _: u64) {}
     #[inline]
+    fn filter_decides(&self) -> bool {
+        false
+    }
     fn judge(&self, _: &Filter, page: &mut Page, f: &Flight) -> bool {
         let e = &*self.eval;
         for (t, c) in page.truth.iter_mut().zip(&e.unique) {

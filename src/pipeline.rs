@@ -520,6 +520,12 @@ impl<C: Collector> Run<C> {
             self.config.filter.columns()
         };
         let per_page_cap = if ordered { self.config.limit } else { None };
+        // CSV records the filter rejects on their text are not decoded (exact: only
+        // when nothing but the filter's columns would be checked, and the filter alone
+        // decides).
+        let prefilter = (!self.config.validate_all && self.collector.filter_decides())
+            .then(|| self.config.filter.raw())
+            .flatten();
         let (shared, filter, collector, sender, spare) = (
             &*self.shared,
             &self.config.filter,
@@ -531,7 +537,7 @@ impl<C: Collector> Run<C> {
             pages.par_bridge().try_for_each_init(
                 || Worker {
                     flight: Flight::default(),
-                    csv: Some(CsvRecords::new()),
+                    csv: Some(CsvRecords::with_prefilter(prefilter.clone())),
                     shared,
                     filter,
                     collector,
@@ -872,6 +878,10 @@ impl<C: Collector> Worker<'_, C> {
         while let Some((range, line_offset)) = cursor.next_record(bytes) {
             if self.shared.stopped() {
                 return Scan::Stop;
+            }
+            if cursor.rejects(bytes) {
+                *records += 1;
+                continue;
             }
             let raw = &bytes[range];
             self.flight.clear();
