@@ -584,10 +584,10 @@ impl Collector for Counters {
         page.records
     }
     fn truncate(&self, _: &mut Page, _: u64) {}
-    #[inline]
     fn filter_decides(&self) -> bool {
         false
     }
+    #[inline]
     fn judge(&self, _: &Filter, page: &mut Page, f: &Flight) -> bool {
         let e = &*self.eval;
         for (t, c) in page.truth.iter_mut().zip(&e.unique) {
