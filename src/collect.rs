@@ -51,6 +51,12 @@ pub trait Collector: Send + Sync + 'static {
         let _ = batch;
         filter.matches(flight)
     }
+    /// Whether [`Collector::judge`] is the filter's verdict alone, so a record the
+    /// filter rejects need never reach it (workers may then reject records on their
+    /// text, before decoding). A collector that overrides `judge` says `false`.
+    fn filter_decides(&self) -> bool {
+        true
+    }
 }
 
 /// Collects decoded [`Flight`] values (for library users).

@@ -587,6 +587,9 @@ impl Collector for Counters {
     /// `eval` never deduplicates (its configuration leaves `dedupe` off): every
     /// record counts, for every query.
     fn retain(&self, _: &mut Page, _: &[bool]) {}
+    fn filter_decides(&self) -> bool {
+        false
+    }
     #[inline]
     fn judge(&self, _: &Filter, page: &mut Page, f: &Flight) -> bool {
         let e = &*self.eval;

@@ -684,6 +684,15 @@ impl<C: Collector> Run<C> {
         } else {
             None
         };
+        // CSV records the filter rejects on their text are not decoded (exact: only
+        // when nothing but the filter's columns would be checked, and the filter alone
+        // decides; not when prices are converted first, as the text holds the
+        // unconverted amount).
+        let prefilter = (!self.config.validate_all
+            && self.config.currency.is_none()
+            && self.collector.filter_decides())
+        .then(|| self.config.filter.raw())
+        .flatten();
         let (shared, filter, collector, sender, spare, fanout) = (
             &*self.shared,
             &self.config.filter,
@@ -696,7 +705,7 @@ impl<C: Collector> Run<C> {
             pages.par_bridge().try_for_each_init(
                 || Worker {
                     flight: Flight::default(),
-                    csv: Some(CsvRecords::new()),
+                    csv: Some(CsvRecords::with_prefilter(prefilter.clone())),
                     shared,
                     filter,
                     collector,
@@ -1261,6 +1270,10 @@ impl<C: Collector> Worker<'_, C> {
                 return Scan::Stop;
             }
             index += 1;
+            if cursor.rejects(bytes) {
+                *records += 1;
+                continue;
+            }
             let raw = &bytes[range];
             self.flight.clear();
             let first = cursor

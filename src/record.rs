@@ -195,6 +195,27 @@ impl Stamp {
     /// one of the hottest functions of a scan. Anything else goes the general way.
     #[inline]
     fn parse_canonical(s: &[u8]) -> Option<Stamp> {
+        let [y, m, day, hh, mm, ss, sign, oh, om] = Stamp::canonical_parts(s)?;
+        let local = days_from_civil(y, m, day) * SECS_PER_DAY + hh * 3600 + mm * 60 + ss;
+        Some(Stamp {
+            local,
+            offset: (sign * (oh * 3600 + om * 60)) as i32,
+        })
+    }
+
+    /// The local time of day (seconds since midnight) of a timestamp in the canonical
+    /// form, checked exactly as [`Stamp::parse`] checks it, without computing the
+    /// date's day number; `None` for any other form (which may still be valid).
+    #[inline]
+    pub(crate) fn canonical_time_of_day(s: &[u8]) -> Option<i64> {
+        let [_, _, _, hh, mm, ss, ..] = Stamp::canonical_parts(s)?;
+        Some(hh * 3600 + mm * 60 + ss)
+    }
+
+    /// The checked parts of a canonical timestamp: year, month, day, hour, minute,
+    /// second, offset sign, offset hours and minutes.
+    #[inline(always)]
+    fn canonical_parts(s: &[u8]) -> Option<[i64; 9]> {
         let s: &[u8; 25] = s.try_into().ok()?;
         if s[4] != b'-'
             || s[7] != b'-'
@@ -239,11 +260,7 @@ impl Stamp {
         {
             return None;
         }
-        let local = days_from_civil(y, m, day) * SECS_PER_DAY + hh * 3600 + mm * 60 + ss;
-        Some(Stamp {
-            local,
-            offset: (sign * (oh * 3600 + om * 60)) as i32,
-        })
+        Some([y, m, day, hh, mm, ss, sign, oh, om])
     }
 
     /// Writes `YYYY-MM-DDTHH:MM:SS±HH:MM`.

@@ -19,6 +19,7 @@ use wide::u8x16;
 
 use super::{check_consistency, decode_field, Schema};
 use crate::error::RecordError;
+use crate::filter::RawFilter;
 use crate::record::Flight;
 
 /// One record as it appeared in the page.
@@ -119,6 +120,10 @@ impl super::Cursor for CsvCursor<'_> {
     fn canonical(&self) -> bool {
         self.schema.canonical
     }
+    #[inline]
+    fn rejects(&mut self, page: &[u8]) -> bool {
+        self.records.rejects(page, self.schema)
+    }
 }
 
 /// Reusable per-worker state for reading CSV pages.
@@ -131,6 +136,8 @@ pub(crate) struct CsvRecords {
     flaw: Option<(usize, Flaw)>,
     pos: usize,
     lines: u64,
+    /// The filter judged on field texts, to reject most records without decoding.
+    prefilter: Option<RawFilter>,
 }
 
 impl CsvRecords {
@@ -142,7 +149,32 @@ impl CsvRecords {
             flaw: None,
             pos: 0,
             lines: 0,
+            prefilter: None,
         }
+    }
+
+    /// Reusable state whose records the filter may reject on their text alone (see
+    /// [`CsvRecords::rejects`]). Only for a filter that decides alone which records
+    /// are kept, when only the columns it reads are checked for rejected records.
+    pub(crate) fn with_prefilter(prefilter: Option<RawFilter>) -> Self {
+        CsvRecords {
+            prefilter,
+            ..CsvRecords::new()
+        }
+    }
+
+    /// Whether the current record certainly fails the prefilter, judged on its
+    /// field texts: its shape is sound and every field the filter reads decodes (so
+    /// decoding it would have reported nothing either).
+    #[inline]
+    pub(crate) fn rejects(&self, page: &[u8], schema: &Schema) -> bool {
+        let Some(prefilter) = &self.prefilter else {
+            return false;
+        };
+        if self.check_width(schema).is_err() {
+            return false;
+        }
+        prefilter.rejects(|column| schema.position[column].map(|p| self.field(page, p)))
     }
 
     /// Starts reading a new page.

@@ -32,6 +32,14 @@ pub(crate) trait Cursor {
     fn rest(&mut self, page: &[u8], mask: u32, flight: &mut Flight) -> Result<(), RecordError>;
     /// Whether a record's bytes are already a canonical CSV row, to copy verbatim.
     fn canonical(&self) -> bool;
+    /// Whether the current record certainly fails the filter, judged before any
+    /// decoding (and only when that judgement is exact, errors included); a
+    /// rejected record is counted and skipped.
+    #[inline]
+    fn rejects(&mut self, page: &[u8]) -> bool {
+        let _ = page;
+        false
+    }
 }
 
 /// Input formats.
@@ -216,7 +224,10 @@ fn utf8<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, RecordError> 
 /// (for every other reader too), and a stray quote could then swallow the rows after
 /// it. The other C0 controls and DEL go with them: no id needs one, and they make the
 /// output unreadable.
-fn one_line_text<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, RecordError> {
+pub(crate) fn one_line_text<'a>(
+    name: &'static str,
+    text: &'a [u8],
+) -> Result<&'a str, RecordError> {
     if text.is_empty() {
         return Err(RecordError::new(
             name,

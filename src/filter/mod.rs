@@ -10,6 +10,7 @@ pub mod field;
 mod flags;
 mod literal;
 mod parse;
+mod raw;
 
 pub use ast::{CmpOp, Expr, FieldRef, Literal, Origin, Span};
 pub use build::{build, parse_and_compile, FilterError};
@@ -18,3 +19,4 @@ pub(crate) use compile::{Key, ListKey, Node, TextKey};
 pub use field::{Field, FieldType};
 pub use flags::FilterFlags;
 pub use parse::{parse, ParseError, MAX_LEN};
+pub(crate) use raw::RawFilter;

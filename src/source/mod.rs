@@ -211,7 +211,14 @@ pub const MAX_RESPONSE_BYTES: usize = 256 << 20;
 /// say nothing (an error body, an empty page).
 const PROBE_LINES: usize = 16;
 
+/// What a new read buffer starts with.
 const READ_CHUNK: usize = 256 * 1024;
+
+/// The least room a read is given: below it, the buffer grows by this much.
+const MIN_READ: usize = 32 * 1024;
+
+/// The most one read asks for.
+const MAX_READ: usize = 4 << 20;
 
 /// What a header error's hint judges by.
 const HINT_BYTES: usize = 4096;
@@ -643,17 +650,32 @@ impl PageReader {
         )
     }
 
+    /// Reads more input after `buf[..filled]`.
+    ///
+    /// The read goes into the buffer's initialized length when enough of it is left
+    /// (a recycled page is initialized up to its own length, about one page), and
+    /// the buffer grows only when less than [`MIN_READ`] remains: zeroing new memory
+    /// then costs a small step per page instead of a whole read chunk, and little is
+    /// read past the page's end, so little is copied to the next one.
     fn fill(&mut self) -> Result<()> {
         let old = self.filled;
-        if self.buf.len() < old + READ_CHUNK {
-            self.buf.resize(old + READ_CHUNK, 0);
+        if self.buf.len() < old + MIN_READ {
+            // An empty (new) buffer starts with a whole chunk; a used one grows by
+            // small steps, since it is about the size of a page already.
+            let step = if self.buf.len() < READ_CHUNK {
+                READ_CHUNK
+            } else {
+                MIN_READ
+            };
+            self.buf.resize(old + step, 0);
         }
+        let want = (self.buf.len() - old).min(MAX_READ);
         loop {
-            match self.reader.read(&mut self.buf[old..old + READ_CHUNK]) {
+            match self.reader.read(&mut self.buf[old..old + want]) {
                 Ok(n) => {
                     self.filled = old + n;
                     self.bytes_read += n as u64;
-                    self.short_read = n < READ_CHUNK;
+                    self.short_read = n < want;
                     if n == 0 {
                         self.eof = true;
                     }
@@ -687,6 +709,23 @@ impl PageReader {
             return None;
         }
         let buf = &self.buf[..self.filled];
+        // The bulk path: skip whole blocks by counting their newlines, and look for
+        // single newlines only in the block where the page ends. It is exact when no
+        // line in the span can be over the cap (the span itself is not); otherwise the
+        // line-by-line loop below finds the line that is.
+        if self.records < self.page_records {
+            let (found, end) = nth_line_end(&buf[self.scan..], self.page_records - self.records);
+            let end = self.scan + end;
+            if found > 0 && end - self.cut <= self.max_record + 1 {
+                self.records += found;
+                self.cut = end;
+                self.scan = if self.records < self.page_records {
+                    buf.len()
+                } else {
+                    end
+                };
+            }
+        }
         while self.records < self.page_records {
             let Some(i) = memchr::memchr(b'\n', &buf[self.scan..]) else {
                 self.scan = buf.len();
@@ -737,6 +776,36 @@ impl PageReader {
         self.records = 0;
         page
     }
+}
+
+/// Bytes counted at a time by [`nth_line_end`]: about fifty records.
+const COUNT_BLOCK: usize = 8 * 1024;
+
+/// Finds up to `n` line ends in `bytes`: how many there are (at most `n`) and the
+/// offset just past the last of them (0 when there is none). Whole blocks are
+/// counted in bulk (vectorized, with run-time CPU dispatch); only the block holding
+/// the `n`-th line end, or the last one, is searched newline by newline.
+pub(crate) fn nth_line_end(bytes: &[u8], n: usize) -> (usize, usize) {
+    let mut found = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let block_end = (at + COUNT_BLOCK).min(bytes.len());
+        let block = &bytes[at..block_end];
+        let count = memchr::memchr_iter(b'\n', block).count();
+        if found + count >= n {
+            let i = memchr::memchr_iter(b'\n', block)
+                .nth(n - found - 1)
+                .expect("counted");
+            return (n, at + i + 1);
+        }
+        found += count;
+        at = block_end;
+    }
+    if found == 0 {
+        return (0, 0);
+    }
+    let last = memchr::memrchr(b'\n', bytes).expect("counted");
+    (found, last + 1)
 }
 
 #[cfg(test)]
@@ -863,6 +932,89 @@ mod tests {
                 seen.extend(page_lines.iter().map(|l| l.to_string()));
             }
             assert_eq!(seen, lines, "round {round}, page size {page_size}");
+        }
+    }
+
+    /// The plain definition [`nth_line_end`] must agree with.
+    fn nth_line_end_slow(bytes: &[u8], n: usize) -> (usize, usize) {
+        let ends: Vec<usize> = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1)
+            .take(n)
+            .collect();
+        (ends.len(), ends.last().copied().unwrap_or(0))
+    }
+
+    /// Hands out reads of the sizes it is given, in turn.
+    struct Chunky(io::Cursor<Vec<u8>>, Vec<usize>, usize);
+
+    impl Read for Chunky {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.1[self.2 % self.1.len()]);
+            self.2 += 1;
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bulk_line_ends_agree_with_the_plain_definition(
+            // Sparse and dense newlines, across several count blocks.
+            lines in proptest::collection::vec(0usize..3000, 0..40),
+            tail in 0usize..100,
+            n in 1usize..60,
+        ) {
+            let mut bytes = Vec::new();
+            for len in lines {
+                bytes.extend(std::iter::repeat_n(b'x', len));
+                bytes.push(b'\n');
+            }
+            bytes.extend(std::iter::repeat_n(b'y', tail));
+            proptest::prop_assert_eq!(nth_line_end(&bytes, n), nth_line_end_slow(&bytes, n));
+        }
+
+        #[test]
+        fn pages_match_a_line_by_line_cut_whatever_the_reads(
+            lens in proptest::collection::vec(0usize..20_000, 1..60),
+            reads in proptest::collection::vec(1usize..70_000, 1..5),
+            page_size in 1usize..40,
+            newline_at_end in proptest::bool::ANY,
+        ) {
+            let lines: Vec<String> = lens
+                .iter()
+                .enumerate()
+                .map(|(i, &len)| format!("{i},{}", "x".repeat(len)))
+                .collect();
+            let mut data = crate::record::CSV_HEADER.as_bytes().to_vec();
+            data.extend_from_slice(lines.join("\n").as_bytes());
+            if newline_at_end {
+                data.push(b'\n');
+            }
+            let mut r = PageReader::from_reader(
+                Box::new(Chunky(io::Cursor::new(data), reads, 0)),
+                "t".into(),
+                InputFormat::Csv,
+                page_size,
+            )
+            .unwrap();
+            let mut seen = Vec::new();
+            let mut spare = Vec::new();
+            while let Some(p) = r
+                .next_page(std::mem::take(&mut spare), &mut |_, e, _| panic!("{e}"))
+                .unwrap()
+            {
+                let text = String::from_utf8(p.bytes.clone()).unwrap();
+                let page_lines: Vec<&str> = text.lines().collect();
+                proptest::prop_assert!(page_lines.len() <= page_size);
+                proptest::prop_assert!(!page_lines.is_empty());
+                proptest::prop_assert_eq!(p.first_line, 2 + seen.len() as u64);
+                seen.extend(page_lines.iter().map(|l| l.to_string()));
+                // Recycled, as the pipeline does.
+                spare = p.bytes;
+            }
+            proptest::prop_assert_eq!(seen, lines);
         }
     }
 

@@ -1,0 +1,505 @@
+//! Judging a record on its raw field text, before decoding it.
+//!
+//! Most records of a scan fail the filter, and decoding them into a [`Flight`] only
+//! to throw it away is most of a scan's work. A [`RawFilter`] evaluates the same
+//! compiled tree on the field texts themselves: each leaf reads its field with the
+//! same parser the decoder uses (or, for a time of day, a shortcut that checks the
+//! canonical timestamp exactly as the parser does and skips the day number), so a
+//! text that decodes gives the same value, and a text that does not leaves the
+//! record undecided: it then goes the ordinary way, which reports the error.
+//!
+//! Every field the filter reads is read first, each once, before the tree is
+//! evaluated: a record judged here must have every column the filter reads checked,
+//! as decoding them would, so that a malformed field is never hidden by a cheaper
+//! predicate that already said no. The tree then short-circuits on plain values.
+
+use super::ast::CmpOp;
+use super::compile::{Key, ListKey, Node, TextKey, Truth};
+use crate::decode::one_line_text;
+use crate::record::{parse_int, Airline, Airport, Cabin, Currency, FlightNumber, Price, Stamp};
+
+/// A filter that can be judged on field texts; see the module documentation.
+#[derive(Clone, Debug)]
+pub(crate) struct RawFilter {
+    root: RawNode,
+    /// The scalar keys the leaves read, each read once per record into a slot.
+    slots: Box<[Key]>,
+    /// The text and list leaves, each judged once per record into a slot.
+    others: Box<[Node]>,
+}
+
+/// The compiled tree with leaves reading slots instead of records: evaluating it
+/// is arithmetic only, once every slot is filled.
+#[derive(Clone, Debug)]
+enum RawNode {
+    Const(Truth),
+    And(Box<[RawNode]>),
+    Or(Box<[RawNode]>),
+    Not(Box<RawNode>),
+    Cmp { slot: usize, op: CmpOp, rhs: i64 },
+    InSet { slot: usize, set: Box<[i64]> },
+    IsNull { slot: usize },
+    Other(usize),
+}
+
+/// A field's text could not be judged here (it does not decode, or its column is
+/// not in the input): the record must be decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Undecided;
+
+/// Most distinct scalar keys, and most text or list leaves, a filter may have to be
+/// judged here.
+const MAX_SLOTS: usize = 16;
+
+impl RawFilter {
+    /// The raw form of a compiled tree, if every leaf can be judged on text and the
+    /// filter does not read every column (then a rejected record is also checked
+    /// for consistency across fields, which needs the decoded record).
+    pub(crate) fn new(root: &Node, columns: u32) -> Option<RawFilter> {
+        if columns == crate::decode::csv::ALL_COLUMNS || !supported(root) {
+            return None;
+        }
+        // A constant filter has nothing to save.
+        if matches!(root, Node::Const(_)) {
+            return None;
+        }
+        let (mut slots, mut others) = (Vec::new(), Vec::new());
+        let root = lower(root, &mut slots, &mut others);
+        (slots.len() <= MAX_SLOTS && others.len() <= MAX_SLOTS).then(|| RawFilter {
+            root,
+            slots: slots.into(),
+            others: others.into(),
+        })
+    }
+
+    /// Whether the record certainly fails the filter (the filter's result is not a
+    /// definite `true`, and every field it reads decodes); `false` when it passes or
+    /// cannot be judged here.
+    #[inline]
+    pub(crate) fn rejects<'a>(&self, field: impl Fn(usize) -> Option<&'a [u8]>) -> bool {
+        matches!(self.eval(field), Ok(t) if t != Some(true))
+    }
+
+    /// The filter's three-valued result for the record whose canonical column `c`
+    /// has the text `field(c)` (`None`: not in the input).
+    #[inline]
+    pub(crate) fn eval<'a>(
+        &self,
+        field: impl Fn(usize) -> Option<&'a [u8]>,
+    ) -> Result<Truth, Undecided> {
+        // Every field the filter reads, each once (so every one is checked, whatever
+        // the verdict): any that does not decode leaves the record to the decoder.
+        let mut values = [None; MAX_SLOTS];
+        for (value, &key) in values.iter_mut().zip(self.slots.iter()) {
+            *value = key_value(key, field(column_of(key)).ok_or(Undecided)?)?;
+        }
+        let mut others = [None; MAX_SLOTS];
+        for (truth, node) in others.iter_mut().zip(self.others.iter()) {
+            *truth = other(node, &field)?;
+        }
+        Ok(eval(&self.root, &values, &others))
+    }
+}
+
+fn lower(node: &Node, slots: &mut Vec<Key>, others: &mut Vec<Node>) -> RawNode {
+    let mut slot = |key: Key| {
+        slots.iter().position(|&k| k == key).unwrap_or_else(|| {
+            slots.push(key);
+            slots.len() - 1
+        })
+    };
+    match node {
+        Node::Const(t) => RawNode::Const(*t),
+        Node::And(parts) => RawNode::And(parts.iter().map(|p| lower(p, slots, others)).collect()),
+        Node::Or(parts) => RawNode::Or(parts.iter().map(|p| lower(p, slots, others)).collect()),
+        Node::Not(inner) => RawNode::Not(Box::new(lower(inner, slots, others))),
+        Node::Cmp { key, op, rhs } => RawNode::Cmp {
+            slot: slot(*key),
+            op: *op,
+            rhs: *rhs,
+        },
+        Node::InSet { key, set } => RawNode::InSet {
+            slot: slot(*key),
+            set: set.clone(),
+        },
+        Node::IsNull { key } => RawNode::IsNull { slot: slot(*key) },
+        other => {
+            others.push(other.clone());
+            RawNode::Other(others.len() - 1)
+        }
+    }
+}
+
+fn supported(node: &Node) -> bool {
+    match node {
+        Node::Const(_) => true,
+        Node::And(parts) | Node::Or(parts) => parts.iter().all(supported),
+        Node::Not(inner) => supported(inner),
+        Node::Cmp { key, .. } | Node::InSet { key, .. } | Node::IsNull { key } => {
+            !matches!(key, Key::MaxLayover | Key::MinLayover)
+        }
+        Node::TextEq { .. } | Node::TextIn { .. } => true,
+        Node::ListHas { .. } | Node::ListAllIn { .. } => true,
+    }
+}
+
+/// The tree's three-valued result, as `Node::eval` gives it, from filled slots.
+fn eval(node: &RawNode, values: &[Option<i64>; MAX_SLOTS], others: &[Truth; MAX_SLOTS]) -> Truth {
+    match node {
+        RawNode::Const(t) => *t,
+        RawNode::And(parts) => {
+            let mut acc = Some(true);
+            for p in parts.iter() {
+                match eval(p, values, others) {
+                    Some(false) => return Some(false),
+                    None => acc = None,
+                    Some(true) => {}
+                }
+            }
+            acc
+        }
+        RawNode::Or(parts) => {
+            let mut acc = Some(false);
+            for p in parts.iter() {
+                match eval(p, values, others) {
+                    Some(true) => return Some(true),
+                    None => acc = None,
+                    Some(false) => {}
+                }
+            }
+            acc
+        }
+        RawNode::Not(inner) => eval(inner, values, others).map(|b| !b),
+        RawNode::Cmp { slot, op, rhs } => values[*slot].map(|v| op.test(v, *rhs)),
+        RawNode::InSet { slot, set } => values[*slot].map(|v| set.contains(&v)),
+        RawNode::IsNull { slot } => Some(values[*slot].is_none()),
+        RawNode::Other(i) => others[*i],
+    }
+}
+
+/// A text or list leaf's result, its field checked as decoding checks it.
+fn other<'a>(node: &Node, field: &impl Fn(usize) -> Option<&'a [u8]>) -> Result<Truth, Undecided> {
+    Ok(match node {
+        Node::TextEq { key, rhs, negated } => Some(text_eq(*key, field, rhs)? != *negated),
+        Node::TextIn { key, set } => {
+            let text = text(*key, field)?;
+            Some(set.iter().any(|s| text_matches(*key, text, s)))
+        }
+        Node::ListHas { list, rhs } => Some(list_any(*list, field, |v| v == *rhs)?),
+        Node::ListAllIn { list, set } => Some(!list_any(*list, field, |v| !set.contains(&v))?),
+        _ => return Err(Undecided),
+    })
+}
+
+fn column_of(key: Key) -> usize {
+    use crate::columns::col;
+    match key {
+        Key::Origin => col::ORIGIN,
+        Key::Destination => col::DESTINATION,
+        Key::DepartureLocal | Key::DepartureInstant | Key::DepartTime | Key::DepartDate => {
+            col::DEPARTURE
+        }
+        Key::ArrivalLocal | Key::ArrivalInstant | Key::ArriveTime | Key::ArriveDate => col::ARRIVAL,
+        Key::ReturnDepartureLocal | Key::ReturnDepartureInstant | Key::ReturnDepartTime => {
+            col::RETURN_DEPARTURE
+        }
+        Key::ReturnArrivalLocal | Key::ReturnArrivalInstant => col::RETURN_ARRIVAL,
+        Key::DurationMin => col::DURATION_MIN,
+        Key::Stops => col::STOPS,
+        Key::Cabin => col::CABIN,
+        Key::Price => col::PRICE,
+        Key::Currency => col::CURRENCY,
+        Key::Seats => col::SEATS,
+        Key::Bags => col::BAGS,
+        Key::Refundable => col::REFUNDABLE,
+        Key::Co2Kg => col::CO2_KG,
+        Key::MaxLayover | Key::MinLayover => col::LAYOVER_MIN,
+    }
+}
+
+/// What `Key::get` gives for the decoded record, from the field's text.
+#[inline]
+fn key_value(key: Key, text: &[u8]) -> Result<Option<i64>, Undecided> {
+    let int = |t: &[u8]| parse_int(t).map(i64::from).map_err(|_| Undecided);
+    let optional_int = |t: &[u8]| {
+        if t.is_empty() {
+            Ok(None)
+        } else {
+            int(t).map(Some)
+        }
+    };
+    let stamp = |t: &[u8]| Stamp::parse(t).map_err(|_| Undecided);
+    let optional_stamp = |t: &[u8]| {
+        if t.is_empty() {
+            Ok(None)
+        } else {
+            stamp(t).map(Some)
+        }
+    };
+    let time_of_day = |t: &[u8]| match Stamp::canonical_time_of_day(t) {
+        Some(v) => Ok(v),
+        None => stamp(t).map(|s| s.time_of_day()),
+    };
+    Ok(match key {
+        Key::Origin | Key::Destination => Some(Airport::parse(text).ok_or(Undecided)?.key()),
+        Key::Currency => Some(Currency::parse(text).ok_or(Undecided)?.key()),
+        Key::DepartureLocal | Key::ArrivalLocal => Some(stamp(text)?.local),
+        Key::DepartureInstant | Key::ArrivalInstant => Some(stamp(text)?.instant()),
+        Key::DepartTime | Key::ArriveTime => Some(time_of_day(text)?),
+        Key::DepartDate | Key::ArriveDate => Some(stamp(text)?.local_day()),
+        Key::ReturnDepartureLocal | Key::ReturnArrivalLocal => {
+            optional_stamp(text)?.map(|s| s.local)
+        }
+        Key::ReturnDepartureInstant | Key::ReturnArrivalInstant => {
+            optional_stamp(text)?.map(|s| s.instant())
+        }
+        Key::ReturnDepartTime => {
+            if text.is_empty() {
+                None
+            } else {
+                Some(time_of_day(text)?)
+            }
+        }
+        Key::DurationMin | Key::Stops => Some(int(text)?),
+        Key::Seats | Key::Bags | Key::Co2Kg => optional_int(text)?,
+        Key::Cabin if text.is_empty() => None,
+        Key::Cabin => Some(Cabin::parse(text).ok_or(Undecided)? as i64),
+        Key::Price => Some(price_micros(text)?),
+        Key::Refundable => match text {
+            b"" => None,
+            b"true" => Some(true as i64),
+            b"false" => Some(false as i64),
+            _ => return Err(Undecided),
+        },
+        Key::MaxLayover | Key::MinLayover => return Err(Undecided),
+    })
+}
+
+/// A price in millionths, as [`Price::parse`] reads it. The usual form, up to eight
+/// digits, a point and two decimals, is read here in one pass.
+#[inline]
+fn price_micros(text: &[u8]) -> Result<i64, Undecided> {
+    let n = text.len();
+    if (4..=11).contains(&n) && text[n - 3] == b'.' {
+        let (int, frac) = (&text[..n - 3], &text[n - 2..]);
+        if int.iter().chain(frac).all(u8::is_ascii_digit) {
+            let whole = int
+                .iter()
+                .fold(0i64, |acc, &b| acc * 10 + (b - b'0') as i64);
+            let cents = ((frac[0] - b'0') * 10 + (frac[1] - b'0')) as i64;
+            return Ok(whole * 1_000_000 + cents * 10_000);
+        }
+    }
+    Price::parse(text).map(|p| p.micros).map_err(|_| Undecided)
+}
+
+/// Whether any element of the list satisfies `pred`, every element checked.
+#[inline]
+fn list_any<'a>(
+    list: ListKey,
+    field: &impl Fn(usize) -> Option<&'a [u8]>,
+    mut pred: impl FnMut(i64) -> bool,
+) -> Result<bool, Undecided> {
+    use crate::columns::col;
+    let column = match list {
+        ListKey::Via => col::VIA,
+        ListKey::Carriers => col::CARRIERS,
+        ListKey::FlightNumbers => col::FLIGHT_NUMBERS,
+        ListKey::LayoverMin => col::LAYOVER_MIN,
+    };
+    let text = field(column).ok_or(Undecided)?;
+    if text.is_empty() {
+        return Ok(false);
+    }
+    let mut any = false;
+    for part in text.split(|&b| b == b';') {
+        let v = match list {
+            ListKey::Via => Airport::parse(part).map(|c| c.key()),
+            ListKey::Carriers => Airline::parse(part).map(|c| c.key()),
+            ListKey::FlightNumbers => FlightNumber::parse(part).map(|c| c.key()),
+            ListKey::LayoverMin => parse_int(part).ok().map(i64::from),
+        }
+        .ok_or(Undecided)?;
+        any |= pred(v);
+    }
+    Ok(any)
+}
+
+fn text<'a>(
+    key: TextKey,
+    field: &impl Fn(usize) -> Option<&'a [u8]>,
+) -> Result<&'a str, Undecided> {
+    use crate::columns::col;
+    let column = match key {
+        TextKey::Provider => col::PROVIDER,
+        TextKey::OfferId => col::OFFER_ID,
+    };
+    one_line_text("", field(column).ok_or(Undecided)?).map_err(|_| Undecided)
+}
+
+fn text_matches(key: TextKey, text: &str, rhs: &str) -> bool {
+    match key {
+        TextKey::Provider => text.eq_ignore_ascii_case(rhs),
+        TextKey::OfferId => text == rhs,
+    }
+}
+
+fn text_eq<'a>(
+    key: TextKey,
+    field: &impl Fn(usize) -> Option<&'a [u8]>,
+    rhs: &str,
+) -> Result<bool, Undecided> {
+    Ok(text_matches(key, text(key, field)?, rhs))
+}
+
+#[cfg(all(test, feature = "gen"))]
+mod tests {
+    use super::*;
+    use crate::decode::csv::CsvRecords;
+    use crate::decode::{decode_field, Schema};
+    use crate::filter::parse_and_compile;
+    use crate::record::{Flight, COLUMNS};
+    use proptest::prelude::*;
+
+    /// Filters over every kind of leaf, on every column a leaf can read.
+    const FILTERS: &[&str] = &[
+        "price between 150 and 600 and stops <= 1 and depart_time >= 06:00 and depart_time < 12:00 and duration <= 420 and cabin = economy and not via has ORD",
+        "price < 400 and stops <= 1",
+        "price < 0",
+        "origin = JFK or destination in (LHR, CDG)",
+        "currency = EUR and not refundable",
+        "refundable and seats >= 2",
+        "bags is null or bags > 0",
+        "co2_kg < 300 and arrive_time < 08:00",
+        "departure >= 2026-12-01T00:00:00Z and arrival < 2027-01-01",
+        "depart_date = 2026-12-02 or arrive_date >= 2027-01-04",
+        "return_departure is null",
+        "return_departure is not null and return_depart_time >= 10:00",
+        "return_arrival > 2026-12-10",
+        "carriers has AA or flight_numbers has LH400",
+        "layover_min has 180 and not via has SYD",
+        "provider = sabre and offer_id != sa-000000001",
+        "provider in (kiwi, duffel) or cabin in (business, first)",
+        "cabin is null or cabin != premium_economy",
+        "not (price > 1000 or stops = 0)",
+    ];
+
+    /// The decoded record's verdict for the filter's columns, or the decode error.
+    fn slow(filter: &super::super::Filter, fields: &[Vec<u8>]) -> Result<Truth, ()> {
+        let mut f = Flight::default();
+        for (c, text) in fields.iter().enumerate() {
+            if filter.columns() & (1 << c) != 0 {
+                decode_field(&mut f, c, text).map_err(|_| ())?;
+            }
+        }
+        Ok(filter.eval(&f))
+    }
+
+    /// Field texts near the valid ones: the generator's, edited.
+    fn edit(text: &[u8], how: u8, at: usize, byte: u8) -> Vec<u8> {
+        let mut t = text.to_vec();
+        match how % 8 {
+            0 => t.clear(),
+            1 if !t.is_empty() => {
+                let i = at % t.len();
+                t[i] = byte;
+            }
+            2 if !t.is_empty() => {
+                t.remove(at % t.len());
+            }
+            3 => t.insert(at % (t.len() + 1), byte),
+            4 => t = t.to_ascii_lowercase(),
+            5 => t.insert(0, b'0'),
+            6 if t.len() == 25 => {
+                // The same instant written another valid way.
+                t.truncate(19);
+                t.extend_from_slice(b"Z");
+            }
+            _ => t.extend_from_slice(b";ORD"),
+        }
+        t
+    }
+
+    fn rows(seed: u64) -> Vec<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        crate::gen::generate(
+            &crate::gen::GenOptions {
+                rows: 40,
+                seed,
+                format: crate::gen::GenFormat::Csv,
+            },
+            &mut out,
+        )
+        .unwrap();
+        let mut rdr = csv::ReaderBuilder::new().from_reader(&out[..]);
+        rdr.byte_records()
+            .map(|r| r.unwrap().iter().map(<[u8]>::to_vec).collect())
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Whenever the text judgement decides, it agrees with decoding and the
+        /// compiled filter; and it decides the generator's own records.
+        #[test]
+        fn the_text_judgement_agrees_with_decoding(
+            seed in any::<u64>(),
+            edits in proptest::collection::vec((0usize..40, 0usize..21, any::<u8>(), 0usize..30, any::<u8>()), 0..30),
+        ) {
+            let mut records = rows(seed);
+            let pristine = records.len();
+            for &(row, column, how, at, byte) in &edits {
+                let r = row % records.len();
+                let mut edited = records[r].clone();
+                edited[column] = edit(&edited[column], how, at, byte);
+                records.push(edited);
+            }
+            for text in FILTERS {
+                let filter = parse_and_compile(text).unwrap();
+                let raw = filter.raw().expect("every leaf here is judged on text");
+                for (i, fields) in records.iter().enumerate() {
+                    let got = raw.eval(|c| Some(&fields[c][..]));
+                    let want = slow(&filter, fields);
+                    match got {
+                        Ok(t) => prop_assert_eq!(Ok(t), want, "{} on {:?}", text, fields),
+                        Err(Undecided) => prop_assert!(
+                            i >= pristine,
+                            "a generated record was left undecided: {} on {:?}", text, fields
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_csv_reader_rejects_only_sound_records_the_filter_fails() {
+        let header = COLUMNS.iter().map(|c| c.as_bytes()).collect::<Vec<_>>();
+        let schema = Schema::from_header(header).unwrap();
+        let filter = parse_and_compile("price < 400 and stops <= 1").unwrap();
+        let mut records = CsvRecords::with_prefilter(filter.raw());
+        let row = |price: &str, stops: &str| {
+            format!("sabre,sa-1,FCO,AMS,2027-01-04T19:30:00+01:00,2027-01-04T21:40:00+01:00,130,{stops},,KL,KL6638,,economy,{price},USD,9,,false,119,,\n")
+        };
+        let page = [
+            row("500.00", "0"),  // fails: rejected
+            row("300.00", "0"),  // passes
+            row("5x0.00", "0"),  // malformed price: decoded, to report it
+            row("500.00", "x"),  // malformed stops, though the price already fails
+            "a,b\n".to_string(), // wrong width
+        ]
+        .concat();
+        let page = page.as_bytes();
+        let mut got = Vec::new();
+        while records.next(page).is_some() {
+            got.push(records.rejects(page, &schema));
+        }
+        assert_eq!(got, vec![true, false, false, false, false]);
+        // Without a prefilter nothing is rejected.
+        let mut plain = CsvRecords::new();
+        while plain.next(page).is_some() {
+            assert!(!plain.rejects(page, &schema));
+        }
+    }
+}
