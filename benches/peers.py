@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark of flightsift against DuckDB (CLI) and Polars on workloads W1-W6.
+"""Side-by-side benchmark of flightsift against DuckDB (CLI) and Polars on workloads W1-W7.
 
 Run it through `benches/peers.sh`, which builds flightsift, generates the dumps and installs the
 peers, then calls this script. It only uses the standard library: Polars runs in child processes
@@ -9,21 +9,29 @@ child process).
 What it does:
   1. preflight: counts the matches of every filter over the whole file with flightsift
      (`--count`), DuckDB reading price as DOUBLE and DuckDB reading price as DECIMAL(18,6);
-     all must agree, which gives the expected output row count of every workload;
+     all must agree, which gives the expected output row count of every workload; for W7
+     (prices converted to USD, so no DOUBLE/DECIMAL pair) flightsift and the SQL of
+     `flightsift sql` count the matching offers and the distinct itineraries, and that SQL
+     gives the reference top 10 (+1, to see a tie at the cut);
   2. `--runs` rounds; in each round the page cache is warmed (the files are read to /dev/null)
      and every workload is run once per engine, the engines alternating (their order rotates
      from round to round); each run is a whole process under `/usr/bin/time -v` (wall time is
      taken around it with a monotonic clock, peak RSS from time's report);
   3. after every round: every engine produced the expected number of rows (counts for W3/W6),
      every W1/W2/W4 row of every engine satisfies the filter (re-counted by DuckDB), no offer
-     appears twice, and the W4 outputs of all engines hold the same offers;
+     appears twice, and the W4 outputs of all engines hold the same offers; the W7 outputs of
+     all engines hold the reference prices in order, the same itineraries at every price (bar a
+     price tied at the cut, where any tied one is right), no itinerary twice, and satisfy the
+     filter;
   4. prints the table (medians, ratios, peak RSS, extras) and writes it as markdown to
      bench-data/peers.md, the raw measurements to bench-data/peers.json.
 Any disagreement aborts with a message naming the workload and the counts of each engine.
 """
 
 import argparse
+import csv
 import datetime
+import decimal
 import json
 import os
 import platform
@@ -79,6 +87,57 @@ def polars_schema(fmt):
             t = POLARS_TYPES[kind]
         items.append(f"{name!r}: {t}")
     return "{" + ", ".join(items) + "}"
+
+
+def polars_w7(src, out, limit):
+    """Polars code for W7: the same as the SQL of `flightsift sql`, step by step.
+
+    The rates file is joined as exact fractions num/den (the direct pair X->USD, else the
+    inverse pair USD->X as den/num; rows without a rate are dropped, as in the SQL); the price is
+    read as DECIMAL(18,6), taken in millionths and converted with integer arithmetic, rounded
+    half-even to cents (Polars' Float64 `round(2)` is half-even too, but on the binary value, so
+    an amount that should end in exactly half a cent could round either way: this avoids it).
+    Then the filter, the sort by price (ties by provider, offer_id, as in the SQL), the dedupe
+    keeping the first (cheapest) offer of every itinerary, the first `limit` rows."""
+    names = ", ".join(repr(n) for n, _ in COLUMNS)
+    schema = polars_schema("csv").replace("'price': pl.Float64", "'price': pl.Decimal(18, 6)")
+    cur = W7_CURRENCY
+    return "\n".join([
+        "import polars as pl",
+        "c = pl.col",
+        f"r = pl.scan_csv({RATES!r}, schema={{'from': pl.String, 'to': pl.String, "
+        "'rate': pl.String})",
+        "dot = c('rate').str.find('.', literal=True)",
+        "r = r.with_columns(num=c('rate').str.replace('.', '', literal=True).cast(pl.Int64),"
+        " den=pl.when(dot.is_null()).then(1).otherwise(pl.lit(10, pl.Int64)"
+        ".pow(c('rate').str.len_chars() - 1 - dot)).cast(pl.Int64))",
+        f"direct = r.filter(c('to') == {cur!r}).select(c('from').alias('currency'), 'num', 'den')",
+        f"inverse = r.filter(c('from') == {cur!r}).select(c('to').alias('currency'), "
+        "c('den').alias('num'), c('num').alias('den'))",
+        f"same = pl.LazyFrame({{'currency': [{cur!r}], 'num': [1], 'den': [1]}}, "
+        "schema={'currency': pl.String, 'num': pl.Int64, 'den': pl.Int64})",
+        "rates = pl.concat([same, direct, inverse]).unique('currency', keep='first', "
+        "maintain_order=True)",
+        f"lf = pl.scan_csv({src!r}, schema={schema})",
+        "q = lf.filter((c('origin') == 'JFK') & (c('destination') == 'LAX'))",
+        "q = q.join(rates, on='currency', how='inner')",
+        # millionths of the price times num, over den * 10^4: the amount in cents
+        "q = q.with_columns(n=(c('price') * 1000000).cast(pl.Int64) * c('num'), "
+        "d=c('den') * 10000)",
+        "q = q.with_columns(i=c('n') // c('d'), m=c('n') % c('d'))",
+        "q = q.with_columns(cents=c('i') + ((2 * c('m') > c('d')) | ((2 * c('m') == c('d')) "
+        "& (c('i') % 2 == 1))).cast(pl.Int64))",
+        f"q = q.with_columns(price=c('cents').cast(pl.Decimal(18, 2)) / 100, "
+        f"currency=pl.lit({cur!r}))",
+        f"q = q.filter(c('price') < {W7_PRICE})",
+        "dep = lambda x: c(x).str.slice(0, 10) + 'T' + c(x).str.slice(11, 8)",
+        "q = q.with_columns(dep_key=dep('departure'), ret_key=dep('return_departure'))",
+        "q = q.sort(['cents', 'provider', 'offer_id'])",
+        "q = q.unique(['flight_numbers', 'dep_key', 'ret_key'], keep='first', "
+        "maintain_order=True)",
+        f"q = q.head({limit}).select([{names}])",
+        f"q.sink_csv({out!r})",  # streaming engine
+    ])
 
 
 def sql_str(s):
@@ -138,6 +197,23 @@ FILTERS = {
 }
 FILTERS["q3json"]["flightsift"] = FILTERS["q3"]["flightsift"]
 
+# W7: the ten cheapest distinct itineraries JFK->LAX under a price in USD. Prices are converted
+# to USD with the rates file before the filter, the sort and the dedupe (exactly, rounded
+# half-even to cents). The SQL is not written here: it is what `flightsift sql` prints for the
+# same flags (see Bench.gen_sql), so the benchmark and the translation agree by construction.
+# Polars: polars_w7 above.
+RATES = "data/rates.csv"
+W7_CURRENCY = "USD"
+W7_PRICE = 600
+FILTERS["q7"] = {
+    "sql": None,
+    "polars": None,
+    "flightsift": ["--from", "JFK", "--to", "LAX", "--currency", W7_CURRENCY, "--rates", RATES,
+                   "--where", f"price < {W7_PRICE}"],
+}
+# ranking flags of a workload (flightsift and `flightsift sql` alike)
+RANKING = {"W7": ["--sort", "price", "--dedupe"]}
+
 # workload: (description, input format, filter, limit or None, kind)
 WORKLOADS = {
     "W1": ("selective filter, LIMIT 10, write CSV", "csv", "q1", 10, "export"),
@@ -146,9 +222,12 @@ WORKLOADS = {
     "W4": ("same filter, write all matches as CSV", "csv", "q3", None, "export"),
     "W5": ("filter matching nothing, LIMIT 10 (reads all)", "csv", "q5", 10, "export"),
     "W6": ("W3 count on the NDJSON", "ndjson", "q3json", None, "count"),
+    "W7": (f"10 cheapest distinct itineraries JFK-LAX under {W7_PRICE} {W7_CURRENCY}", "csv",
+           "q7", 10, "export"),
 }
 # flightsift / DuckDB wall-time targets from the performance issues (round two)
-GOALS = {"W1": 0.2, "W2": 0.15, "W3": 0.25, "W4": 0.25, "W5": 0.12, "W6": 0.5}
+GOALS = {"W1": 0.2, "W2": 0.15, "W3": 0.25, "W4": 0.25, "W5": 0.12, "W6": 0.5,
+         "W7": 1.0}  # W7: issue 9, "at or below DuckDB's wall time", and flat memory
 RSS_GOAL_MIB = 64
 BIG_GOAL = 1.2
 SPEEDUP_GOAL = 1.85
@@ -185,6 +264,9 @@ class Bench:
         self.stats = {}  # label -> list of flightsift --stats-json summaries
         self.matches = {}  # filter/format -> matches in the whole file
         self.expected = {}  # workload -> expected output rows
+        self.sql_cache = {}  # (source, flags) -> SQL printed by `flightsift sql`
+        self.w7_ref = []  # W7 reference from DuckDB: (price, itinerary), limit + 1 rows
+        self.w7_distinct = None  # distinct itineraries matching the W7 filter
         self.load = [os.getloadavg()[0]]  # 1-minute load average at start (and at the end)
 
     # -- process helpers ---------------------------------------------------------------------
@@ -240,6 +322,17 @@ class Bench:
                               what=what)
         return [line.split(",") for line in text.strip().splitlines() if line.strip()]
 
+    def gen_sql(self, src, flags):
+        """The DuckDB query `flightsift sql FLAGS SRC` prints (without the final ';')."""
+        key = (src, tuple(flags))
+        if key not in self.sql_cache:
+            _, _, text = self.run([self.fs, "sql"] + flags + [src], what="flightsift sql")
+            sql = text.strip()
+            if not sql.endswith(";"):
+                raise Disagreement(f"flightsift sql {flags}: unexpected output {text[-200:]!r}")
+            self.sql_cache[key] = sql[:-1].rstrip()
+        return self.sql_cache[key]
+
     # -- workload commands -------------------------------------------------------------------
     def out_path(self, w, engine):
         return os.path.join(self.out, f"{engine}_{w}.csv")
@@ -254,7 +347,8 @@ class Bench:
         out = self.out_path(w, tag) if kind == "export" else None
         stdout_path = os.path.join(self.out, f"{tag}_{w}.stdout.txt")
         if engine.startswith("flightsift"):
-            argv = [self.fs, "search", src, "-j", str(threads)] + flt["flightsift"]
+            argv = ([self.fs, "search", src, "-j", str(threads)] + flt["flightsift"]
+                    + RANKING.get(w, []))
             if limit is not None:
                 argv += ["-n", str(limit)]
             if kind == "count":
@@ -266,12 +360,17 @@ class Bench:
         elif engine == "duckdb":
             lim = f" LIMIT {limit}" if limit is not None else ""
             source = duck_source(src, fmt)
-            if kind == "count":
+            if w in RANKING:  # the query `flightsift sql` prints for the same flags
+                sql = self.gen_sql(src, flt["flightsift"] + RANKING[w] + ["-n", str(limit)])
+                stmt = f"COPY ({sql}) TO {sql_str(out)} (FORMAT csv, HEADER)"
+            elif kind == "count":
                 stmt = f"SELECT count(*) FROM {source} WHERE {flt['sql']}"
             else:
                 stmt = (f"COPY (SELECT * FROM {source} WHERE {flt['sql']}{lim}) "
                         f"TO {sql_str(out)} (FORMAT csv, HEADER)")
             argv = self.duck_argv([f"SET threads = {threads}", stmt])
+        elif engine == "polars" and w == "W7":
+            argv = [self.a.python, "-c", polars_w7(src, out, limit)]
         elif engine == "polars":
             scan = "scan_ndjson" if fmt == "ndjson" else "scan_csv"
             code = ["import polars as pl", "c = pl.col",
@@ -356,9 +455,76 @@ class Bench:
             raise Disagreement(f"W3 on CSV ({self.matches['q3']}) and W6 on NDJSON "
                                f"({self.matches['q3json']}) differ: the dumps hold different "
                                "records")
+        self.preflight_w7()
         for w, (_, _, q, limit, _) in WORKLOADS.items():
-            m = self.matches[q]
+            m = self.w7_distinct if w == "W7" else self.matches[q]
             self.expected[w] = m if limit is None else min(limit, m)
+
+    def preflight_w7(self):
+        """W7: matching offers and distinct itineraries by flightsift and by the SQL of
+        `flightsift sql`; the reference top limit + 1 from that SQL."""
+        src, flags = self.files["csv"], FILTERS["q7"]["flightsift"]
+        limit = WORKLOADS["W7"][3]
+        got = {}
+        for label, extra in (("offers", []), ("itineraries", ["--dedupe"])):
+            _, _, t = self.run([self.fs, "search", src, "-j", str(self.a.threads)] + flags
+                               + extra + ["--count"], what=f"flightsift --count W7 {label}")
+            fs = self.printed_count(t, f"W7 {label}")
+            rows = self.duck_query(f"SELECT count(*) FROM ({self.gen_sql(src, flags + extra)})",
+                                   f"DuckDB count W7 {label}")
+            got[label] = {"flightsift": fs, "DuckDB (flightsift sql)": int(rows[0][0])}
+            if len(set(got[label].values())) != 1:
+                raise Disagreement(f"W7 {label} matching on {src} differ: {got[label]}")
+        self.matches["q7"] = got["offers"]["flightsift"]
+        self.w7_distinct = got["itineraries"]["flightsift"]
+        ref = os.path.join(self.out, "reference_W7.csv")
+        sql = self.gen_sql(src, flags + RANKING["W7"] + ["-n", str(limit + 1)])
+        self.duck_query(f"COPY ({sql}) TO {sql_str(ref)} (FORMAT csv, HEADER)", "W7 reference")
+        self.w7_ref = [(decimal.Decimal(r["price"]), itinerary(r)) for r in read_csv(ref)]
+        if len(self.w7_ref) != min(limit + 1, self.w7_distinct):
+            raise Disagreement(f"W7 reference: {len(self.w7_ref)} rows, expected "
+                               f"min({limit + 1}, {self.w7_distinct})")
+        log(f"  q7      on csv   : {self.matches['q7']} matches, {self.w7_distinct} distinct "
+            "itineraries (flightsift and the SQL of `flightsift sql` agree)")
+
+    def check_w7(self):
+        """Every engine's W7 output: the reference prices in order, at each price the same
+        itineraries (but at a price tied with the first itinerary left out, where any of the
+        tied ones is right), no itinerary twice, every row satisfies the filter."""
+        limit = WORKLOADS["W7"][3]
+        want = self.w7_ref[:limit]
+        cut = self.w7_ref[limit][0] if len(self.w7_ref) > limit else None
+        by_price = {}
+        for price, it in want:
+            by_price.setdefault(price, set()).add(it)
+        bad = []
+        for tag in ENGINES:
+            path = self.out_path("W7", tag)
+            if not os.path.exists(path):
+                continue
+            rows = read_csv(path)
+            prices = [decimal.Decimal(r["price"]) for r in rows]
+            its = [itinerary(r) for r in rows]
+            if prices != [p for p, _ in want]:
+                bad.append(f"{tag}: prices {[f'{p:.2f}' for p in prices]}, reference "
+                           f"{[f'{p:.2f}' for p, _ in want]}")
+                continue
+            if len(set(its)) != len(its):
+                bad.append(f"{tag}: an itinerary appears twice")
+            for r, p in zip(rows, prices):
+                if not (r["origin"] == "JFK" and r["destination"] == "LAX"
+                        and r["currency"] == W7_CURRENCY and p < W7_PRICE):
+                    bad.append(f"{tag}: row {r['offer_id']} does not satisfy the filter")
+            got = {}
+            for p, it in zip(prices, its):
+                got.setdefault(p, set()).add(it)
+            for p, ref_its in by_price.items():
+                if p != cut and got.get(p) != ref_its:
+                    bad.append(f"{tag}: at price {p:.2f}, itineraries {sorted(got.get(p, []))}, "
+                               f"reference {sorted(ref_its)}")
+        if bad:
+            raise Disagreement("W7 outputs differ from the reference (`flightsift sql`, "
+                               "DuckDB):\n  " + "\n  ".join(bad))
 
     def cells(self, r):
         """The runs of one round: per workload, the engines in an order rotated by round."""
@@ -398,7 +564,7 @@ class Bench:
     def deep_check(self):
         """Every W1/W2 row of every engine satisfies the filter; no duplicates; W4 sets equal."""
         log("checking outputs: W1/W2/W4 rows satisfy their filter, no duplicate offers, "
-            "the W4 outputs hold the same offers")
+            "the W4 outputs hold the same offers, the W7 outputs the reference top 10")
         tags = ["flightsift", "duckdb", "polars", "flightsift-stdout"]
         for w in ("W1", "W2", "W4", "W5"):
             q = WORKLOADS[w][2]
@@ -431,6 +597,7 @@ class Bench:
             if a_b or b_a:
                 raise Disagreement(f"W4: DuckDB and {tag} outputs differ: {a_b} offers only in "
                                    f"DuckDB's, {b_a} only in {tag}'s")
+        self.check_w7()
         log("  all outputs agree")
 
     def stats_run(self, label, w, src=None):
@@ -568,6 +735,19 @@ class Bench:
         fs_rss = max([fs_rss] + extra_rss)
         L.append(f"- flightsift peak RSS over all workloads: {fs_rss:.1f} MiB "
                  f"(goal < {RSS_GOAL_MIB} MiB: {'met' if fs_rss < RSS_GOAL_MIB else '**not met**'})")
+        w7 = [self.rss("W7", e) for e in ENGINES]
+        cut = len(self.w7_ref) > self.expected["W7"] and \
+            self.w7_ref[self.expected["W7"]][0] == self.w7_ref[self.expected["W7"] - 1][0]
+        L.append(f"- W7 (`--currency {W7_CURRENCY} --rates {RATES} --where 'price < {W7_PRICE}' "
+                 f"--sort price --dedupe -n 10`): {self.matches['q7']:,} offers JFK-LAX under "
+                 f"{W7_PRICE} {W7_CURRENCY} after conversion, {self.w7_distinct:,} distinct "
+                 f"itineraries; cheapest {self.w7_ref[0][0]:.2f}, 10th "
+                 f"{self.w7_ref[self.expected['W7'] - 1][0]:.2f} {W7_CURRENCY}"
+                 f"{' (tied with the 11th)' if cut else ''}; DuckDB runs the query "
+                 "`flightsift sql` prints for the same flags, Polars the same steps (exact "
+                 "integer conversion, half-even to cents); peak RSS flightsift / DuckDB / Polars "
+                 f"{' / '.join(fmt_mib(x) for x in w7)} MiB (goal flat, < {RSS_GOAL_MIB} MiB: "
+                 f"{'met' if w7[0] < RSS_GOAL_MIB else '**not met**'})")
         j1, jn = self.med("W3", "flightsift-j1"), self.med("W3", "flightsift")
         sp = j1 / jn
         L.append(f"- W3 flightsift 1 thread vs {a.threads} threads: {fmt_s(j1)} vs {fmt_s(jn)}, "
@@ -606,7 +786,10 @@ class Bench:
                  "matches in the whole file agree between `flightsift --count` and DuckDB with "
                  "price as DOUBLE and as DECIMAL(18,6); after every round, every W1/W2/W4 row of "
                  "every engine satisfies the filter (re-counted by DuckDB), no offer appears "
-                 "twice, and the W4 outputs of all engines hold the same offers")
+                 "twice, and the W4 outputs of all engines hold the same offers; W7 matches and "
+                 "distinct itineraries agree between flightsift and the SQL of `flightsift sql`, "
+                 "and every engine's W7 output holds the reference's prices in order and, except "
+                 "at a price tied at the cut, its itineraries")
         if self.duck_mode != "cli":
             L.append("- note: the DuckDB CLI could not be installed; DuckDB ran through its "
                      "Python package (`python -c`), so its times include Python start-up")
@@ -617,11 +800,25 @@ class Bench:
         with open(os.path.join(self.data, "peers.json"), "w") as f:
             json.dump({"date": date, "rows": a.rows, "runs": a.runs, "threads": a.threads,
                        "versions": ver, "cpu": cpu, "nproc": nproc, "matches": self.matches,
-                       "samples": self.samples, "stats": self.stats}, f, indent=1)
+                       "samples": self.samples, "stats": self.stats,
+                       "w7": {"distinct_itineraries": self.w7_distinct,
+                              "reference": [[str(p), list(it)] for p, it in self.w7_ref]}},
+                      f, indent=1)
         print()
         print(md)
         log(f"written: {os.path.join(self.data, 'peers.md')}, "
             f"{os.path.join(self.data, 'peers.json')}")
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def itinerary(row):
+    """What `--dedupe` compares: flight numbers, local departure and return departure."""
+    local = lambda t: f"{t[:10]}T{t[11:19]}" if t and t != "NULL" else ""
+    return (row["flight_numbers"], local(row["departure"]), local(row["return_departure"]))
 
 
 def log(msg):
@@ -647,7 +844,7 @@ def main():
     b = Bench(a)
     try:
         b.preflight()
-        log(f"{a.runs} rounds x 6 workloads x 3 engines ({a.threads} threads)")
+        log(f"{a.runs} rounds x {len(WORKLOADS)} workloads x 3 engines ({a.threads} threads)")
         b.rounds()
     except Disagreement as e:
         print(f"\npeers: DISAGREEMENT, aborting: {e}", file=sys.stderr)

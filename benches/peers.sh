@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: flightsift vs DuckDB (CLI) and Polars on workloads W1-W6.
+# Side-by-side benchmark: flightsift vs DuckDB (CLI) and Polars on workloads W1-W7.
 #
 #   benches/peers.sh [--rows N] [--runs R] [--threads T] [--quick] [--big]
 #
