@@ -455,6 +455,20 @@ class Bench:
             raise Disagreement(f"W3 on CSV ({self.matches['q3']}) and W6 on NDJSON "
                                f"({self.matches['q3json']}) differ: the dumps hold different "
                                "records")
+        if self.a.big:
+            # W3 on the 10x dump: its own count, by flightsift and DuckDB.
+            self.warm(["big"])
+            big = self.files["big"]
+            _, _, t = self.run([self.fs, "search", big, "-j", str(self.a.threads)]
+                               + FILTERS["q3"]["flightsift"] + ["--count"],
+                               what="flightsift --count q3 on the 10x dump")
+            fs = self.printed_count(t, "q3 10x")
+            rows = self.duck_query(f"SELECT count(*) FROM {duck_source(big, 'csv')} "
+                                   f"WHERE {FILTERS['q3']['sql']}", "DuckDB count q3 10x")
+            if fs != int(rows[0][0]):
+                raise Disagreement(f"W3 on the 10x dump: flightsift {fs}, DuckDB {rows[0][0]}")
+            self.matches["q3-10x"] = fs
+            log(f"  q3      on 10x   : {fs} matches (flightsift and DuckDB agree)")
         self.preflight_w7()
         for w, (_, _, q, limit, _) in WORKLOADS.items():
             m = self.w7_distinct if w == "W7" else self.matches[q]
@@ -544,6 +558,11 @@ class Bench:
             if w in ("W2", "W4"):
                 group.append((w, "flightsift-stdout",
                               self.command(w, "flightsift", variant="-stdout")))
+            if w == "W3" and self.a.big:
+                # Linear in the dump, and the ratio to DuckDB at 10x.
+                for e in ("flightsift", "duckdb"):
+                    group.append(("W3", f"{e}-10x",
+                                  self.command(w, e, src=self.files["big"], variant="-10x")))
             if w == "W1" and self.a.big:
                 group.append(("W1", "flightsift-10x",
                               self.command(w, "flightsift", src=self.files["big"],
@@ -555,8 +574,10 @@ class Bench:
     def check_round(self, r, results):
         bad = []
         for (w, tag), rows in results.items():
-            if rows != self.expected[w]:
-                bad.append(f"{w} {tag}: {rows} rows, expected {self.expected[w]}")
+            want = (self.matches["q3-10x"] if (w, tag[-4:]) == ("W3", "-10x")
+                    else self.expected[w])
+            if rows != want:
+                bad.append(f"{w} {tag}: {rows} rows, expected {want}")
         if bad:
             raise Disagreement(f"round {r + 1}: engines disagree with the expected row counts "
                                f"(matches in the file: {self.matches}):\n  " + "\n  ".join(bad))
@@ -765,8 +786,17 @@ class Bench:
             L.append(f"- W1 early stop on the 10x dump ({a.rows * 10:,} rows) vs {a.rows:,} rows: "
                      f"{fmt_s(b)} vs {fmt_s(s)}, ratio {b / s:.2f}x (goal <= {BIG_GOAL}x: "
                      f"{'met' if b / s <= BIG_GOAL else '**not met**'})")
+            f10, f1 = self.med("W3", "flightsift-10x"), self.med("W3", "flightsift")
+            d10, d1 = self.med("W3", "duckdb-10x"), self.med("W3", "duckdb")
+            L.append(f"- W3 on the 10x dump vs {a.rows:,} rows: flightsift {fmt_s(f10)} vs "
+                     f"{fmt_s(f1)} ({f10 / f1:.1f}x the time for 10x the rows), DuckDB "
+                     f"{fmt_s(d10)} vs {fmt_s(d1)} ({d10 / d1:.1f}x); flightsift/DuckDB at "
+                     f"10x: {f10 / d10:.2f}x; flightsift peak RSS at 10x: "
+                     f"{self.rss('W3', 'flightsift-10x'):.1f} MiB (at 1x: "
+                     f"{self.rss('W3', 'flightsift'):.1f} MiB), W1 at 10x: "
+                     f"{self.rss('W1', 'flightsift-10x'):.1f} MiB")
         else:
-            L.append("- W1 on a 10x dump: not measured (run with `--big`)")
+            L.append("- W1 and W3 on a 10x dump: not measured (run with `--big`)")
         for label, sts in self.stats.items():
             after = [s["pages_read_after_limit"] for s in sts]
             pages = [s["pages_read"] for s in sts]

@@ -7,7 +7,7 @@
 #   --runs R      measured runs per engine and workload (default 5); the median is reported
 #   --threads T   threads for every engine (default 2)
 #   --quick       smoke run: 200000 rows, 2 runs
-#   --big         also W1 on a 10x-rows CSV (early stop independent of dump size; ~3 GB at 2M)
+#   --big         also W1 and W3 on a 10x-rows CSV (early stop flat, full scan linear, RSS flat, ratio to DuckDB at 10x; ~3 GB at 2M)
 #
 # Builds flightsift in release, generates the dumps once into bench-data/ (git-ignored; reused
 # when present with the right number of lines), installs the peers into bench-data/venv if they
