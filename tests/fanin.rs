@@ -399,7 +399,7 @@ fn replayed_latency_stops_every_provider_after_about_a_page() {
         let providers_seen = s["providers"].as_object().unwrap();
         assert_eq!(providers_seen.len(), 4, "{s}");
         for (name, p) in providers_seen {
-            assert!(p["pages_read"].as_u64().unwrap() <= 2, "{name}: {s}");
+            assert!(p["pages_read"].as_u64().unwrap() <= 3, "{name}: {s}");
             assert!(p["waiting_secs"].as_f64().unwrap() > 0.0, "{name}: {s}");
             for key in ["records_read", "matched", "emitted", "bad_records"] {
                 assert!(p[key].is_u64(), "{name} {key}: {s}");
@@ -408,7 +408,7 @@ fn replayed_latency_stops_every_provider_after_about_a_page() {
         let first = s["time_to_first_secs"].as_f64().unwrap();
         assert!(first >= 0.05, "the first page comes after one wait: {s}");
         assert!(s["time_to_last_secs"].as_f64().unwrap() >= first, "{s}");
-        assert!(s["pages_read"].as_u64().unwrap() <= 8, "{s}");
+        assert!(s["pages_read"].as_u64().unwrap() <= 12, "{s}");
     }
 }
 
