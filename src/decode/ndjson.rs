@@ -21,7 +21,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
-use wide::u8x16;
+use wide::{i8x16, u8x16};
 
 use super::csv::ALL_COLUMNS;
 use super::{check_consistency, col, column_index, decode_field};
@@ -153,11 +153,18 @@ impl Members {
             if *line.get(i)? != b'"' {
                 return None;
             }
-            let key_end = string_end(line, i + 1)?;
-            if line[key_end] != b'"' {
-                return None;
-            }
-            let key = &line[i + 1..key_end];
+            // Canonical lines list members in canonical order: try the next column
+            // first, and look the name up only when that guess is wrong.
+            let (column, key_end) = match name_at(line, i + 1, self.next_guess) {
+                Some(key_end) => (Some(self.next_guess), key_end),
+                None => {
+                    let key_end = string_end(line, i + 1)?;
+                    if line[key_end] != b'"' {
+                        return None;
+                    }
+                    (column_index(&line[i + 1..key_end]), key_end)
+                }
+            };
             i = ws(key_end + 1);
             if *line.get(i)? != b':' {
                 return None;
@@ -172,14 +179,6 @@ impl Members {
                 b'[' => flat_array_end(line, i)?,
                 b'{' => return None,
                 _ => scalar_end(line, i)?,
-            };
-            // Canonical lines list members in canonical order: try the next column
-            // first, and look the name up only when that guess is wrong.
-            let guess = self.next_guess;
-            let column = if guess < COLUMNS.len() && COLUMNS[guess].as_bytes() == key {
-                Some(guess)
-            } else {
-                column_index(key)
             };
             if let Some(c) = column {
                 self.next_guess = c + 1;
@@ -260,10 +259,25 @@ fn absent(column: usize) -> RecordError {
 /// `serde_json` then reports (naming the member). Eight bytes at a time: a byte below
 /// 0x20 borrows into its top bit when 0x20 is subtracted from it, and a byte of 0x80
 /// or more has that bit already.
+///
+/// Sixteen bytes at a time first: as signed bytes, printable ASCII and DEL are exactly
+/// those above 0x1f.
 fn printable_ascii(line: &[u8]) -> bool {
     const SPACES: u64 = 0x2020_2020_2020_2020;
     const TOP_BITS: u64 = 0x8080_8080_8080_8080;
-    let mut words = line.chunks_exact(8);
+    let below = i8x16::splat(0x1f);
+    let mut chunks = line.chunks_exact(16);
+    for chunk in &mut chunks {
+        let bytes: [u8; 16] = chunk.try_into().expect("16 bytes");
+        if i8x16::new(bytes.map(|b| b as i8))
+            .simd_gt(below)
+            .to_bitmask()
+            != 0xffff
+        {
+            return false;
+        }
+    }
+    let mut words = chunks.remainder().chunks_exact(8);
     for word in &mut words {
         let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
         if (w.wrapping_sub(SPACES) | w) & TOP_BITS != 0 {
@@ -362,8 +376,64 @@ fn string_end(line: &[u8], from: usize) -> Option<usize> {
         .map(|p| i + p)
 }
 
-/// The end of the scalar (`true`, `false`, `null` or a number) starting at `from`.
+/// The end of the scalar (`true`, `false`, `null` or a number) starting at `from`:
+/// the text up to the next `,`, `}`, `]`, space or the line's end, when it is one.
+/// One pass that follows JSON's grammar, then wants a delimiter: the same answer as
+/// cutting the text at the delimiter and judging it with `is_json_scalar`
+/// (`scalar_end_slow`, which the tests compare it with).
+#[inline]
 fn scalar_end(line: &[u8], from: usize) -> Option<usize> {
+    let rest = &line[from..];
+    let len = match rest {
+        [b'n', b'u', b'l', b'l', ..] | [b't', b'r', b'u', b'e', ..] => 4,
+        [b'f', b'a', b'l', b's', b'e', ..] => 5,
+        _ => number_len(rest)?,
+    };
+    match rest.get(len) {
+        None | Some(b',' | b'}' | b']' | b' ') => Some(from + len),
+        _ => None,
+    }
+}
+
+/// The length of the JSON number that `b` starts with, taken greedily.
+#[inline]
+fn number_len(b: &[u8]) -> Option<usize> {
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return None;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return None;
+        }
+    }
+    Some(i)
+}
+
+/// [`scalar_end`] the plain way: cut at the delimiter, then judge the text.
+#[cfg(test)]
+fn scalar_end_slow(line: &[u8], from: usize) -> Option<usize> {
     let mut e = from;
     while e < line.len() && !matches!(line[e], b',' | b'}' | b']' | b' ') {
         e += 1;
@@ -371,8 +441,39 @@ fn scalar_end(line: &[u8], from: usize) -> Option<usize> {
     is_json_scalar(&line[from..e]).then_some(e)
 }
 
+/// Each column's name as little-endian bytes of a `u128` (zero past its end), and a
+/// mask of those bytes: [`name_at`] compares a name in one step, with no call.
+const NAME_WORDS: [(u128, u128); COLUMNS.len()] = {
+    let mut words = [(0u128, 0u128); COLUMNS.len()];
+    let mut c = 0;
+    while c < COLUMNS.len() {
+        let name = COLUMNS[c].as_bytes();
+        assert!(name.len() <= 16, "a column name fits in sixteen bytes");
+        let mut k = 0;
+        while k < name.len() {
+            words[c].0 |= (name[k] as u128) << (8 * k);
+            words[c].1 |= 0xff << (8 * k);
+            k += 1;
+        }
+        c += 1;
+    }
+    words
+};
+
+/// Whether the string starting at `from` (just past its opening quote) is exactly
+/// the name of `column`: the index of its closing quote if so. `None` says nothing
+/// (the line is too short to load sixteen bytes, or it is another name, or not one).
+#[inline]
+fn name_at(line: &[u8], from: usize, column: usize) -> Option<usize> {
+    let &(word, mask) = NAME_WORDS.get(column)?;
+    let bytes: [u8; 16] = line.get(from..from + 16)?.try_into().ok()?;
+    let end = from + COLUMNS[column].len();
+    ((u128::from_le_bytes(bytes) ^ word) & mask == 0 && line.get(end) == Some(&b'"')).then_some(end)
+}
+
 /// `true`, `false`, `null` or a number exactly as JSON's grammar has it (no leading
 /// zeros, no bare dot): what the flat scan accepts, `serde_json` must accept too.
+#[cfg(test)]
 fn is_json_scalar(b: &[u8]) -> bool {
     if matches!(b, b"true" | b"false" | b"null") {
         return true;
@@ -798,6 +899,87 @@ mod tests {
         assert!(fast(flat.as_bytes()).is_some_and(|r| r.is_ok()), "{flat}");
         // The original test line has a nested unknown member: JSON scan.
         assert!(fast(LINE.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn the_one_pass_scalar_end_agrees_with_cutting_then_judging() {
+        let alphabet = b"019-+.eEnulltruefalse,}] x\"";
+        let mut line = Vec::new();
+        let (mut accepted, mut rejected) = (0, 0);
+        // Every text of up to four bytes of the alphabet, behind a one-byte prefix.
+        for len in 0..=4u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                line.clear();
+                line.push(b':');
+                for _ in 0..len {
+                    line.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                let (fast, slow) = (scalar_end(&line, 1), scalar_end_slow(&line, 1));
+                assert_eq!(fast, slow, "{}", String::from_utf8_lossy(&line));
+                if fast.is_some() {
+                    accepted += 1;
+                } else {
+                    rejected += 1;
+                }
+            }
+        }
+        assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
+        for text in [
+            "null",
+            "nulls",
+            "true,",
+            "false]",
+            "fals",
+            "-0.5e+10}",
+            "1e",
+            "-",
+            "01",
+            "0.",
+            "12 ",
+            "1.5E-3",
+            "-12.25,",
+            "truex",
+            "nul",
+        ] {
+            let line = [b"\"a\":", text.as_bytes()].concat();
+            assert_eq!(scalar_end(&line, 4), scalar_end_slow(&line, 4), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_one_step_name_match_agrees_with_the_lookup() {
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for name in COLUMNS {
+            let name = name.as_bytes();
+            keys.push(name.to_vec());
+            keys.push(name[..name.len() - 1].to_vec());
+            keys.push([name, b"x"].concat());
+            keys.push([name, b"\\"].concat());
+            keys.push([b"x", &name[1..]].concat());
+        }
+        keys.push(b"".to_vec());
+        keys.push(b"note".to_vec());
+        let mut hits = 0;
+        for key in &keys {
+            for pad in [0, 1, 5, 20] {
+                let line = [b"\"", &key[..], b"\":", &b"1".repeat(pad)[..], b"}"].concat();
+                let slow = string_end(&line, 1)
+                    .filter(|&e| line[e] == b'"')
+                    .and_then(|e| Some((column_index(&line[1..e])?, e)));
+                for column in 0..=COLUMNS.len() {
+                    let fast = name_at(&line, 1, column);
+                    let want = slow.filter(|&(c, _)| c == column).map(|(_, e)| e);
+                    if line.len() >= 17 {
+                        assert_eq!(fast, want, "{} {column}", String::from_utf8_lossy(&line));
+                        hits += usize::from(fast.is_some());
+                    } else {
+                        assert!(fast.is_none() || fast == want);
+                    }
+                }
+            }
+        }
+        assert!(hits >= COLUMNS.len(), "{hits}");
     }
 
     #[test]
