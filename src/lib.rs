@@ -203,7 +203,7 @@ pub use record::Flight;
 pub use source::{compression::Compression, Input, MAX_RECORD_BYTES, MAX_RESPONSE_BYTES};
 #[cfg(feature = "async")]
 pub use stream::{RejectStream, SearchStream};
-pub use summary::{InputSummary, Outcome, Progress, ProviderSummary, Summary, TimeSplit};
+pub use summary::{Counts, InputSummary, Outcome, Progress, ProviderSummary, Summary, TimeSplit};
 
 #[cfg(test)]
 mod front_page {

@@ -82,13 +82,9 @@ impl InputCounters {
     }
 }
 
-/// What one command-line input did, in [`Summary::inputs`].
+/// What an input, or a provider over its inputs, read, matched, emitted and waited.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct InputSummary {
-    /// The input as given (a file, a directory, `<stdin>`).
-    pub input: String,
-    /// The provider it holds (see [`Summary::providers`]).
-    pub provider: String,
+pub struct Counts {
     /// Records decoded.
     pub records_read: u64,
     /// Pages read.
@@ -99,25 +95,39 @@ pub struct InputSummary {
     pub emitted: u64,
     /// Malformed records skipped (and files skipped as unreadable).
     pub bad_records: u64,
-    /// Time its producer spent waiting as a live provider would (`--replay-latency`).
+    /// Time spent waiting as a live provider would (`--replay-latency`).
     pub waiting_secs: f64,
+}
+
+impl std::ops::AddAssign<&Counts> for Counts {
+    fn add_assign(&mut self, c: &Counts) {
+        self.records_read += c.records_read;
+        self.pages_read += c.pages_read;
+        self.matched += c.matched;
+        self.emitted += c.emitted;
+        self.bad_records += c.bad_records;
+        self.waiting_secs += c.waiting_secs;
+    }
+}
+
+/// What one command-line input did, in [`Summary::inputs`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InputSummary {
+    /// The input as given (a file, a directory, `<stdin>`).
+    pub input: String,
+    /// The provider it holds (see [`Summary::providers`]).
+    pub provider: String,
+    /// Its counts.
+    #[serde(flatten)]
+    pub counts: Counts,
 }
 
 /// A provider's totals over its inputs, in [`Summary::providers`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProviderSummary {
-    /// Records decoded.
-    pub records_read: u64,
-    /// Pages read.
-    pub pages_read: u64,
-    /// Records that matched the filter.
-    pub matched: u64,
-    /// Records emitted.
-    pub emitted: u64,
-    /// Malformed records skipped.
-    pub bad_records: u64,
-    /// Time spent waiting as a live provider would, summed over its inputs.
-    pub waiting_secs: f64,
+    /// Summed over its inputs.
+    #[serde(flatten)]
+    pub counts: Counts,
     /// Its inputs, in command-line order.
     pub inputs: Vec<String>,
 }
@@ -325,20 +335,17 @@ impl Summary {
             let i = InputSummary {
                 input: c.name.clone(),
                 provider: provider.clone(),
-                records_read: c.records.load(Relaxed),
-                pages_read: c.pages.load(Relaxed),
-                matched: c.matched.load(Relaxed),
-                emitted: c.emitted.load(Relaxed),
-                bad_records: c.bad.load(Relaxed),
-                waiting_secs: secs_of(&c.waiting_ns),
+                counts: Counts {
+                    records_read: c.records.load(Relaxed),
+                    pages_read: c.pages.load(Relaxed),
+                    matched: c.matched.load(Relaxed),
+                    emitted: c.emitted.load(Relaxed),
+                    bad_records: c.bad.load(Relaxed),
+                    waiting_secs: secs_of(&c.waiting_ns),
+                },
             };
             let p = self.providers.entry(provider).or_default();
-            p.records_read += i.records_read;
-            p.pages_read += i.pages_read;
-            p.matched += i.matched;
-            p.emitted += i.emitted;
-            p.bad_records += i.bad_records;
-            p.waiting_secs += i.waiting_secs;
+            p.counts += &i.counts;
             p.inputs.push(i.input.clone());
             self.inputs.push(i);
         }
@@ -393,9 +400,9 @@ impl Summary {
                 self.time_to_last_secs.unwrap_or(first)
             ));
         }
-        if self.inputs.len() > 1 || self.inputs.iter().any(|i| i.waiting_secs > 0.0) {
+        if self.inputs.len() > 1 || self.inputs.iter().any(|i| i.counts.waiting_secs > 0.0) {
             out.push_str("by provider:      records / pages / matched / emitted / bad / waiting\n");
-            for (name, p) in &self.providers {
+            for (name, ProviderSummary { counts: p, .. }) in &self.providers {
                 out.push_str(&format!(
                     "  {name}: {} / {} / {} / {} / {} / {:.3} s\n",
                     p.records_read,

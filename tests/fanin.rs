@@ -253,9 +253,13 @@ fn fan_in_runs_equal_the_sequential_reference() {
         assert_eq!(summary.inputs.len(), inputs, "{what}");
         let sum =
             |f: fn(&flightsift::InputSummary) -> u64| summary.inputs.iter().map(f).sum::<u64>();
-        assert_eq!(sum(|i| i.emitted), summary.emitted, "{what}");
-        assert_eq!(sum(|i| i.records_read), summary.records_read, "{what}");
-        assert_eq!(sum(|i| i.pages_read), summary.pages_read, "{what}");
+        assert_eq!(sum(|i| i.counts.emitted), summary.emitted, "{what}");
+        assert_eq!(
+            sum(|i| i.counts.records_read),
+            summary.records_read,
+            "{what}"
+        );
+        assert_eq!(sum(|i| i.counts.pages_read), summary.pages_read, "{what}");
         if limit == Some(0) {
             assert_eq!(summary.outcome, Outcome::LimitReached, "{what}");
             assert_eq!(summary.records_read, 0, "{what}");
@@ -266,27 +270,35 @@ fn fan_in_runs_equal_the_sequential_reference() {
     }
 }
 
+/// `gen` pages of the same offers from each of four providers; their file names.
+fn four_providers(wd: &Workdir, rows: &str, seed: &str) -> Vec<String> {
+    ["amadeus", "duffel", "kiwi", "sabre"]
+        .iter()
+        .map(|p| {
+            let name = format!("{p}.ndjson");
+            let out = wd.path(&name);
+            wd.stdout(&[
+                "gen",
+                "--format",
+                p,
+                "--rows",
+                rows,
+                "--seed",
+                seed,
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            name
+        })
+        .collect()
+}
+
 /// Four providers' pages of the same offers: `--dedupe` keeps one of each
 /// itinerary whatever the provider, and `--sort price --dedupe -n N` the N cheapest.
 #[test]
 fn dedupe_across_raw_providers_keeps_one_offer_per_itinerary() {
     let wd = Workdir::new();
-    let providers = ["amadeus", "duffel", "kiwi", "sabre"];
-    for p in providers {
-        let out = wd.path(&format!("{p}.ndjson"));
-        wd.stdout(&[
-            "gen",
-            "--format",
-            p,
-            "--rows",
-            "400",
-            "--seed",
-            "9",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-    }
-    let files: Vec<String> = providers.iter().map(|p| format!("{p}.ndjson")).collect();
+    let files = four_providers(&wd, "400", "9");
     let mut args = vec!["search", "--format", "ndjson"];
     args.extend(files.iter().map(String::as_str));
     let all = wd.stdout(&args);
@@ -358,22 +370,7 @@ fn stats_json(wd: &Workdir, args: &[&str]) -> Value {
 #[test]
 fn replayed_latency_stops_every_provider_after_about_a_page() {
     let wd = Workdir::new();
-    let providers = ["amadeus", "duffel", "kiwi", "sabre"];
-    for p in providers {
-        let out = wd.path(&format!("{p}.ndjson"));
-        wd.stdout(&[
-            "gen",
-            "--format",
-            p,
-            "--rows",
-            "3000",
-            "--seed",
-            "5",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-    }
-    let files: Vec<String> = providers.iter().map(|p| format!("{p}.ndjson")).collect();
+    let files = four_providers(&wd, "3000", "5");
     let mut args = vec![
         "search",
         "-n",

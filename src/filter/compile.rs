@@ -240,6 +240,37 @@ pub(crate) enum Node {
     },
 }
 
+impl Key {
+    /// The canonical column the key reads.
+    pub(crate) fn column(self) -> usize {
+        use crate::columns::col;
+        match self {
+            Key::Origin => col::ORIGIN,
+            Key::Destination => col::DESTINATION,
+            Key::DepartureLocal | Key::DepartureInstant | Key::DepartTime | Key::DepartDate => {
+                col::DEPARTURE
+            }
+            Key::ArrivalLocal | Key::ArrivalInstant | Key::ArriveTime | Key::ArriveDate => {
+                col::ARRIVAL
+            }
+            Key::ReturnDepartureLocal | Key::ReturnDepartureInstant | Key::ReturnDepartTime => {
+                col::RETURN_DEPARTURE
+            }
+            Key::ReturnArrivalLocal | Key::ReturnArrivalInstant => col::RETURN_ARRIVAL,
+            Key::DurationMin => col::DURATION_MIN,
+            Key::Stops => col::STOPS,
+            Key::Cabin => col::CABIN,
+            Key::Price => col::PRICE,
+            Key::Currency => col::CURRENCY,
+            Key::Seats => col::SEATS,
+            Key::Bags => col::BAGS,
+            Key::Refundable => col::REFUNDABLE,
+            Key::Co2Kg => col::CO2_KG,
+            Key::MaxLayover | Key::MinLayover => col::LAYOVER_MIN,
+        }
+    }
+}
+
 impl Node {
     fn columns(&self) -> u32 {
         use crate::columns::col;
@@ -249,31 +280,7 @@ impl Node {
             Node::And(parts) | Node::Or(parts) => parts.iter().fold(0, |acc, p| acc | p.columns()),
             Node::Not(inner) => inner.columns(),
             Node::Cmp { key, .. } | Node::InSet { key, .. } | Node::IsNull { key } => {
-                bit(match key {
-                    Key::Origin => col::ORIGIN,
-                    Key::Destination => col::DESTINATION,
-                    Key::DepartureLocal
-                    | Key::DepartureInstant
-                    | Key::DepartTime
-                    | Key::DepartDate => col::DEPARTURE,
-                    Key::ArrivalLocal | Key::ArrivalInstant | Key::ArriveTime | Key::ArriveDate => {
-                        col::ARRIVAL
-                    }
-                    Key::ReturnDepartureLocal
-                    | Key::ReturnDepartureInstant
-                    | Key::ReturnDepartTime => col::RETURN_DEPARTURE,
-                    Key::ReturnArrivalLocal | Key::ReturnArrivalInstant => col::RETURN_ARRIVAL,
-                    Key::DurationMin => col::DURATION_MIN,
-                    Key::Stops => col::STOPS,
-                    Key::Cabin => col::CABIN,
-                    Key::Price => col::PRICE,
-                    Key::Currency => col::CURRENCY,
-                    Key::Seats => col::SEATS,
-                    Key::Bags => col::BAGS,
-                    Key::Refundable => col::REFUNDABLE,
-                    Key::Co2Kg => col::CO2_KG,
-                    Key::MaxLayover | Key::MinLayover => col::LAYOVER_MIN,
-                })
+                bit(key.column())
             }
             Node::TextEq { key, .. } | Node::TextIn { key, .. } => bit(match key {
                 TextKey::Provider => col::PROVIDER,

@@ -91,7 +91,7 @@ impl RawFilter {
         // the verdict): any that does not decode leaves the record to the decoder.
         let mut values = [None; MAX_SLOTS];
         for (value, &key) in values.iter_mut().zip(self.slots.iter()) {
-            *value = key_value(key, field(column_of(key)).ok_or(Undecided)?)?;
+            *value = key_value(key, field(key.column()).ok_or(Undecided)?)?;
         }
         let mut others = [None; MAX_SLOTS];
         for (truth, node) in others.iter_mut().zip(self.others.iter()) {
@@ -189,32 +189,6 @@ fn other<'a>(node: &Node, field: &impl Fn(usize) -> Option<&'a [u8]>) -> Result<
         Node::ListAllIn { list, set } => Some(!list_any(*list, field, |v| !set.contains(&v))?),
         _ => return Err(Undecided),
     })
-}
-
-fn column_of(key: Key) -> usize {
-    use crate::columns::col;
-    match key {
-        Key::Origin => col::ORIGIN,
-        Key::Destination => col::DESTINATION,
-        Key::DepartureLocal | Key::DepartureInstant | Key::DepartTime | Key::DepartDate => {
-            col::DEPARTURE
-        }
-        Key::ArrivalLocal | Key::ArrivalInstant | Key::ArriveTime | Key::ArriveDate => col::ARRIVAL,
-        Key::ReturnDepartureLocal | Key::ReturnDepartureInstant | Key::ReturnDepartTime => {
-            col::RETURN_DEPARTURE
-        }
-        Key::ReturnArrivalLocal | Key::ReturnArrivalInstant => col::RETURN_ARRIVAL,
-        Key::DurationMin => col::DURATION_MIN,
-        Key::Stops => col::STOPS,
-        Key::Cabin => col::CABIN,
-        Key::Price => col::PRICE,
-        Key::Currency => col::CURRENCY,
-        Key::Seats => col::SEATS,
-        Key::Bags => col::BAGS,
-        Key::Refundable => col::REFUNDABLE,
-        Key::Co2Kg => col::CO2_KG,
-        Key::MaxLayover | Key::MinLayover => col::LAYOVER_MIN,
-    }
 }
 
 /// What `Key::get` gives for the decoded record, from the field's text.
