@@ -1345,7 +1345,7 @@ impl<C: Collector> Worker<'_, C> {
                 let Some(mut state) = self.csv.take() else {
                     return Scan::Fail(Error::Internal("CSV state already in use".into()));
                 };
-                state.reset();
+                state.reset(schema);
                 let mut cursor = CsvCursor {
                     records: &mut state,
                     schema,

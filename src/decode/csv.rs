@@ -35,40 +35,47 @@ pub(crate) struct RawSpan {
 /// header may not be wider (see [`Schema::from_header`]).
 const MAX_FIELDS: usize = super::MAX_COLUMNS;
 
-/// Field boundaries of the current record, in fixed arrays: storing one is two
-/// writes, with no capacity check or growth on the hottest loop of a scan.
+/// The last index of [`Fields::bounds`]: one less than a power of two above
+/// [`MAX_FIELDS`], so an index is masked rather than compared.
+const FIELD_SLOTS: usize = (2 * MAX_FIELDS).next_power_of_two() - 1;
+
+/// Field boundaries of the current record, in one fixed array: `bounds[i]` is where
+/// field `i` starts and `bounds[i + 1] - 1` where it ends (at its separator). Storing
+/// a boundary is one masked write, with no capacity check or growth on the hottest
+/// loop of a scan. The array has room for more than [`MAX_FIELDS`] fields, and a
+/// longer record wraps around it: such a record is refused by its field count, so
+/// its fields are never read.
 struct Fields {
-    starts: [u32; MAX_FIELDS],
-    ends: [u32; MAX_FIELDS],
+    bounds: [u32; FIELD_SLOTS + 1],
     n: usize,
 }
 
 impl Default for Fields {
     fn default() -> Self {
         Fields {
-            starts: [0; MAX_FIELDS],
-            ends: [0; MAX_FIELDS],
+            bounds: [0; FIELD_SLOTS + 1],
             n: 0,
         }
     }
 }
 
 impl Fields {
+    /// Starts a record whose first field starts at `start`.
     #[inline(always)]
-    fn clear(&mut self) {
+    fn clear(&mut self, start: usize) {
         self.n = 0;
+        self.bounds[0] = start as u32;
     }
+    /// Ends the current field at `end`, where its separator is.
     #[inline(always)]
-    fn push(&mut self, start: usize, end: usize) {
-        if self.n < MAX_FIELDS {
-            self.starts[self.n] = start as u32;
-            self.ends[self.n] = end as u32;
-        }
+    fn push_end(&mut self, end: usize) {
         self.n += 1;
+        self.bounds[self.n & FIELD_SLOTS] = end as u32 + 1;
     }
+    /// Moves the last field's end back to `end` (before a CRLF's CR).
     fn trim_last(&mut self, end: usize) {
-        if let Some(last) = self.n.checked_sub(1).filter(|&i| i < MAX_FIELDS) {
-            self.ends[last] = end as u32;
+        if (1..=MAX_FIELDS).contains(&self.n) {
+            self.bounds[self.n] = end as u32 + 1;
         }
     }
     fn len(&self) -> usize {
@@ -76,7 +83,53 @@ impl Fields {
     }
     #[inline(always)]
     fn get(&self, i: usize) -> Range<usize> {
-        self.starts[i] as usize..self.ends[i] as usize
+        self.bounds[i] as usize..self.bounds[i + 1] as usize - 1
+    }
+}
+
+/// Bit masks of the page bytes a 64-byte block holds (bit `k` stands for byte
+/// `at + k`): the separators, the line ends, and the bytes that send a line to the
+/// strict splitter (a quote or a carriage return). A record consumes its bits, and the
+/// next record goes on from the same block, so every byte is classified once.
+#[derive(Clone, Copy, Debug, Default)]
+struct Block {
+    at: usize,
+    commas: u64,
+    newlines: u64,
+    special: u64,
+}
+
+impl Block {
+    /// Classifies `page[at..at + 64]`; bytes past the page's end count as none.
+    #[inline(always)]
+    fn classify(page: &[u8], at: usize) -> Block {
+        let mut tail = [0u8; 64];
+        let bytes: &[u8; 64] = match page.get(at..at + 64) {
+            Some(b) => b.try_into().expect("64 bytes"),
+            None => {
+                let rest = &page[at.min(page.len())..];
+                tail[..rest.len()].copy_from_slice(rest);
+                &tail
+            }
+        };
+        let (comma, newline, quote, cr) = (
+            u8x16::splat(b','),
+            u8x16::splat(b'\n'),
+            u8x16::splat(b'"'),
+            u8x16::splat(b'\r'),
+        );
+        let mut block = Block {
+            at,
+            ..Block::default()
+        };
+        for (k, chunk) in bytes.chunks_exact(16).enumerate() {
+            let v = u8x16::new(chunk.try_into().expect("16 bytes"));
+            let shift = 16 * k;
+            block.commas |= (v.simd_eq(comma).to_bitmask() as u64) << shift;
+            block.newlines |= (v.simd_eq(newline).to_bitmask() as u64) << shift;
+            block.special |= ((v.simd_eq(quote) | v.simd_eq(cr)).to_bitmask() as u64) << shift;
+        }
+        block
     }
 }
 
@@ -135,9 +188,15 @@ pub(crate) struct CsvRecords {
     /// The current record's first flaw, and the index of the field that has it.
     flaw: Option<(usize, Flaw)>,
     pos: usize,
+    /// The block the next line starts in, less the bits of the lines before it.
+    block: Block,
     lines: u64,
     /// The filter judged on field texts, to reject most records without decoding.
     prefilter: Option<RawFilter>,
+    /// Where the prefilter's columns are in the current page's rows, and whether
+    /// all of them are.
+    positions: Vec<usize>,
+    bound: bool,
 }
 
 impl CsvRecords {
@@ -148,8 +207,11 @@ impl CsvRecords {
             in_page: true,
             flaw: None,
             pos: 0,
+            block: Block::default(),
             lines: 0,
             prefilter: None,
+            positions: Vec::new(),
+            bound: false,
         }
     }
 
@@ -165,29 +227,41 @@ impl CsvRecords {
 
     /// Whether the current record certainly fails the prefilter, judged on its
     /// field texts: its shape is sound and every field the filter reads decodes (so
-    /// decoding it would have reported nothing either).
+    /// decoding it would have reported nothing either). A record with quotes is
+    /// left to the decoder.
     #[inline]
     pub(crate) fn rejects(&self, page: &[u8], schema: &Schema) -> bool {
         let Some(prefilter) = &self.prefilter else {
             return false;
         };
-        if self.check_width(schema).is_err() {
+        if !self.bound || !self.in_page || self.flaw.is_some() || self.fields.len() != schema.width
+        {
             return false;
         }
-        prefilter.rejects(|column| schema.position[column].map(|p| self.field(page, p)))
+        prefilter.rejects_at(|i| &page[self.fields.get(self.positions[i])])
     }
 
-    /// Starts reading a new page.
-    pub(crate) fn reset(&mut self) {
+    /// Starts reading a new page laid out by `schema`.
+    pub(crate) fn reset(&mut self, schema: &Schema) {
         self.pos = 0;
         self.lines = 0;
+        // Where the prefilter's columns are in this input's rows, if all are there.
+        self.positions.clear();
+        self.bound = false;
+        if let Some(prefilter) = &self.prefilter {
+            let positions = prefilter.columns().iter().map(|&c| schema.position[c]);
+            self.bound = positions.clone().all(|p| p.is_some());
+            self.positions.extend(positions.flatten());
+        }
     }
 
     /// Advances to the next non-empty record of `page`, or returns `None` at its end.
     pub(crate) fn next(&mut self, page: &[u8]) -> Option<RawSpan> {
+        if self.pos == 0 && self.lines == 0 {
+            self.block = Block::classify(page, 0);
+        }
         while self.pos < page.len() {
             let start = self.pos;
-            self.fields.clear();
             let (nl, special) = self.split_line(page, start);
             let mut end = nl.unwrap_or(page.len());
             self.pos = nl.map_or(page.len(), |i| i + 1);
@@ -222,66 +296,59 @@ impl CsvRecords {
     /// returns where its newline is (if any) and whether the line holds a quote or a
     /// carriage return (one test per block for both, since either is rare). With a
     /// quote or a bare CR the ranges are meaningless and the caller re-splits the
-    /// line strictly.
+    /// line strictly. The line goes on from the block the previous one ended in.
     #[inline]
     fn split_line(&mut self, page: &[u8], start: usize) -> (Option<usize>, bool) {
-        let (comma, newline, quote, cr) = (
-            u8x16::splat(b','),
-            u8x16::splat(b'\n'),
-            u8x16::splat(b'"'),
-            u8x16::splat(b'\r'),
-        );
-        let mut field_start = start;
-        let mut i = start;
-        let mut special = 0u32;
-        while i + 16 <= page.len() {
-            let chunk = u8x16::new(page[i..i + 16].try_into().expect("16 bytes"));
-            let newlines = chunk.simd_eq(newline).to_bitmask();
-            // Only bytes before the first newline belong to this line.
-            let before = if newlines == 0 {
-                u32::MAX
-            } else {
-                (newlines & newlines.wrapping_neg()) - 1
-            };
-            special |= (chunk.simd_eq(quote) | chunk.simd_eq(cr)).to_bitmask() & before;
-            let mut commas = chunk.simd_eq(comma).to_bitmask() & before;
+        // Locals, so the loop keeps them in registers rather than in `self`.
+        let mut block = self.block;
+        let bounds = &mut self.fields.bounds;
+        bounds[0] = start as u32;
+        let mut n = 0;
+        let mut special = 0;
+        loop {
+            // The lowest newline bit, and the bits before it (all, without one).
+            let first_newline = block.newlines & block.newlines.wrapping_neg();
+            let before = first_newline.wrapping_sub(1);
+            special |= block.special & before;
+            let mut commas = block.commas & before;
             while commas != 0 {
-                let at = i + commas.trailing_zeros() as usize;
-                self.fields.push(field_start, at);
-                field_start = at + 1;
+                n += 1;
+                bounds[n & FIELD_SLOTS] = (block.at + commas.trailing_zeros() as usize + 1) as u32;
                 commas &= commas - 1;
             }
-            if newlines != 0 {
-                let at = i + newlines.trailing_zeros() as usize;
-                self.fields.push(field_start, at);
+            if first_newline != 0 {
+                let at = block.at + first_newline.trailing_zeros() as usize;
+                n += 1;
+                bounds[n & FIELD_SLOTS] = at as u32 + 1;
+                // What is left of the block belongs to the lines after this one.
+                let after = !(before | first_newline);
+                block.commas &= after;
+                block.newlines &= after;
+                block.special &= after;
+                self.block = block;
+                self.fields.n = n;
                 return (Some(at), special != 0);
             }
-            i += 16;
-        }
-        while i < page.len() {
-            match page[i] {
-                b',' => {
-                    self.fields.push(field_start, i);
-                    field_start = i + 1;
-                }
-                b'\n' => {
-                    self.fields.push(field_start, i);
-                    return (Some(i), special != 0);
-                }
-                b'"' | b'\r' => special = 1,
-                _ => {}
+            let next = block.at + 64;
+            if next >= page.len() {
+                n += 1;
+                bounds[n & FIELD_SLOTS] = page.len() as u32 + 1;
+                self.block = Block {
+                    at: next,
+                    ..Block::default()
+                };
+                self.fields.n = n;
+                return (None, special != 0);
             }
-            i += 1;
+            block = Block::classify(page, next);
         }
-        self.fields.push(field_start, page.len());
-        (None, special != 0)
     }
 
     /// Splits one line (without its terminator) by the quoting rules of this module,
     /// unescaping into `unescaped`, and keeps the first flaw; splitting stops there.
     /// Only this line is read, so a stray quote cannot run on into the next record.
     fn split_strict(&mut self, line: &[u8]) {
-        self.fields.clear();
+        self.fields.clear(0);
         self.unescaped.clear();
         self.in_page = false;
         let mut i = 0;
@@ -316,7 +383,10 @@ impl CsvRecords {
             if flaw.is_none() && memchr::memchr(b'\r', &self.unescaped[start..]).is_some() {
                 flaw = Some(Flaw::BareCr);
             }
-            self.fields.push(start, self.unescaped.len());
+            self.fields.push_end(self.unescaped.len());
+            // A separator after each field, as in the page, so the same boundaries
+            // describe both.
+            self.unescaped.push(b',');
             if let Some(flaw) = flaw {
                 self.flaw = Some((self.fields.len() - 1, flaw));
                 return;
@@ -517,6 +587,65 @@ mod tests {
                     assert_eq!(got, vec![want], "{:?}", String::from_utf8_lossy(&page));
                 }
             }
+        }
+    }
+
+    /// Each line of `page` split by the strict splitter alone (which any line may
+    /// take): the fields, line offset and flaw the block splitter must agree with.
+    fn strict_reference(page: &[u8]) -> Vec<(Vec<String>, u64, Flawed)> {
+        let mut out = Vec::new();
+        let mut r = CsvRecords::new();
+        let mut offset = 0;
+        let mut lines = page.split(|&b| b == b'\n').peekable();
+        while let Some(mut line) = lines.next() {
+            if lines.peek().is_none() && line.is_empty() {
+                break;
+            }
+            if let Some(l) = line.strip_suffix(b"\r") {
+                line = l;
+            }
+            if !line.is_empty() {
+                r.flaw = None;
+                r.split_strict(line);
+                let n = r.fields.len();
+                let fields = match r.flaw {
+                    // Splitting stopped at the flaw: only the count is compared.
+                    Some(_) => vec![n.to_string()],
+                    None => (0..n)
+                        .map(|i| String::from_utf8_lossy(r.field(page, i)).into_owned())
+                        .collect(),
+                };
+                out.push((fields, offset, r.flaw));
+            }
+            offset += 1;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(512))]
+        #[test]
+        fn the_block_splitter_agrees_with_the_strict_one(
+            page in proptest::collection::vec(
+                proptest::sample::select(&b"ab,,,\"\r\n\n"[..]), 0..400),
+            wide in 0usize..80,
+        ) {
+            // Long runs of plain bytes move the fields across block edges.
+            let mut page = page;
+            page.splice(0..0, std::iter::repeat_n(b'x', wide));
+            let mut r = CsvRecords::new();
+            let mut got = Vec::new();
+            while let Some(span) = r.next(&page) {
+                let n = r.fields.len();
+                let fields = match r.flaw {
+                    Some(_) => vec![n.to_string()],
+                    None => (0..n)
+                        .map(|i| String::from_utf8_lossy(r.field(&page, i)).into_owned())
+                        .collect(),
+                };
+                got.push((fields, span.line_offset, r.flaw));
+            }
+            proptest::prop_assert_eq!(got, strict_reference(&page));
         }
     }
 

@@ -75,7 +75,7 @@ impl CsvDecoder {
         mut each: impl FnMut(Result<&Flight, RecordError>) -> bool,
     ) -> usize {
         let mut n = 0;
-        self.records.reset();
+        self.records.reset(&self.schema);
         while self.records.next(page).is_some() {
             n += 1;
             let result = self.records.decode(page, &self.schema, &mut self.flight);

@@ -22,10 +22,15 @@ use crate::record::{parse_int, Airline, Airport, Cabin, Currency, FlightNumber, 
 #[derive(Clone, Debug)]
 pub(crate) struct RawFilter {
     root: RawNode,
-    /// The scalar keys the leaves read, each read once per record into a slot.
-    slots: Box<[Key]>,
-    /// The text and list leaves, each judged once per record into a slot.
-    others: Box<[Node]>,
+    /// The canonical columns the leaves read, each once: a reader binds these to
+    /// where its fields are once per page, and then hands out texts by index here.
+    columns: Box<[usize]>,
+    /// The scalar keys the leaves read, each read once per record into a slot, with
+    /// the index of its column in `columns`.
+    slots: Box<[(Key, usize)]>,
+    /// The text and list leaves, each judged once per record into a slot, with the
+    /// index of its column in `columns`.
+    others: Box<[(Node, usize)]>,
 }
 
 /// The compiled tree with leaves reading slots instead of records: evaluating it
@@ -33,12 +38,29 @@ pub(crate) struct RawFilter {
 #[derive(Clone, Debug)]
 enum RawNode {
     Const(Truth),
+    /// Nested conjunctions are flattened into one, whose comparisons of one slot
+    /// are merged into one range.
     And(Box<[RawNode]>),
     Or(Box<[RawNode]>),
     Not(Box<RawNode>),
-    Cmp { slot: usize, op: CmpOp, rhs: i64 },
-    InSet { slot: usize, set: Box<[i64]> },
-    IsNull { slot: usize },
+    /// `lo <= value <= hi` (every comparison but `!=` is one).
+    Range {
+        slot: usize,
+        lo: i64,
+        hi: i64,
+    },
+    Cmp {
+        slot: usize,
+        op: CmpOp,
+        rhs: i64,
+    },
+    InSet {
+        slot: usize,
+        set: Box<[i64]>,
+    },
+    IsNull {
+        slot: usize,
+    },
     Other(usize),
 }
 
@@ -65,37 +87,82 @@ impl RawFilter {
         }
         let (mut slots, mut others) = (Vec::new(), Vec::new());
         let root = lower(root, &mut slots, &mut others);
-        (slots.len() <= MAX_SLOTS && others.len() <= MAX_SLOTS).then(|| RawFilter {
+        if slots.len() > MAX_SLOTS || others.len() > MAX_SLOTS {
+            return None;
+        }
+        let mut read = Vec::new();
+        let mut index = |column: usize| {
+            read.iter().position(|&c| c == column).unwrap_or_else(|| {
+                read.push(column);
+                read.len() - 1
+            })
+        };
+        let slots: Box<[(Key, usize)]> =
+            slots.into_iter().map(|k| (k, index(k.column()))).collect();
+        let others: Box<[(Node, usize)]> = others
+            .into_iter()
+            .map(|node| {
+                let column = other_column(&node);
+                (node, index(column))
+            })
+            .collect();
+        Some(RawFilter {
             root,
-            slots: slots.into(),
-            others: others.into(),
+            columns: read.into(),
+            slots,
+            others,
         })
+    }
+
+    /// The canonical columns the filter reads, in the order [`RawFilter::rejects_at`]
+    /// asks for them by index.
+    pub(crate) fn columns(&self) -> &[usize] {
+        &self.columns
     }
 
     /// Whether the record certainly fails the filter (the filter's result is not a
     /// definite `true`, and every field it reads decodes); `false` when it passes or
     /// cannot be judged here.
     #[inline]
+    #[allow(dead_code)] // until a second reader (NDJSON) judges records on text
     pub(crate) fn rejects<'a>(&self, field: impl Fn(usize) -> Option<&'a [u8]>) -> bool {
         matches!(self.eval(field), Ok(t) if t != Some(true))
+    }
+
+    /// [`RawFilter::rejects`] with the texts given by their index in
+    /// [`RawFilter::columns`], every one present.
+    #[inline]
+    pub(crate) fn rejects_at<'a>(&self, text: impl Fn(usize) -> &'a [u8]) -> bool {
+        matches!(self.eval_at(text), Ok(t) if t != Some(true))
     }
 
     /// The filter's three-valued result for the record whose canonical column `c`
     /// has the text `field(c)` (`None`: not in the input).
     #[inline]
+    #[allow(dead_code)] // until a second reader (NDJSON) judges records on text
     pub(crate) fn eval<'a>(
         &self,
         field: impl Fn(usize) -> Option<&'a [u8]>,
     ) -> Result<Truth, Undecided> {
+        let mut texts: [&[u8]; 2 * MAX_SLOTS] = [&[]; 2 * MAX_SLOTS];
+        for (text, &column) in texts.iter_mut().zip(self.columns.iter()) {
+            *text = field(column).ok_or(Undecided)?;
+        }
+        self.eval_at(|i| texts[i])
+    }
+
+    /// The filter's three-valued result, the text of `columns()[i]` being `text(i)`.
+    #[inline]
+    fn eval_at<'a>(&self, text: impl Fn(usize) -> &'a [u8]) -> Result<Truth, Undecided> {
         // Every field the filter reads, each once (so every one is checked, whatever
         // the verdict): any that does not decode leaves the record to the decoder.
         let mut values = [None; MAX_SLOTS];
-        for (value, &key) in values.iter_mut().zip(self.slots.iter()) {
-            *value = key_value(key, field(key.column()).ok_or(Undecided)?)?;
+        for (value, &(key, i)) in values.iter_mut().zip(self.slots.iter()) {
+            *value = key_value(key, text(i))?;
         }
         let mut others = [None; MAX_SLOTS];
-        for (truth, node) in others.iter_mut().zip(self.others.iter()) {
-            *truth = other(node, &field)?;
+        for (truth, (node, i)) in others.iter_mut().zip(self.others.iter()) {
+            *truth = other(node, text(*i))?;
         }
         Ok(eval(&self.root, &values, &others))
     }
@@ -110,14 +177,41 @@ fn lower(node: &Node, slots: &mut Vec<Key>, others: &mut Vec<Node>) -> RawNode {
     };
     match node {
         Node::Const(t) => RawNode::Const(*t),
-        Node::And(parts) => RawNode::And(parts.iter().map(|p| lower(p, slots, others)).collect()),
+        Node::And(parts) => {
+            let mut flat = Vec::new();
+            for p in parts.iter() {
+                match lower(p, slots, others) {
+                    RawNode::And(inner) => flat.extend(inner.into_vec()),
+                    one => flat.push(one),
+                }
+            }
+            RawNode::And(merge_ranges(flat).into())
+        }
         Node::Or(parts) => RawNode::Or(parts.iter().map(|p| lower(p, slots, others)).collect()),
         Node::Not(inner) => RawNode::Not(Box::new(lower(inner, slots, others))),
-        Node::Cmp { key, op, rhs } => RawNode::Cmp {
-            slot: slot(*key),
-            op: *op,
-            rhs: *rhs,
-        },
+        Node::Cmp { key, op, rhs } => {
+            let slot = slot(*key);
+            let (op, rhs) = (*op, *rhs);
+            let range = match op {
+                CmpOp::Eq => Some((rhs, rhs)),
+                CmpOp::Le => Some((i64::MIN, rhs)),
+                CmpOp::Ge => Some((rhs, i64::MAX)),
+                // An empty range (lo > hi) when nothing is below the minimum.
+                CmpOp::Lt => Some(
+                    rhs.checked_sub(1)
+                        .map_or((i64::MAX, i64::MIN), |hi| (i64::MIN, hi)),
+                ),
+                CmpOp::Gt => Some(
+                    rhs.checked_add(1)
+                        .map_or((i64::MAX, i64::MIN), |lo| (lo, i64::MAX)),
+                ),
+                CmpOp::Ne => None,
+            };
+            match range {
+                Some((lo, hi)) => RawNode::Range { slot, lo, hi },
+                None => RawNode::Cmp { slot, op, rhs },
+            }
+        }
         Node::InSet { key, set } => RawNode::InSet {
             slot: slot(*key),
             set: set.clone(),
@@ -128,6 +222,27 @@ fn lower(node: &Node, slots: &mut Vec<Key>, others: &mut Vec<Node>) -> RawNode {
             RawNode::Other(others.len() - 1)
         }
     }
+}
+
+/// A conjunction's ranges over one slot, merged into their intersection: for a
+/// null value each range and the merged one are unknown, and for any other value
+/// all hold exactly when it lies in the intersection.
+fn merge_ranges(parts: Vec<RawNode>) -> Vec<RawNode> {
+    let mut out: Vec<RawNode> = Vec::with_capacity(parts.len());
+    for part in parts {
+        if let RawNode::Range { slot, lo, hi } = part {
+            let same = out
+                .iter_mut()
+                .find(|p| matches!(p, RawNode::Range { slot: s, .. } if *s == slot));
+            if let Some(RawNode::Range { lo: l, hi: h, .. }) = same {
+                *l = (*l).max(lo);
+                *h = (*h).min(hi);
+                continue;
+            }
+        }
+        out.push(part);
+    }
+    out
 }
 
 fn supported(node: &Node) -> bool {
@@ -143,14 +258,15 @@ fn supported(node: &Node) -> bool {
     }
 }
 
-/// The tree's three-valued result, as `Node::eval` gives it, from filled slots.
+/// The tree's three-valued result, as `Node::eval` gives it, from filled slots. A
+/// conjunction or disjunction tests its leaves in line; only nested connectives
+/// recurse.
 fn eval(node: &RawNode, values: &[Option<i64>; MAX_SLOTS], others: &[Truth; MAX_SLOTS]) -> Truth {
     match node {
-        RawNode::Const(t) => *t,
         RawNode::And(parts) => {
             let mut acc = Some(true);
             for p in parts.iter() {
-                match eval(p, values, others) {
+                match test(p, values, others) {
                     Some(false) => return Some(false),
                     None => acc = None,
                     Some(true) => {}
@@ -161,7 +277,7 @@ fn eval(node: &RawNode, values: &[Option<i64>; MAX_SLOTS], others: &[Truth; MAX_
         RawNode::Or(parts) => {
             let mut acc = Some(false);
             for p in parts.iter() {
-                match eval(p, values, others) {
+                match test(p, values, others) {
                     Some(true) => return Some(true),
                     None => acc = None,
                     Some(false) => {}
@@ -169,20 +285,51 @@ fn eval(node: &RawNode, values: &[Option<i64>; MAX_SLOTS], others: &[Truth; MAX_
             }
             acc
         }
-        RawNode::Not(inner) => eval(inner, values, others).map(|b| !b),
+        leaf => test(leaf, values, others),
+    }
+}
+
+/// One node's result: a leaf's in line, a connective's by [`eval`].
+#[inline(always)]
+fn test(node: &RawNode, values: &[Option<i64>; MAX_SLOTS], others: &[Truth; MAX_SLOTS]) -> Truth {
+    match node {
+        RawNode::Range { slot, lo, hi } => values[*slot].map(|v| *lo <= v && v <= *hi),
         RawNode::Cmp { slot, op, rhs } => values[*slot].map(|v| op.test(v, *rhs)),
         RawNode::InSet { slot, set } => values[*slot].map(|v| set.contains(&v)),
         RawNode::IsNull { slot } => Some(values[*slot].is_none()),
         RawNode::Other(i) => others[*i],
+        RawNode::Const(t) => *t,
+        RawNode::Not(inner) => eval(inner, values, others).map(|b| !b),
+        RawNode::And(_) | RawNode::Or(_) => eval(node, values, others),
     }
 }
 
-/// A text or list leaf's result, its field checked as decoding checks it.
-fn other<'a>(node: &Node, field: &impl Fn(usize) -> Option<&'a [u8]>) -> Result<Truth, Undecided> {
+/// The column a text or list leaf reads.
+fn other_column(node: &Node) -> usize {
+    use crate::columns::col;
+    match node {
+        Node::TextEq { key, .. } | Node::TextIn { key, .. } => match key {
+            TextKey::Provider => col::PROVIDER,
+            TextKey::OfferId => col::OFFER_ID,
+        },
+        Node::ListHas { list, .. } | Node::ListAllIn { list, .. } => match list {
+            ListKey::Via => col::VIA,
+            ListKey::Carriers => col::CARRIERS,
+            ListKey::FlightNumbers => col::FLIGHT_NUMBERS,
+            ListKey::LayoverMin => col::LAYOVER_MIN,
+        },
+        _ => unreachable!("only text and list leaves are lowered to others"),
+    }
+}
+
+/// A text or list leaf's result from its column's text, checked as decoding checks it.
+fn other(node: &Node, field: &[u8]) -> Result<Truth, Undecided> {
     Ok(match node {
-        Node::TextEq { key, rhs, negated } => Some(text_eq(*key, field, rhs)? != *negated),
+        Node::TextEq { key, rhs, negated } => {
+            Some(text_matches(*key, text(field)?, rhs) != *negated)
+        }
         Node::TextIn { key, set } => {
-            let text = text(*key, field)?;
+            let text = text(field)?;
             Some(set.iter().any(|s| text_matches(*key, text, s)))
         }
         Node::ListHas { list, rhs } => Some(list_any(*list, field, |v| v == *rhs)?),
@@ -269,19 +416,11 @@ fn price_micros(text: &[u8]) -> Result<i64, Undecided> {
 
 /// Whether any element of the list satisfies `pred`, every element checked.
 #[inline]
-fn list_any<'a>(
+fn list_any(
     list: ListKey,
-    field: &impl Fn(usize) -> Option<&'a [u8]>,
+    text: &[u8],
     mut pred: impl FnMut(i64) -> bool,
 ) -> Result<bool, Undecided> {
-    use crate::columns::col;
-    let column = match list {
-        ListKey::Via => col::VIA,
-        ListKey::Carriers => col::CARRIERS,
-        ListKey::FlightNumbers => col::FLIGHT_NUMBERS,
-        ListKey::LayoverMin => col::LAYOVER_MIN,
-    };
-    let text = field(column).ok_or(Undecided)?;
     if text.is_empty() {
         return Ok(false);
     }
@@ -299,16 +438,8 @@ fn list_any<'a>(
     Ok(any)
 }
 
-fn text<'a>(
-    key: TextKey,
-    field: &impl Fn(usize) -> Option<&'a [u8]>,
-) -> Result<&'a str, Undecided> {
-    use crate::columns::col;
-    let column = match key {
-        TextKey::Provider => col::PROVIDER,
-        TextKey::OfferId => col::OFFER_ID,
-    };
-    one_line_text("", field(column).ok_or(Undecided)?).map_err(|_| Undecided)
+fn text(field: &[u8]) -> Result<&str, Undecided> {
+    one_line_text("", field).map_err(|_| Undecided)
 }
 
 fn text_matches(key: TextKey, text: &str, rhs: &str) -> bool {
@@ -316,14 +447,6 @@ fn text_matches(key: TextKey, text: &str, rhs: &str) -> bool {
         TextKey::Provider => text.eq_ignore_ascii_case(rhs),
         TextKey::OfferId => text == rhs,
     }
-}
-
-fn text_eq<'a>(
-    key: TextKey,
-    field: &impl Fn(usize) -> Option<&'a [u8]>,
-    rhs: &str,
-) -> Result<bool, Undecided> {
-    Ok(text_matches(key, text(key, field)?, rhs))
 }
 
 #[cfg(all(test, feature = "gen"))]
@@ -356,6 +479,11 @@ mod tests {
         "provider in (kiwi, duffel) or cabin in (business, first)",
         "cabin is null or cabin != premium_economy",
         "not (price > 1000 or stops = 0)",
+        // Comparisons of one key in one conjunction merge into a range, empty or not.
+        "price > 300 and price <= 300",
+        "stops != 1 and stops >= 0 and stops < 3 and (duration > 100 and duration < 900)",
+        "(price < 300 and (stops = 0 and duration > 100)) or not (cabin = economy and price >= 500)",
+        "seats > 2 and seats < 2 or bags >= 1 and bags <= 1",
     ];
 
     /// The decoded record's verdict for the filter's columns, or the decode error.
@@ -466,6 +594,7 @@ mod tests {
         .concat();
         let page = page.as_bytes();
         let mut got = Vec::new();
+        records.reset(&schema);
         while records.next(page).is_some() {
             got.push(records.rejects(page, &schema));
         }
