@@ -21,7 +21,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
-use wide::{i8x16, u8x16};
+use wide::i8x16;
 
 use super::csv::ALL_COLUMNS;
 use super::{check_consistency, col, column_index, decode_field};
@@ -226,33 +226,28 @@ impl Members {
 
     /// The flat scan alone: `false` when it does not apply to the line.
     fn find_flat(&mut self, line: &[u8]) -> bool {
-        self.flat = printable_ascii(line) && self.scan_flat(line).is_some();
+        self.flat = self.scan_flat(line).is_some();
         self.flat
     }
 
     /// The flat scan: `None` when the line is not a flat object of escape-free
-    /// strings, scalars and arrays of those, or names a known member twice. Whatever it
-    /// accepts is JSON that [`Members::scan_json`] reads into the same spans.
+    /// strings of printable ASCII, scalars and arrays of those, or names a known
+    /// member twice. Whatever it accepts is JSON that [`Members::scan_json`] reads
+    /// into the same spans. Every byte is read once, by the grammar or as part of a
+    /// string ([`string_end`] stops at any other byte than printable ASCII or DEL).
     fn scan_flat(&mut self, line: &[u8]) -> Option<()> {
         self.present = 0;
         self.next_guess = 0;
-        // The line is printable ASCII, so a space is the only whitespace it can hold.
-        let ws = |mut i: usize| {
-            while line.get(i) == Some(&b' ') {
-                i += 1;
-            }
-            i
-        };
-        let mut i = ws(0);
-        if *line.get(i)? != b'{' {
+        let (mut i, b) = peek(line, 0)?;
+        if b != b'{' {
             return None;
         }
-        i = ws(i + 1);
-        if *line.get(i)? == b'}' {
-            return (ws(i + 1) == line.len()).then_some(());
+        (i, _) = peek(line, i + 1)?;
+        if line[i] == b'}' {
+            return at_end(line, i + 1);
         }
         loop {
-            if *line.get(i)? != b'"' {
+            if line[i] != b'"' {
                 return None;
             }
             // Canonical lines list members in canonical order: try the next column
@@ -267,20 +262,19 @@ impl Members {
                     (column_index(&line[i + 1..key_end]), key_end)
                 }
             };
-            i = ws(key_end + 1);
-            if *line.get(i)? != b':' {
+            let (colon, b) = peek(line, key_end + 1)?;
+            if b != b':' {
                 return None;
             }
-            i = ws(i + 1);
-            let start = i;
-            let end = match *line.get(i)? {
+            let (start, b) = peek(line, colon + 1)?;
+            let end = match b {
                 b'"' => {
-                    let e = string_end(line, i + 1)?;
+                    let e = string_end(line, start + 1)?;
                     (line[e] == b'"').then_some(e + 1)?
                 }
-                b'[' => flat_array_end(line, i)?,
+                b'[' => flat_array_end(line, start)?,
                 b'{' => return None,
-                _ => scalar_end(line, i)?,
+                _ => scalar_end(line, start)?,
             };
             if let Some(c) = column {
                 self.next_guess = c + 1;
@@ -290,10 +284,9 @@ impl Members {
                 self.present |= 1 << c;
                 self.raw[c] = (start as u32, end as u32);
             }
-            i = ws(end);
-            match *line.get(i)? {
-                b',' => i = ws(i + 1),
-                b'}' => return (ws(i + 1) == line.len()).then_some(()),
+            match peek(line, end)? {
+                (comma, b',') => (i, _) = peek(line, comma + 1)?,
+                (brace, b'}') => return at_end(line, brace + 1),
                 _ => return None,
             }
         }
@@ -439,37 +432,30 @@ fn absent(column: usize) -> RecordError {
     RecordError::new(COLUMNS[column], "missing", "required member is absent")
 }
 
-/// Whether every byte is printable ASCII (or DEL). Only such lines take the flat scan:
-/// it needs no UTF-8 check, and JSON forbids a raw control byte inside a string, which
-/// `serde_json` then reports (naming the member). Eight bytes at a time: a byte below
-/// 0x20 borrows into its top bit when 0x20 is subtracted from it, and a byte of 0x80
-/// or more has that bit already.
-///
-/// Sixteen bytes at a time first: as signed bytes, printable ASCII and DEL are exactly
-/// those above 0x1f.
-fn printable_ascii(line: &[u8]) -> bool {
-    const SPACES: u64 = 0x2020_2020_2020_2020;
-    const TOP_BITS: u64 = 0x8080_8080_8080_8080;
-    let below = i8x16::splat(0x1f);
-    let mut chunks = line.chunks_exact(16);
-    for chunk in &mut chunks {
-        let bytes: [u8; 16] = chunk.try_into().expect("16 bytes");
-        if i8x16::new(bytes.map(|b| b as i8))
-            .simd_gt(below)
-            .to_bitmask()
-            != 0xffff
-        {
-            return false;
-        }
+/// The first byte at or after `i` that is not a space, and its index. The flat scan
+/// takes a space as the only whitespace (any other is refused, and left to
+/// `serde_json`); canonical lines hold none, so the loop is out of the way.
+#[inline(always)]
+fn peek(line: &[u8], i: usize) -> Option<(usize, u8)> {
+    match *line.get(i)? {
+        b' ' => peek_past_spaces(line, i),
+        b => Some((i, b)),
     }
-    let mut words = chunks.remainder().chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        if (w.wrapping_sub(SPACES) | w) & TOP_BITS != 0 {
-            return false;
-        }
+}
+
+#[cold]
+#[inline(never)]
+fn peek_past_spaces(line: &[u8], mut i: usize) -> Option<(usize, u8)> {
+    while line.get(i) == Some(&b' ') {
+        i += 1;
     }
-    words.remainder().iter().all(|&b| (0x20..0x80).contains(&b))
+    Some((i, *line.get(i)?))
+}
+
+/// `Some` when nothing but spaces follows `i`.
+#[inline]
+fn at_end(line: &[u8], i: usize) -> Option<()> {
+    line.get(i..)?.iter().all(|&b| b == b' ').then_some(())
 }
 
 /// Records the span of each known member's value while `serde_json` checks the line.
@@ -541,15 +527,22 @@ fn fail<E: de::Error>(failure: &mut Option<RecordError>, err: RecordError) -> E 
 }
 
 /// The index of the `"` or `\\` that ends a string starting at `from` (just past its
-/// opening quote). Canonical strings are short, so one sixteen-byte compare usually
-/// settles it, without a function call per string.
+/// opening quote), or of the first byte before it that is neither printable ASCII nor
+/// DEL: the flat scan takes no such line, so it needs no UTF-8 check, and JSON forbids
+/// a raw control byte inside a string, which `serde_json` then reports (naming the
+/// member). Canonical strings are short, so one sixteen-byte compare usually settles
+/// it, without a function call per string. As signed bytes, printable ASCII and DEL
+/// are exactly those above 0x1f.
 #[inline]
 fn string_end(line: &[u8], from: usize) -> Option<usize> {
-    let (quote, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\\'));
+    let (quote, backslash) = (i8x16::splat(b'"' as i8), i8x16::splat(b'\\' as i8));
+    let printable = i8x16::splat(0x1f);
     let mut i = from;
     while i + 16 <= line.len() {
-        let chunk = u8x16::new(line[i..i + 16].try_into().expect("16 bytes"));
-        let mask = (chunk.simd_eq(quote) | chunk.simd_eq(backslash)).to_bitmask();
+        let bytes: [u8; 16] = line[i..i + 16].try_into().expect("16 bytes");
+        let chunk = i8x16::new(bytes.map(|b| b as i8));
+        let stop = chunk.simd_eq(quote) | chunk.simd_eq(backslash) | !chunk.simd_gt(printable);
+        let mask = stop.to_bitmask();
         if mask != 0 {
             return Some(i + mask.trailing_zeros() as usize);
         }
@@ -557,7 +550,7 @@ fn string_end(line: &[u8], from: usize) -> Option<usize> {
     }
     line[i..]
         .iter()
-        .position(|&b| b == b'"' || b == b'\\')
+        .position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b))
         .map(|p| i + p)
 }
 
@@ -566,8 +559,45 @@ fn string_end(line: &[u8], from: usize) -> Option<usize> {
 /// One pass that follows JSON's grammar, then wants a delimiter: the same answer as
 /// cutting the text at the delimiter and judging it with `is_json_scalar`
 /// (`scalar_end_slow`, which the tests compare it with).
-#[inline]
+///
+/// The usual scalars (a literal; an integer or a decimal fraction of up to six
+/// digits) are read from one eight-byte word, inline; any other goes the general way.
+#[inline(always)]
 fn scalar_end(line: &[u8], from: usize) -> Option<usize> {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let delimiter = |b: u8| matches!(b, b',' | b'}' | b']' | b' ');
+    if let Some(word) = line.get(from..from + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let byte = |k: usize| (w >> (8 * k)) as u8;
+        let literal = w as u32;
+        if literal == u32::from_le_bytes(*b"null") || literal == u32::from_le_bytes(*b"true") {
+            return delimiter(byte(4)).then_some(from + 4);
+        }
+        // A top bit for each byte that is not a digit (see `digit_run`).
+        let t = w ^ 0x3030_3030_3030_3030;
+        let other = (((t & LOW) + 0x7676_7676_7676_7676) | t) & TOP;
+        let n = other.trailing_zeros() as usize / 8;
+        // One to seven digits, without a leading zero (but `0` itself).
+        if (1..8).contains(&n) && (n == 1 || byte(0) != b'0') {
+            let next = byte(n);
+            if delimiter(next) {
+                return Some(from + n);
+            }
+            if next == b'.' && n < 6 {
+                let m = (other >> (8 * (n + 1))).trailing_zeros() as usize / 8;
+                if m >= 1 && n + 1 + m < 8 && delimiter(byte(n + 1 + m)) {
+                    return Some(from + n + 1 + m);
+                }
+            }
+        }
+    }
+    scalar_end_general(line, from)
+}
+
+/// [`scalar_end`] for any scalar.
+#[inline(never)]
+fn scalar_end_general(line: &[u8], from: usize) -> Option<usize> {
     let rest = &line[from..];
     let len = match rest {
         [b'n', b'u', b'l', b'l', ..] | [b't', b'r', b'u', b'e', ..] => 4,
@@ -584,11 +614,9 @@ fn scalar_end(line: &[u8], from: usize) -> Option<usize> {
 #[inline]
 fn number_len(b: &[u8]) -> Option<usize> {
     let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i > start
+        let n = digit_run(b, *i);
+        *i += n;
+        n > 0
     };
     let mut i = usize::from(b.first() == Some(&b'-'));
     match b.get(i) {
@@ -614,6 +642,29 @@ fn number_len(b: &[u8]) -> Option<usize> {
         }
     }
     Some(i)
+}
+
+/// How many ASCII digits `b` has from `i` on. Eight bytes at a time: a byte is a
+/// digit when it is below ten once `0` is taken away (xor 0x30), which adding 0x76
+/// to its low seven bits (never carrying into the next byte) tells in its top bit.
+#[inline(always)]
+fn digit_run(b: &[u8], from: usize) -> usize {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let t = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ 0x3030_3030_3030_3030;
+        let other = (((t & LOW) + 0x7676_7676_7676_7676) | t) & TOP;
+        if other != 0 {
+            return i + other.trailing_zeros() as usize / 8 - from;
+        }
+        i += 8;
+    }
+    i + b[i.min(b.len())..]
+        .iter()
+        .take_while(|d| d.is_ascii_digit())
+        .count()
+        - from
 }
 
 /// [`scalar_end`] the plain way: cut at the delimiter, then judge the text.
@@ -699,18 +750,12 @@ fn is_json_scalar(b: &[u8]) -> bool {
 /// The end of the flat array (`[`, escape-free strings and scalars between commas,
 /// `]`) starting at `from`; `None` for anything else, which `serde_json` then judges.
 fn flat_array_end(line: &[u8], from: usize) -> Option<usize> {
-    let ws = |mut i: usize| {
-        while line.get(i) == Some(&b' ') {
-            i += 1;
-        }
-        i
-    };
-    let mut i = ws(from + 1);
-    if *line.get(i)? == b']' {
+    let (mut i, b) = peek(line, from + 1)?;
+    if b == b']' {
         return Some(i + 1);
     }
     loop {
-        i = match *line.get(i)? {
+        i = match line[i] {
             b'"' => {
                 let e = string_end(line, i + 1)?;
                 (line[e] == b'"').then_some(e + 1)?
@@ -718,10 +763,9 @@ fn flat_array_end(line: &[u8], from: usize) -> Option<usize> {
             b'[' | b'{' => return None,
             _ => scalar_end(line, i)?,
         };
-        i = ws(i);
-        match *line.get(i)? {
-            b',' => i = ws(i + 1),
-            b']' => return Some(i + 1),
+        match peek(line, i)? {
+            (comma, b',') => (i, _) = peek(line, comma + 1)?,
+            (bracket, b']') => return Some(bracket + 1),
             _ => return None,
         }
     }
@@ -1107,9 +1151,45 @@ mod tests {
                 } else {
                     rejected += 1;
                 }
+                // And with more behind it, so that a word of eight bytes is there.
+                for tail in [
+                    &b",\"a\":1}"[..],
+                    b"]       ",
+                    b"0123456789",
+                    b"e5}      ",
+                    b".5 ]     ",
+                ] {
+                    let long = [&line[..], tail].concat();
+                    let (fast, slow) = (scalar_end(&long, 1), scalar_end_slow(&long, 1));
+                    assert_eq!(fast, slow, "{}", String::from_utf8_lossy(&long));
+                }
             }
         }
         assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
+        // Longer texts, mostly digits, at random.
+        let mut rng = 0x2545_f491_u64;
+        for _ in 0..200_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let len = 1 + (rng % 14) as usize;
+            line.clear();
+            line.push(b':');
+            for k in 0..len {
+                let r = (rng >> (4 * k)) as usize;
+                line.push(if r.is_multiple_of(4) {
+                    alphabet[(r / 4) % alphabet.len()]
+                } else {
+                    b'0' + (r % 10) as u8
+                });
+            }
+            assert_eq!(
+                scalar_end(&line, 1),
+                scalar_end_slow(&line, 1),
+                "{}",
+                String::from_utf8_lossy(&line)
+            );
+        }
         for text in [
             "null",
             "nulls",
@@ -1168,19 +1248,52 @@ mod tests {
     }
 
     #[test]
-    fn printable_ascii_finds_every_control_and_non_ascii_byte() {
-        for len in 0..20 {
+    fn the_word_at_a_time_digit_run_counts_every_digit() {
+        let alphabet = b"0123456789/:.e -\x00\x80\xb0\xb9";
+        let mut rng = 0x9e37_79b9_u64;
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let len = (rng % 24) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|k| {
+                    let r = (rng >> (k % 48)) as usize;
+                    // Mostly digits, so runs are long.
+                    if r.is_multiple_of(3) {
+                        alphabet[r / 3 % alphabet.len()]
+                    } else {
+                        b'0' + (r % 10) as u8
+                    }
+                })
+                .collect();
+            for from in 0..=len {
+                let want = text[from..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                assert_eq!(digit_run(&text, from), want, "{text:?} from {from}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_string_ends_at_every_quote_backslash_control_and_non_ascii_byte() {
+        for len in 0..40 {
             let line = vec![b'a'; len];
-            assert!(printable_ascii(&line));
+            assert_eq!(string_end(&line, 0), None);
             for at in 0..len {
                 for b in 0..=255u8 {
                     let mut l = line.clone();
                     l[at] = b;
-                    assert_eq!(
-                        printable_ascii(&l),
-                        (0x20..0x80).contains(&b),
-                        "{b:#x} at {at}"
-                    );
+                    let stops = b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b);
+                    for from in 0..=at {
+                        assert_eq!(
+                            string_end(&l, from),
+                            stops.then_some(at),
+                            "{b:#x} at {at} from {from}"
+                        );
+                    }
                 }
             }
         }
