@@ -252,21 +252,21 @@ impl Members {
             }
             // Canonical lines list members in canonical order: try the next column
             // first, and look the name up only when that guess is wrong.
-            let (column, key_end) = match name_at(line, i + 1, self.next_guess) {
-                Some(key_end) => (Some(self.next_guess), key_end),
+            let (column, after_colon) = match name_at(line, i + 1, self.next_guess) {
+                Some(after_colon) => (Some(self.next_guess), after_colon),
                 None => {
                     let key_end = string_end(line, i + 1)?;
                     if line[key_end] != b'"' {
                         return None;
                     }
-                    (column_index(&line[i + 1..key_end]), key_end)
+                    let (colon, b) = peek(line, key_end + 1)?;
+                    if b != b':' {
+                        return None;
+                    }
+                    (column_index(&line[i + 1..key_end]), colon + 1)
                 }
             };
-            let (colon, b) = peek(line, key_end + 1)?;
-            if b != b':' {
-                return None;
-            }
-            let (start, b) = peek(line, colon + 1)?;
+            let (start, b) = peek(line, after_colon)?;
             let end = match b {
                 b'"' => {
                     let e = string_end(line, start + 1)?;
@@ -677,34 +677,51 @@ fn scalar_end_slow(line: &[u8], from: usize) -> Option<usize> {
     is_json_scalar(&line[from..e]).then_some(e)
 }
 
-/// Each column's name as little-endian bytes of a `u128` (zero past its end), and a
-/// mask of those bytes: [`name_at`] compares a name in one step, with no call.
-const NAME_WORDS: [(u128, u128); COLUMNS.len()] = {
-    let mut words = [(0u128, 0u128); COLUMNS.len()];
+/// Each column's name followed by `":` (as much of it as fits) as little-endian bytes
+/// of a `u128` (zero past its end), a mask of those bytes, and how many bytes that
+/// is: [`name_at`] compares a name and what ends it in one step, with no call.
+const NAME_WORDS: [(u128, u128, usize); COLUMNS.len()] = {
+    let mut words = [(0u128, 0u128, 0usize); COLUMNS.len()];
     let mut c = 0;
     while c < COLUMNS.len() {
         let name = COLUMNS[c].as_bytes();
         assert!(name.len() <= 16, "a column name fits in sixteen bytes");
         let mut k = 0;
-        while k < name.len() {
-            words[c].0 |= (name[k] as u128) << (8 * k);
+        while k < name.len() + 2 && k < 16 {
+            let b = if k < name.len() {
+                name[k]
+            } else if k == name.len() {
+                b'"'
+            } else {
+                b':'
+            };
+            words[c].0 |= (b as u128) << (8 * k);
             words[c].1 |= 0xff << (8 * k);
             k += 1;
         }
+        words[c].2 = k;
         c += 1;
     }
     words
 };
 
 /// Whether the string starting at `from` (just past its opening quote) is exactly
-/// the name of `column`: the index of its closing quote if so. `None` says nothing
-/// (the line is too short to load sixteen bytes, or it is another name, or not one).
+/// the name of `column`, with a colon right after it: the index past the colon if
+/// so. `None` says nothing (the line is too short to load sixteen bytes, or it is
+/// another name, or not one, or a space comes before the colon).
 #[inline]
 fn name_at(line: &[u8], from: usize, column: usize) -> Option<usize> {
-    let &(word, mask) = NAME_WORDS.get(column)?;
+    let &(word, mask, len) = NAME_WORDS.get(column)?;
     let bytes: [u8; 16] = line.get(from..from + 16)?.try_into().ok()?;
+    if (u128::from_le_bytes(bytes) ^ word) & mask != 0 {
+        return None;
+    }
     let end = from + COLUMNS[column].len();
-    ((u128::from_le_bytes(bytes) ^ word) & mask == 0 && line.get(end) == Some(&b'"')).then_some(end)
+    if len == COLUMNS[column].len() + 2 {
+        return Some(end + 2);
+    }
+    // A long name: its quote and colon did not fit in the word.
+    (line.get(end) == Some(&b'"') && line.get(end + 1) == Some(&b':')).then_some(end + 2)
 }
 
 /// `true`, `false`, `null` or a number exactly as JSON's grammar has it (no leading
@@ -1227,11 +1244,18 @@ mod tests {
         keys.push(b"note".to_vec());
         let mut hits = 0;
         for key in &keys {
-            for pad in [0, 1, 5, 20] {
-                let line = [b"\"", &key[..], b"\":", &b"1".repeat(pad)[..], b"}"].concat();
+            for (pad, colon) in [
+                (0, &b"\":"[..]),
+                (1, b"\":"),
+                (5, b"\":"),
+                (20, b"\":"),
+                (20, b"\" :"),
+                (20, b"\"x"),
+            ] {
+                let line = [b"\"", &key[..], colon, &b"1".repeat(pad)[..], b"}"].concat();
                 let slow = string_end(&line, 1)
-                    .filter(|&e| line[e] == b'"')
-                    .and_then(|e| Some((column_index(&line[1..e])?, e)));
+                    .filter(|&e| line[e] == b'"' && line[e + 1] == b':')
+                    .and_then(|e| Some((column_index(&line[1..e])?, e + 2)));
                 for column in 0..=COLUMNS.len() {
                     let fast = name_at(&line, 1, column);
                     let want = slow.filter(|&(c, _)| c == column).map(|(_, e)| e);
