@@ -687,10 +687,10 @@ impl<C: Collector> Run<C> {
         } else {
             None
         };
-        // CSV records the filter rejects on their text are not decoded (exact: only
-        // when nothing but the filter's columns would be checked, and the filter alone
-        // decides; not when prices are converted first, as the text holds the
-        // unconverted amount).
+        // CSV records and NDJSON lines the filter rejects on their text are not
+        // decoded (exact: only when nothing but the filter's columns would be checked,
+        // and the filter alone decides; not when prices are converted first, as the
+        // text holds the unconverted amount).
         let prefilter = (!self.config.validate_all
             && self.config.currency.is_none()
             && self.collector.filter_decides())
@@ -714,7 +714,10 @@ impl<C: Collector> Run<C> {
                     collector,
                     results: sender,
                     first_pass,
-                    members: Some(ndjson::Members::new()),
+                    members: Some(ndjson::Members::with_prefilter(
+                        prefilter.clone(),
+                        filter.columns(),
+                    )),
                     responses: Some(Responses::default()),
                     spare,
                     ordered,

@@ -21,11 +21,12 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
-use wide::{i8x16, u8x16};
+use wide::i8x16;
 
 use super::csv::ALL_COLUMNS;
 use super::{check_consistency, col, column_index, decode_field};
 use crate::error::RecordError;
+use crate::filter::RawFilter;
 use crate::record::{Flight, COLUMNS};
 
 /// The members a line must have: those whose value cannot be unknown.
@@ -38,6 +39,9 @@ pub(crate) struct NdjsonCursor<'a> {
     pos: usize,
     lines: u64,
     line: std::ops::Range<usize>,
+    /// The flat scan already ran on the current line (for the prefilter), and
+    /// `members.flat` says whether it applied.
+    scanned: bool,
 }
 
 impl<'a> NdjsonCursor<'a> {
@@ -47,6 +51,7 @@ impl<'a> NdjsonCursor<'a> {
             pos: 0,
             lines: 0,
             line: 0..0,
+            scanned: false,
         }
     }
 }
@@ -64,6 +69,7 @@ impl super::Cursor for NdjsonCursor<'_> {
             self.lines += 1;
             if !trimmed.is_empty() {
                 self.line = start..start + trimmed.len();
+                self.scanned = false;
                 return Some((self.line.clone(), line_offset));
             }
         }
@@ -74,7 +80,12 @@ impl super::Cursor for NdjsonCursor<'_> {
         // The line's structure always; then what was asked for, like CSV cells,
         // whichever scanner found the members.
         let line = &page[self.line.clone()];
-        self.members.find(line)?;
+        match (self.scanned, self.members.flat) {
+            // The prefilter's flat scan found the members already.
+            (true, true) => {}
+            (true, false) => self.members.scan_json(line)?,
+            (false, _) => self.members.find(line)?,
+        }
         self.members.check_required()?;
         self.members.decode(line, mask, flight)
     }
@@ -86,6 +97,15 @@ impl super::Cursor for NdjsonCursor<'_> {
     fn canonical(&self) -> bool {
         false
     }
+    #[inline]
+    fn rejects(&mut self, page: &[u8]) -> bool {
+        if self.members.prefilter.is_none() {
+            return false;
+        }
+        let line = &page[self.line.clone()];
+        self.scanned = true;
+        self.members.find_flat(line) && self.members.rejects(line)
+    }
 }
 
 /// Raw text of the known members of one JSON object.
@@ -95,6 +115,20 @@ pub(crate) struct Members {
     next_guess: usize,
     /// Found by the flat scan, so no string holds an escape.
     flat: bool,
+    /// The filter judged on member texts, to reject most lines without decoding.
+    prefilter: Option<Prefilter>,
+}
+
+/// A [`RawFilter`] and what it needs to read NDJSON members as CSV field texts.
+struct Prefilter {
+    filter: RawFilter,
+    /// The list columns the filter reads: their items are joined into `scratch`.
+    lists: u32,
+    /// The current line's lists the filter reads, as CSV cells: items joined by `;`.
+    scratch: Vec<u8>,
+    /// Each list column's cell in `scratch`, or `None` when it has none (its member
+    /// is not a flat array of items that decode alone).
+    joined: [Option<(u32, u32)>; COLUMNS.len()],
 }
 
 impl Default for Members {
@@ -110,6 +144,74 @@ impl Members {
             present: 0,
             next_guess: 0,
             flat: false,
+            prefilter: None,
+        }
+    }
+
+    /// Reusable state whose lines the filter may reject on their member texts alone
+    /// (see [`Members::rejects`]); `columns` are the columns the filter reads. Only
+    /// for a filter that decides alone which records are kept, when only the columns
+    /// it reads are checked for rejected records (as for CSV).
+    pub(crate) fn with_prefilter(prefilter: Option<RawFilter>, columns: u32) -> Members {
+        Members {
+            prefilter: prefilter.map(|filter| Prefilter {
+                filter,
+                lists: columns & LIST_COLUMNS,
+                scratch: Vec::with_capacity(256),
+                joined: [None; COLUMNS.len()],
+            }),
+            ..Members::new()
+        }
+    }
+
+    /// Whether the line whose members the flat scan just found certainly fails the
+    /// prefilter: every required member is there, every member the filter reads
+    /// would decode (to the value its text gives as a CSV cell), and the filter's
+    /// result on them is not `true`. Anything else is left to the decoder.
+    fn rejects(&mut self, line: &[u8]) -> bool {
+        if !self.flat || self.check_required().is_err() {
+            return false;
+        }
+        let Some(p) = &mut self.prefilter else {
+            return false;
+        };
+        p.scratch.clear();
+        for column in super::each_column(p.lists) {
+            p.joined[column] = if self.present & (1 << column) != 0 {
+                let (a, b) = self.raw[column];
+                join_items(column, &line[a as usize..b as usize], &mut p.scratch)
+            } else {
+                None
+            };
+        }
+        let Some(p) = &self.prefilter else {
+            return false;
+        };
+        p.filter.rejects(|column| self.cell(line, column, p))
+    }
+
+    /// The CSV cell that decodes as the flat-scanned member of `column` does (`None`
+    /// when it does not decode, or not as any cell would): the text the decoder hands
+    /// to [`decode_field`], or an empty cell for what it leaves unknown or empty.
+    #[inline]
+    fn cell<'a>(&self, line: &'a [u8], column: usize, p: &'a Prefilter) -> Option<&'a [u8]> {
+        let unknown = col::MAY_BE_UNKNOWN & (1 << column) != 0;
+        if self.present & (1 << column) == 0 {
+            return unknown.then_some(&b""[..]);
+        }
+        if LIST_COLUMNS & (1 << column) != 0 {
+            let (a, b) = p.joined[column]?;
+            return Some(&p.scratch[a as usize..b as usize]);
+        }
+        let (a, b) = self.raw[column];
+        let raw = &line[a as usize..b as usize];
+        match raw {
+            b"null" => unknown.then_some(&b""[..]),
+            // The flat scan found no backslash in the line's strings.
+            [b'"', inner @ .., b'"'] if STRING_COLUMNS & (1 << column) != 0 => Some(inner),
+            b"true" | b"false" if column == col::REFUNDABLE => Some(raw),
+            [b'0'..=b'9' | b'-', ..] if NUMBER_COLUMNS & (1 << column) != 0 => Some(raw),
+            _ => None,
         }
     }
 
@@ -124,61 +226,55 @@ impl Members {
 
     /// The flat scan alone: `false` when it does not apply to the line.
     fn find_flat(&mut self, line: &[u8]) -> bool {
-        self.flat = printable_ascii(line) && self.scan_flat(line).is_some();
+        self.flat = self.scan_flat(line).is_some();
         self.flat
     }
 
     /// The flat scan: `None` when the line is not a flat object of escape-free
-    /// strings, scalars and arrays of those, or names a known member twice. Whatever it
-    /// accepts is JSON that [`Members::scan_json`] reads into the same spans.
+    /// strings of printable ASCII, scalars and arrays of those, or names a known
+    /// member twice. Whatever it accepts is JSON that [`Members::scan_json`] reads
+    /// into the same spans. Every byte is read once, by the grammar or as part of a
+    /// string ([`string_end`] stops at any other byte than printable ASCII or DEL).
     fn scan_flat(&mut self, line: &[u8]) -> Option<()> {
         self.present = 0;
         self.next_guess = 0;
-        // The line is printable ASCII, so a space is the only whitespace it can hold.
-        let ws = |mut i: usize| {
-            while line.get(i) == Some(&b' ') {
-                i += 1;
-            }
-            i
-        };
-        let mut i = ws(0);
-        if *line.get(i)? != b'{' {
+        let (mut i, b) = peek(line, 0)?;
+        if b != b'{' {
             return None;
         }
-        i = ws(i + 1);
-        if *line.get(i)? == b'}' {
-            return (ws(i + 1) == line.len()).then_some(());
+        (i, _) = peek(line, i + 1)?;
+        if line[i] == b'}' {
+            return at_end(line, i + 1);
         }
         loop {
-            if *line.get(i)? != b'"' {
+            if line[i] != b'"' {
                 return None;
             }
             // Canonical lines list members in canonical order: try the next column
             // first, and look the name up only when that guess is wrong.
-            let (column, key_end) = match name_at(line, i + 1, self.next_guess) {
-                Some(key_end) => (Some(self.next_guess), key_end),
+            let (column, after_colon) = match name_at(line, i + 1, self.next_guess) {
+                Some(after_colon) => (Some(self.next_guess), after_colon),
                 None => {
                     let key_end = string_end(line, i + 1)?;
                     if line[key_end] != b'"' {
                         return None;
                     }
-                    (column_index(&line[i + 1..key_end]), key_end)
+                    let (colon, b) = peek(line, key_end + 1)?;
+                    if b != b':' {
+                        return None;
+                    }
+                    (column_index(&line[i + 1..key_end]), colon + 1)
                 }
             };
-            i = ws(key_end + 1);
-            if *line.get(i)? != b':' {
-                return None;
-            }
-            i = ws(i + 1);
-            let start = i;
-            let end = match *line.get(i)? {
+            let (start, b) = peek(line, after_colon)?;
+            let end = match b {
                 b'"' => {
-                    let e = string_end(line, i + 1)?;
+                    let e = string_end(line, start + 1)?;
                     (line[e] == b'"').then_some(e + 1)?
                 }
-                b'[' => flat_array_end(line, i)?,
+                b'[' => flat_array_end(line, start)?,
                 b'{' => return None,
-                _ => scalar_end(line, i)?,
+                _ => scalar_end(line, start)?,
             };
             if let Some(c) = column {
                 self.next_guess = c + 1;
@@ -188,10 +284,9 @@ impl Members {
                 self.present |= 1 << c;
                 self.raw[c] = (start as u32, end as u32);
             }
-            i = ws(end);
-            match *line.get(i)? {
-                b',' => i = ws(i + 1),
-                b'}' => return (ws(i + 1) == line.len()).then_some(()),
+            match peek(line, end)? {
+                (comma, b',') => (i, _) = peek(line, comma + 1)?,
+                (brace, b'}') => return at_end(line, brace + 1),
                 _ => return None,
             }
         }
@@ -250,41 +345,117 @@ impl Members {
     }
 }
 
+/// The list columns, decoded by [`list`].
+const LIST_COLUMNS: u32 =
+    1 << col::VIA | 1 << col::CARRIERS | 1 << col::FLIGHT_NUMBERS | 1 << col::LAYOVER_MIN;
+
+/// The scalar columns [`scalar`] reads from a JSON string.
+const STRING_COLUMNS: u32 = 1 << col::PROVIDER
+    | 1 << col::OFFER_ID
+    | 1 << col::ORIGIN
+    | 1 << col::DESTINATION
+    | 1 << col::DEPARTURE
+    | 1 << col::ARRIVAL
+    | 1 << col::CABIN
+    | 1 << col::PRICE
+    | 1 << col::CURRENCY
+    | 1 << col::RETURN_DEPARTURE
+    | 1 << col::RETURN_ARRIVAL;
+
+/// The scalar columns [`scalar`] reads from a JSON number.
+const NUMBER_COLUMNS: u32 = 1 << col::DURATION_MIN
+    | 1 << col::STOPS
+    | 1 << col::SEATS
+    | 1 << col::BAGS
+    | 1 << col::CO2_KG
+    | 1 << col::PRICE;
+
+/// Appends to `out` the CSV cell of a flat-scanned list member (`raw`, its value's
+/// text): its items joined by `;`, as [`list`] reads them one by one. `None` when
+/// [`list`] would refuse the member or an item (a wrong kind, an empty item, an item
+/// holding `;`), or the member is anything but `null` or a flat array.
+fn join_items(column: usize, raw: &[u8], out: &mut Vec<u8>) -> Option<(u32, u32)> {
+    let start = out.len();
+    if raw == b"null" {
+        return Some((start as u32, start as u32));
+    }
+    let inner = raw.strip_prefix(b"[")?.strip_suffix(b"]")?;
+    let strings = column != col::LAYOVER_MIN;
+    let mut i = 0;
+    loop {
+        while inner.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        if i == inner.len() {
+            // An empty array (the flat scan allows no comma before the end).
+            break;
+        }
+        let item = match inner[i] {
+            b'"' if strings => {
+                // Escape-free: the item ends at the next quote.
+                let len = memchr::memchr(b'"', &inner[i + 1..])?;
+                let item = &inner[i + 1..i + 1 + len];
+                i += len + 2;
+                item
+            }
+            b'0'..=b'9' | b'-' if !strings => {
+                let len = inner[i..]
+                    .iter()
+                    .position(|&b| b == b',' || b == b' ')
+                    .unwrap_or(inner.len() - i);
+                let item = &inner[i..i + len];
+                i += len;
+                item
+            }
+            _ => return None,
+        };
+        if item.is_empty() || item.contains(&b';') {
+            return None;
+        }
+        if out.len() > start {
+            out.push(b';');
+        }
+        out.extend_from_slice(item);
+        while inner.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        match inner.get(i) {
+            None => break,
+            Some(b',') => i += 1,
+            Some(_) => return None,
+        }
+    }
+    Some((start as u32, out.len() as u32))
+}
+
 fn absent(column: usize) -> RecordError {
     RecordError::new(COLUMNS[column], "missing", "required member is absent")
 }
 
-/// Whether every byte is printable ASCII (or DEL). Only such lines take the flat scan:
-/// it needs no UTF-8 check, and JSON forbids a raw control byte inside a string, which
-/// `serde_json` then reports (naming the member). Eight bytes at a time: a byte below
-/// 0x20 borrows into its top bit when 0x20 is subtracted from it, and a byte of 0x80
-/// or more has that bit already.
-///
-/// Sixteen bytes at a time first: as signed bytes, printable ASCII and DEL are exactly
-/// those above 0x1f.
-fn printable_ascii(line: &[u8]) -> bool {
-    const SPACES: u64 = 0x2020_2020_2020_2020;
-    const TOP_BITS: u64 = 0x8080_8080_8080_8080;
-    let below = i8x16::splat(0x1f);
-    let mut chunks = line.chunks_exact(16);
-    for chunk in &mut chunks {
-        let bytes: [u8; 16] = chunk.try_into().expect("16 bytes");
-        if i8x16::new(bytes.map(|b| b as i8))
-            .simd_gt(below)
-            .to_bitmask()
-            != 0xffff
-        {
-            return false;
-        }
+/// The first byte at or after `i` that is not a space, and its index. The flat scan
+/// takes a space as the only whitespace (any other is refused, and left to
+/// `serde_json`); canonical lines hold none, so the loop is out of the way.
+#[inline(always)]
+fn peek(line: &[u8], i: usize) -> Option<(usize, u8)> {
+    match *line.get(i)? {
+        b' ' => peek_past_spaces(line, i),
+        b => Some((i, b)),
     }
-    let mut words = chunks.remainder().chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        if (w.wrapping_sub(SPACES) | w) & TOP_BITS != 0 {
-            return false;
-        }
+}
+
+#[cold]
+#[inline(never)]
+fn peek_past_spaces(line: &[u8], mut i: usize) -> Option<(usize, u8)> {
+    while line.get(i) == Some(&b' ') {
+        i += 1;
     }
-    words.remainder().iter().all(|&b| (0x20..0x80).contains(&b))
+    Some((i, *line.get(i)?))
+}
+
+/// `Some` when nothing but spaces follows `i`.
+#[inline]
+fn at_end(line: &[u8], i: usize) -> Option<()> {
+    line.get(i..)?.iter().all(|&b| b == b' ').then_some(())
 }
 
 /// Records the span of each known member's value while `serde_json` checks the line.
@@ -356,15 +527,22 @@ fn fail<E: de::Error>(failure: &mut Option<RecordError>, err: RecordError) -> E 
 }
 
 /// The index of the `"` or `\\` that ends a string starting at `from` (just past its
-/// opening quote). Canonical strings are short, so one sixteen-byte compare usually
-/// settles it, without a function call per string.
+/// opening quote), or of the first byte before it that is neither printable ASCII nor
+/// DEL: the flat scan takes no such line, so it needs no UTF-8 check, and JSON forbids
+/// a raw control byte inside a string, which `serde_json` then reports (naming the
+/// member). Canonical strings are short, so one sixteen-byte compare usually settles
+/// it, without a function call per string. As signed bytes, printable ASCII and DEL
+/// are exactly those above 0x1f.
 #[inline]
 fn string_end(line: &[u8], from: usize) -> Option<usize> {
-    let (quote, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\\'));
+    let (quote, backslash) = (i8x16::splat(b'"' as i8), i8x16::splat(b'\\' as i8));
+    let printable = i8x16::splat(0x1f);
     let mut i = from;
     while i + 16 <= line.len() {
-        let chunk = u8x16::new(line[i..i + 16].try_into().expect("16 bytes"));
-        let mask = (chunk.simd_eq(quote) | chunk.simd_eq(backslash)).to_bitmask();
+        let bytes: [u8; 16] = line[i..i + 16].try_into().expect("16 bytes");
+        let chunk = i8x16::new(bytes.map(|b| b as i8));
+        let stop = chunk.simd_eq(quote) | chunk.simd_eq(backslash) | !chunk.simd_gt(printable);
+        let mask = stop.to_bitmask();
         if mask != 0 {
             return Some(i + mask.trailing_zeros() as usize);
         }
@@ -372,7 +550,7 @@ fn string_end(line: &[u8], from: usize) -> Option<usize> {
     }
     line[i..]
         .iter()
-        .position(|&b| b == b'"' || b == b'\\')
+        .position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b))
         .map(|p| i + p)
 }
 
@@ -381,8 +559,45 @@ fn string_end(line: &[u8], from: usize) -> Option<usize> {
 /// One pass that follows JSON's grammar, then wants a delimiter: the same answer as
 /// cutting the text at the delimiter and judging it with `is_json_scalar`
 /// (`scalar_end_slow`, which the tests compare it with).
-#[inline]
+///
+/// The usual scalars (a literal; an integer or a decimal fraction of up to six
+/// digits) are read from one eight-byte word, inline; any other goes the general way.
+#[inline(always)]
 fn scalar_end(line: &[u8], from: usize) -> Option<usize> {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let delimiter = |b: u8| matches!(b, b',' | b'}' | b']' | b' ');
+    if let Some(word) = line.get(from..from + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let byte = |k: usize| (w >> (8 * k)) as u8;
+        let literal = w as u32;
+        if literal == u32::from_le_bytes(*b"null") || literal == u32::from_le_bytes(*b"true") {
+            return delimiter(byte(4)).then_some(from + 4);
+        }
+        // A top bit for each byte that is not a digit (see `digit_run`).
+        let t = w ^ 0x3030_3030_3030_3030;
+        let other = (((t & LOW) + 0x7676_7676_7676_7676) | t) & TOP;
+        let n = other.trailing_zeros() as usize / 8;
+        // One to seven digits, without a leading zero (but `0` itself).
+        if (1..8).contains(&n) && (n == 1 || byte(0) != b'0') {
+            let next = byte(n);
+            if delimiter(next) {
+                return Some(from + n);
+            }
+            if next == b'.' && n < 6 {
+                let m = (other >> (8 * (n + 1))).trailing_zeros() as usize / 8;
+                if m >= 1 && n + 1 + m < 8 && delimiter(byte(n + 1 + m)) {
+                    return Some(from + n + 1 + m);
+                }
+            }
+        }
+    }
+    scalar_end_general(line, from)
+}
+
+/// [`scalar_end`] for any scalar.
+#[inline(never)]
+fn scalar_end_general(line: &[u8], from: usize) -> Option<usize> {
     let rest = &line[from..];
     let len = match rest {
         [b'n', b'u', b'l', b'l', ..] | [b't', b'r', b'u', b'e', ..] => 4,
@@ -399,11 +614,9 @@ fn scalar_end(line: &[u8], from: usize) -> Option<usize> {
 #[inline]
 fn number_len(b: &[u8]) -> Option<usize> {
     let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i > start
+        let n = digit_run(b, *i);
+        *i += n;
+        n > 0
     };
     let mut i = usize::from(b.first() == Some(&b'-'));
     match b.get(i) {
@@ -431,6 +644,29 @@ fn number_len(b: &[u8]) -> Option<usize> {
     Some(i)
 }
 
+/// How many ASCII digits `b` has from `i` on. Eight bytes at a time: a byte is a
+/// digit when it is below ten once `0` is taken away (xor 0x30), which adding 0x76
+/// to its low seven bits (never carrying into the next byte) tells in its top bit.
+#[inline(always)]
+fn digit_run(b: &[u8], from: usize) -> usize {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let t = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ 0x3030_3030_3030_3030;
+        let other = (((t & LOW) + 0x7676_7676_7676_7676) | t) & TOP;
+        if other != 0 {
+            return i + other.trailing_zeros() as usize / 8 - from;
+        }
+        i += 8;
+    }
+    i + b[i.min(b.len())..]
+        .iter()
+        .take_while(|d| d.is_ascii_digit())
+        .count()
+        - from
+}
+
 /// [`scalar_end`] the plain way: cut at the delimiter, then judge the text.
 #[cfg(test)]
 fn scalar_end_slow(line: &[u8], from: usize) -> Option<usize> {
@@ -441,34 +677,51 @@ fn scalar_end_slow(line: &[u8], from: usize) -> Option<usize> {
     is_json_scalar(&line[from..e]).then_some(e)
 }
 
-/// Each column's name as little-endian bytes of a `u128` (zero past its end), and a
-/// mask of those bytes: [`name_at`] compares a name in one step, with no call.
-const NAME_WORDS: [(u128, u128); COLUMNS.len()] = {
-    let mut words = [(0u128, 0u128); COLUMNS.len()];
+/// Each column's name followed by `":` (as much of it as fits) as little-endian bytes
+/// of a `u128` (zero past its end), a mask of those bytes, and how many bytes that
+/// is: [`name_at`] compares a name and what ends it in one step, with no call.
+const NAME_WORDS: [(u128, u128, usize); COLUMNS.len()] = {
+    let mut words = [(0u128, 0u128, 0usize); COLUMNS.len()];
     let mut c = 0;
     while c < COLUMNS.len() {
         let name = COLUMNS[c].as_bytes();
         assert!(name.len() <= 16, "a column name fits in sixteen bytes");
         let mut k = 0;
-        while k < name.len() {
-            words[c].0 |= (name[k] as u128) << (8 * k);
+        while k < name.len() + 2 && k < 16 {
+            let b = if k < name.len() {
+                name[k]
+            } else if k == name.len() {
+                b'"'
+            } else {
+                b':'
+            };
+            words[c].0 |= (b as u128) << (8 * k);
             words[c].1 |= 0xff << (8 * k);
             k += 1;
         }
+        words[c].2 = k;
         c += 1;
     }
     words
 };
 
 /// Whether the string starting at `from` (just past its opening quote) is exactly
-/// the name of `column`: the index of its closing quote if so. `None` says nothing
-/// (the line is too short to load sixteen bytes, or it is another name, or not one).
+/// the name of `column`, with a colon right after it: the index past the colon if
+/// so. `None` says nothing (the line is too short to load sixteen bytes, or it is
+/// another name, or not one, or a space comes before the colon).
 #[inline]
 fn name_at(line: &[u8], from: usize, column: usize) -> Option<usize> {
-    let &(word, mask) = NAME_WORDS.get(column)?;
+    let &(word, mask, len) = NAME_WORDS.get(column)?;
     let bytes: [u8; 16] = line.get(from..from + 16)?.try_into().ok()?;
+    if (u128::from_le_bytes(bytes) ^ word) & mask != 0 {
+        return None;
+    }
     let end = from + COLUMNS[column].len();
-    ((u128::from_le_bytes(bytes) ^ word) & mask == 0 && line.get(end) == Some(&b'"')).then_some(end)
+    if len == COLUMNS[column].len() + 2 {
+        return Some(end + 2);
+    }
+    // A long name: its quote and colon did not fit in the word.
+    (line.get(end) == Some(&b'"') && line.get(end + 1) == Some(&b':')).then_some(end + 2)
 }
 
 /// `true`, `false`, `null` or a number exactly as JSON's grammar has it (no leading
@@ -514,18 +767,12 @@ fn is_json_scalar(b: &[u8]) -> bool {
 /// The end of the flat array (`[`, escape-free strings and scalars between commas,
 /// `]`) starting at `from`; `None` for anything else, which `serde_json` then judges.
 fn flat_array_end(line: &[u8], from: usize) -> Option<usize> {
-    let ws = |mut i: usize| {
-        while line.get(i) == Some(&b' ') {
-            i += 1;
-        }
-        i
-    };
-    let mut i = ws(from + 1);
-    if *line.get(i)? == b']' {
+    let (mut i, b) = peek(line, from + 1)?;
+    if b == b']' {
         return Some(i + 1);
     }
     loop {
-        i = match *line.get(i)? {
+        i = match line[i] {
             b'"' => {
                 let e = string_end(line, i + 1)?;
                 (line[e] == b'"').then_some(e + 1)?
@@ -533,10 +780,9 @@ fn flat_array_end(line: &[u8], from: usize) -> Option<usize> {
             b'[' | b'{' => return None,
             _ => scalar_end(line, i)?,
         };
-        i = ws(i);
-        match *line.get(i)? {
-            b',' => i = ws(i + 1),
-            b']' => return Some(i + 1),
+        match peek(line, i)? {
+            (comma, b',') => (i, _) = peek(line, comma + 1)?,
+            (bracket, b']') => return Some(bracket + 1),
             _ => return None,
         }
     }
@@ -922,9 +1168,45 @@ mod tests {
                 } else {
                     rejected += 1;
                 }
+                // And with more behind it, so that a word of eight bytes is there.
+                for tail in [
+                    &b",\"a\":1}"[..],
+                    b"]       ",
+                    b"0123456789",
+                    b"e5}      ",
+                    b".5 ]     ",
+                ] {
+                    let long = [&line[..], tail].concat();
+                    let (fast, slow) = (scalar_end(&long, 1), scalar_end_slow(&long, 1));
+                    assert_eq!(fast, slow, "{}", String::from_utf8_lossy(&long));
+                }
             }
         }
         assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
+        // Longer texts, mostly digits, at random.
+        let mut rng = 0x2545_f491_u64;
+        for _ in 0..200_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let len = 1 + (rng % 14) as usize;
+            line.clear();
+            line.push(b':');
+            for k in 0..len {
+                let r = (rng >> (4 * k)) as usize;
+                line.push(if r.is_multiple_of(4) {
+                    alphabet[(r / 4) % alphabet.len()]
+                } else {
+                    b'0' + (r % 10) as u8
+                });
+            }
+            assert_eq!(
+                scalar_end(&line, 1),
+                scalar_end_slow(&line, 1),
+                "{}",
+                String::from_utf8_lossy(&line)
+            );
+        }
         for text in [
             "null",
             "nulls",
@@ -962,11 +1244,18 @@ mod tests {
         keys.push(b"note".to_vec());
         let mut hits = 0;
         for key in &keys {
-            for pad in [0, 1, 5, 20] {
-                let line = [b"\"", &key[..], b"\":", &b"1".repeat(pad)[..], b"}"].concat();
+            for (pad, colon) in [
+                (0, &b"\":"[..]),
+                (1, b"\":"),
+                (5, b"\":"),
+                (20, b"\":"),
+                (20, b"\" :"),
+                (20, b"\"x"),
+            ] {
+                let line = [b"\"", &key[..], colon, &b"1".repeat(pad)[..], b"}"].concat();
                 let slow = string_end(&line, 1)
-                    .filter(|&e| line[e] == b'"')
-                    .and_then(|e| Some((column_index(&line[1..e])?, e)));
+                    .filter(|&e| line[e] == b'"' && line[e + 1] == b':')
+                    .and_then(|e| Some((column_index(&line[1..e])?, e + 2)));
                 for column in 0..=COLUMNS.len() {
                     let fast = name_at(&line, 1, column);
                     let want = slow.filter(|&(c, _)| c == column).map(|(_, e)| e);
@@ -983,19 +1272,52 @@ mod tests {
     }
 
     #[test]
-    fn printable_ascii_finds_every_control_and_non_ascii_byte() {
-        for len in 0..20 {
+    fn the_word_at_a_time_digit_run_counts_every_digit() {
+        let alphabet = b"0123456789/:.e -\x00\x80\xb0\xb9";
+        let mut rng = 0x9e37_79b9_u64;
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let len = (rng % 24) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|k| {
+                    let r = (rng >> (k % 48)) as usize;
+                    // Mostly digits, so runs are long.
+                    if r.is_multiple_of(3) {
+                        alphabet[r / 3 % alphabet.len()]
+                    } else {
+                        b'0' + (r % 10) as u8
+                    }
+                })
+                .collect();
+            for from in 0..=len {
+                let want = text[from..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                assert_eq!(digit_run(&text, from), want, "{text:?} from {from}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_string_ends_at_every_quote_backslash_control_and_non_ascii_byte() {
+        for len in 0..40 {
             let line = vec![b'a'; len];
-            assert!(printable_ascii(&line));
+            assert_eq!(string_end(&line, 0), None);
             for at in 0..len {
                 for b in 0..=255u8 {
                     let mut l = line.clone();
                     l[at] = b;
-                    assert_eq!(
-                        printable_ascii(&l),
-                        (0x20..0x80).contains(&b),
-                        "{b:#x} at {at}"
-                    );
+                    let stops = b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b);
+                    for from in 0..=at {
+                        assert_eq!(
+                            string_end(&l, from),
+                            stops.then_some(at),
+                            "{b:#x} at {at} from {from}"
+                        );
+                    }
                 }
             }
         }
@@ -1050,6 +1372,348 @@ mod tests {
             let bad = serde_json::to_string(&object).unwrap();
             let e = decode_line(bad.as_bytes(), &mut f).unwrap_err();
             assert_eq!((e.field, e.reason), (Some(name), "missing"), "{bad}");
+        }
+    }
+}
+
+/// The text prefilter on NDJSON lines: whenever it rejects a line, the line is sound
+/// (its structure, and every member the filter reads) and fails the filter.
+#[cfg(all(test, feature = "gen"))]
+mod prefilter_tests {
+    use super::super::Cursor;
+    use super::*;
+    use crate::filter::{parse_and_compile, Filter};
+    use proptest::prelude::*;
+
+    /// Filters over every kind of leaf, on every column a leaf can read (the text
+    /// prefilter's own test set).
+    const FILTERS: &[&str] = &[
+        "price between 150 and 600 and stops <= 1 and depart_time >= 06:00 and depart_time < 12:00 and duration <= 420 and cabin = economy and not via has ORD",
+        "price < 400 and stops <= 1",
+        "price < 0",
+        "origin = JFK or destination in (LHR, CDG)",
+        "currency = EUR and not refundable",
+        "refundable and seats >= 2",
+        "bags is null or bags > 0",
+        "co2_kg < 300 and arrive_time < 08:00",
+        "departure >= 2026-12-01T00:00:00Z and arrival < 2027-01-01",
+        "depart_date = 2026-12-02 or arrive_date >= 2027-01-04",
+        "return_departure is null",
+        "return_departure is not null and return_depart_time >= 10:00",
+        "return_arrival > 2026-12-10",
+        "carriers has AA or flight_numbers has LH400",
+        "layover_min has 180 and not via has SYD",
+        "provider = sabre and offer_id != sa-000000001",
+        "provider in (kiwi, duffel) or cabin in (business, first)",
+        "cabin is null or cabin != premium_economy",
+        "not (price > 1000 or stops = 0)",
+        "seats is null and co2_kg is not null",
+        "layover_min has 0 or carriers has KL",
+    ];
+
+    /// Member values near the valid ones, and far from them.
+    const VALUES: &[&str] = &[
+        "null",
+        "\"\"",
+        "\" \"",
+        "0",
+        "1",
+        "-0",
+        "-1",
+        "01",
+        "1e2",
+        "1E+2",
+        "1.0",
+        "0.5",
+        "250.10",
+        "250.1",
+        "2.5e2",
+        "192.99",
+        "4294967295",
+        "4294967296",
+        "99999999999999999999999",
+        "true",
+        "false",
+        "\"true\"",
+        "\"false\"",
+        "\"9\"",
+        "\"250.10\"",
+        "\"250.1\"",
+        "\"economy\"",
+        "\"Economy\"",
+        "\"first\"",
+        "\"business\"",
+        "\"premium_economy\"",
+        "\"econ\\u006fmy\"",
+        "\"JFK\"",
+        "\"LHR\"",
+        "\"J\\u0046K\"",
+        "\"jfk\"",
+        "\"JFKX\"",
+        "\"EUR\"",
+        "\"USD\"",
+        "\"sabre\"",
+        "\"SABRE\"",
+        "\"kiwi\"",
+        "\"sa-000000001\"",
+        "\"s\\ta\"",
+        "\"a\\\"b\"",
+        "\"é\"",
+        "\"\u{7f}\"",
+        "\"2026-12-01T06:35:00-05:00\"",
+        "\"2026-12-01T06:35:00Z\"",
+        "\"2026-12-02T10:00:00+00:00\"",
+        "\"2027-01-04T07:59:00+01:00\"",
+        "\"2026-12-01T25:35:00Z\"",
+        "\"2026-12-01 06:35:00Z\"",
+        "\"2026-12-01\"",
+        "[]",
+        "[ ]",
+        "[\"ORD\"]",
+        "[\"SYD\",\"PVG\"]",
+        "[ \"SYD\" , \"ORD\" ]",
+        "[\"SYD\",\"S\\u0059D\"]",
+        "[\"AA\"]",
+        "[\"KL\",\"AA\"]",
+        "[\"LH400\",\"AA1\"]",
+        "[\"\"]",
+        "[\"A;B\"]",
+        "[\"ORD;SYD\"]",
+        "[null]",
+        "[true]",
+        "[\"ORD\",1]",
+        "[70]",
+        "[180,0]",
+        "[180, 70 ]",
+        "[01]",
+        "[-1]",
+        "[1e2]",
+        "[1.5]",
+        "[\"70\"]",
+        "[4294967296]",
+        "[[1]]",
+        "[{}]",
+        "{}",
+        "{\"a\":1}",
+        "[\"é\"]",
+    ];
+
+    fn lines(seed: u64, rows: u64) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        crate::gen::generate(
+            &crate::gen::GenOptions {
+                rows,
+                seed,
+                format: crate::gen::GenFormat::Ndjson,
+            },
+            &mut out,
+        )
+        .unwrap();
+        out.split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
+    /// A generated line edited: a member's value replaced, the member removed or
+    /// repeated, an unrelated member added, or a byte changed or inserted.
+    fn edit(line: &[u8], how: u8, column: usize, value: usize, at: usize, byte: u8) -> Vec<u8> {
+        let mut members = Members::new();
+        members.scan_json(line).expect("a generated line is JSON");
+        let name = COLUMNS[column];
+        let value = VALUES[value % VALUES.len()].as_bytes();
+        let (a, b) = members.raw[column];
+        let (a, b) = (a as usize, b as usize);
+        let key = format!("\"{name}\":");
+        let key_start = a - key.len();
+        assert_eq!(&line[key_start..a], key.as_bytes());
+        let end = line.len() - 1; // the closing brace
+        match how % 8 {
+            0 | 1 => [&line[..a], value, &line[b..]].concat(),
+            2 => {
+                // The member removed, with the comma before it.
+                let from = key_start - usize::from(line[key_start - 1] == b',');
+                let to = if from == key_start && line[b] == b',' {
+                    b + 1
+                } else {
+                    b
+                };
+                [&line[..from], &line[to..]].concat()
+            }
+            3 => [&line[..end], b",", key.as_bytes(), value, &line[end..]].concat(),
+            4 => [&line[..end], b",\"note\":", value, &line[end..]].concat(),
+            5 => {
+                let mut l = line.to_vec();
+                l[at % line.len()] = byte;
+                l
+            }
+            6 => {
+                let mut l = line.to_vec();
+                l.insert(at % line.len(), byte);
+                l
+            }
+            _ => {
+                // Spaces around the value.
+                [&line[..a], b" ", &line[a..b], b" ", &line[b..]].concat()
+            }
+        }
+    }
+
+    /// The first pass of a worker without the prefilter: the line's structure, then
+    /// the filter's members.
+    fn first_pass(line: &[u8], columns: u32) -> Result<Flight, RecordError> {
+        let mut members = Members::new();
+        let mut flight = Flight::default();
+        members.find(line)?;
+        members.check_required()?;
+        members.decode(line, columns, &mut flight)?;
+        Ok(flight)
+    }
+
+    /// Runs the cursor over the page with the filter's prefilter: for each line,
+    /// whether it was rejected, and what the first pass then gave.
+    fn judged(filter: &Filter, page: &[u8]) -> Vec<(bool, Result<Flight, RecordError>)> {
+        let raw = filter.raw().expect("every leaf here is judged on text");
+        let mut members = Members::with_prefilter(Some(raw), filter.columns());
+        let mut cursor = NdjsonCursor::new(&mut members);
+        let mut out = Vec::new();
+        while cursor.next_record(page).is_some() {
+            let rejected = cursor.rejects(page);
+            let mut flight = Flight::default();
+            let first = cursor
+                .first(page, filter.columns(), &mut flight)
+                .map(|()| flight);
+            out.push((rejected, first));
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Generated lines, edited at random (see [`check`]).
+        #[test]
+        fn the_prefilter_rejects_only_sound_lines_the_filter_fails(
+            seed in any::<u64>(),
+            edits in proptest::collection::vec(
+                (0usize..30, any::<u8>(), 0usize..COLUMNS.len(), any::<usize>(), any::<usize>(), any::<u8>()),
+                1..60,
+            ),
+        ) {
+            let mut lines = lines(seed, 30);
+            let pristine = lines.len();
+            for &(row, how, column, value, at, byte) in &edits {
+                let edited = edit(&lines[row % pristine], how, column, value, at, byte);
+                // A line break would split the line in two, and a blank line is none.
+                if !edited.contains(&b'\n') && !edited.trim_ascii().is_empty() {
+                    lines.push(edited);
+                }
+            }
+            check(&lines, pristine)?;
+        }
+    }
+
+    /// Every value in every member of a few generated lines, and each member removed
+    /// or repeated.
+    #[test]
+    fn the_prefilter_rejects_no_line_with_any_value_in_any_member_unsoundly() {
+        let mut lines = lines(7, 4);
+        let pristine = lines.len();
+        for row in 0..pristine {
+            for column in 0..COLUMNS.len() {
+                for value in 0..VALUES.len() {
+                    lines.push(edit(&lines[row], 0, column, value, 0, 0));
+                }
+                for how in [2, 3, 7] {
+                    lines.push(edit(&lines[row], how, column, 0, 0, 0));
+                }
+            }
+        }
+        check(&lines, pristine).unwrap();
+    }
+
+    /// Checks the prefilter of each filter on the lines (the first `pristine` of
+    /// them as generated): whenever it rejects a line, the line's first pass succeeds
+    /// and the filter is not true; it rejects every generated line the filter fails;
+    /// and it never changes what the first pass gives.
+    fn check(lines: &[Vec<u8>], pristine: usize) -> Result<(), TestCaseError> {
+        let page = lines.join(&b'\n');
+        for text in FILTERS {
+            let filter = parse_and_compile(text).unwrap();
+            let got = judged(&filter, &page);
+            prop_assert_eq!(got.len(), lines.len());
+            for (i, (line, (rejected, first))) in lines.iter().zip(got).enumerate() {
+                let shown = String::from_utf8_lossy(line);
+                // The cursor reads a line without the whitespace around it.
+                let want = first_pass(line.trim_ascii(), filter.columns());
+                prop_assert_eq!(&first, &want, "{} on {}", text, shown);
+                if rejected {
+                    let flight = want.as_ref().map_err(|e| format!("{e}"));
+                    prop_assert!(
+                        flight.is_ok(),
+                        "rejected, but the first pass fails: {} on {}: {:?}",
+                        text,
+                        shown,
+                        flight
+                    );
+                    prop_assert!(
+                        filter.eval(flight.unwrap()) != Some(true),
+                        "rejected, but the filter passes: {} on {}",
+                        text,
+                        shown
+                    );
+                } else if i < pristine {
+                    prop_assert_eq!(
+                        filter.eval(want.as_ref().unwrap()),
+                        Some(true),
+                        "a generated line the filter fails was not rejected: {} on {}",
+                        text,
+                        shown
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_cursor_rejects_only_sound_lines_the_filter_fails() {
+        let filter = parse_and_compile("price < 400 and stops <= 1 and not via has ORD").unwrap();
+        let line = |price: &str, stops: &str, via: &str| {
+            format!("{{\"provider\":\"sabre\",\"offer_id\":\"sa-1\",\"origin\":\"FCO\",\"destination\":\"AMS\",\"departure\":\"2027-01-04T19:30:00+01:00\",\"arrival\":\"2027-01-04T21:40:00+01:00\",\"duration_min\":130,\"stops\":{stops},\"via\":{via},\"carriers\":[\"KL\"],\"flight_numbers\":[\"KL6638\"],\"layover_min\":[],\"cabin\":\"economy\",\"price\":{price},\"currency\":\"USD\",\"seats\":9}}\n")
+        };
+        let page = [
+            line("500.00", "0", "[]"),                // fails: rejected
+            line("\"500.00\"", "0", "[]"),            // fails, the price a string: rejected
+            line("300.00", "1", "[\"AMS\"]"),         // passes
+            line("300.00", "1", "[\"ORD\"]"),         // fails on via: rejected
+            line("300.00", "1", "[\"O\\u0052D\"]"),   // an escape: decoded
+            line("5e2", "0", "[]"),                   // not a price: decoded, to report it
+            line("500.00", "\"0\"", "[]"),            // stops a string, though the price fails
+            line("500.00", "null", "[]"),             // stops unknown, though required
+            line("500.00", "0", "null"),              // no via (as an empty CSV cell): rejected
+            line("500.00", "0", "[\"\"]"),            // an empty airport: decoded
+            line("500.00", "0", "[], \"stops\":0"),   // a member twice: decoded
+            "{\"provider\":\"sabre\"}\n".to_string(), // required members absent
+            "{\"price\":1,\n".to_string(),            // not JSON
+        ]
+        .concat();
+        let got: Vec<bool> = judged(&filter, page.as_bytes())
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                true, true, false, true, false, false, false, false, true, false, false, false,
+                false
+            ]
+        );
+        // Without a prefilter nothing is rejected.
+        let mut members = Members::new();
+        let mut plain = NdjsonCursor::new(&mut members);
+        while plain.next_record(page.as_bytes()).is_some() {
+            assert!(!plain.rejects(page.as_bytes()));
         }
     }
 }
