@@ -124,7 +124,6 @@ impl RawFilter {
     /// definite `true`, and every field it reads decodes); `false` when it passes or
     /// cannot be judged here.
     #[inline]
-    #[allow(dead_code)] // until a second reader (NDJSON) judges records on text
     pub(crate) fn rejects<'a>(&self, field: impl Fn(usize) -> Option<&'a [u8]>) -> bool {
         matches!(self.eval(field), Ok(t) if t != Some(true))
     }
@@ -139,7 +138,6 @@ impl RawFilter {
     /// The filter's three-valued result for the record whose canonical column `c`
     /// has the text `field(c)` (`None`: not in the input).
     #[inline]
-    #[allow(dead_code)] // until a second reader (NDJSON) judges records on text
     pub(crate) fn eval<'a>(
         &self,
         field: impl Fn(usize) -> Option<&'a [u8]>,
