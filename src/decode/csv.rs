@@ -1,8 +1,9 @@
 //! Splitting a page of canonical CSV into records and fields.
 //!
 //! Most dump rows contain no quote at all, so the common path finds line ends and
-//! commas in one pass, sixteen bytes at a time (SIMD compares turned into bit masks),
-//! and never copies a byte. A row with a quote (or a stray carriage return) goes
+//! commas in one pass over 64-byte blocks (SIMD compares turned into bit masks, each
+//! block classified once and its bits consumed record after record), and never
+//! copies a byte. A row with a quote (or a stray carriage return) goes
 //! through a strict splitter that unescapes into a side buffer and records what is
 //! wrong with the row's quoting. Both paths feed the same field decoder.
 //!

@@ -1385,31 +1385,7 @@ mod prefilter_tests {
     use crate::filter::{parse_and_compile, Filter};
     use proptest::prelude::*;
 
-    /// Filters over every kind of leaf, on every column a leaf can read (the text
-    /// prefilter's own test set).
-    const FILTERS: &[&str] = &[
-        "price between 150 and 600 and stops <= 1 and depart_time >= 06:00 and depart_time < 12:00 and duration <= 420 and cabin = economy and not via has ORD",
-        "price < 400 and stops <= 1",
-        "price < 0",
-        "origin = JFK or destination in (LHR, CDG)",
-        "currency = EUR and not refundable",
-        "refundable and seats >= 2",
-        "bags is null or bags > 0",
-        "co2_kg < 300 and arrive_time < 08:00",
-        "departure >= 2026-12-01T00:00:00Z and arrival < 2027-01-01",
-        "depart_date = 2026-12-02 or arrive_date >= 2027-01-04",
-        "return_departure is null",
-        "return_departure is not null and return_depart_time >= 10:00",
-        "return_arrival > 2026-12-10",
-        "carriers has AA or flight_numbers has LH400",
-        "layover_min has 180 and not via has SYD",
-        "provider = sabre and offer_id != sa-000000001",
-        "provider in (kiwi, duffel) or cabin in (business, first)",
-        "cabin is null or cabin != premium_economy",
-        "not (price > 1000 or stops = 0)",
-        "seats is null and co2_kg is not null",
-        "layover_min has 0 or carriers has KL",
-    ];
+    use crate::filter::raw::tests::FILTERS;
 
     /// Member values near the valid ones, and far from them.
     const VALUES: &[&str] = &[

@@ -10,7 +10,7 @@ pub mod field;
 mod flags;
 mod literal;
 mod parse;
-mod raw;
+pub(crate) mod raw;
 
 pub use ast::{CmpOp, Expr, FieldRef, Literal, Origin, Span};
 pub use build::{build, parse_and_compile, FilterError};

@@ -448,7 +448,7 @@ fn text_matches(key: TextKey, text: &str, rhs: &str) -> bool {
 }
 
 #[cfg(all(test, feature = "gen"))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::decode::csv::CsvRecords;
     use crate::decode::{decode_field, Schema};
@@ -456,8 +456,9 @@ mod tests {
     use crate::record::{Flight, COLUMNS};
     use proptest::prelude::*;
 
-    /// Filters over every kind of leaf, on every column a leaf can read.
-    const FILTERS: &[&str] = &[
+    /// Filters over every kind of leaf, on every column a leaf can read (the NDJSON
+    /// prefilter's tests use them too).
+    pub(crate) const FILTERS: &[&str] = &[
         "price between 150 and 600 and stops <= 1 and depart_time >= 06:00 and depart_time < 12:00 and duration <= 420 and cabin = economy and not via has ORD",
         "price < 400 and stops <= 1",
         "price < 0",
@@ -482,6 +483,8 @@ mod tests {
         "stops != 1 and stops >= 0 and stops < 3 and (duration > 100 and duration < 900)",
         "(price < 300 and (stops = 0 and duration > 100)) or not (cabin = economy and price >= 500)",
         "seats > 2 and seats < 2 or bags >= 1 and bags <= 1",
+        "seats is null and co2_kg is not null",
+        "layover_min has 0 or carriers has KL",
     ];
 
     /// The decoded record's verdict for the filter's columns, or the decode error.
