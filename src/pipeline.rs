@@ -1276,7 +1276,11 @@ impl<C: Collector> Worker<'_, C> {
                 return Scan::Stop;
             }
             index += 1;
-            if cursor.rejects(bytes) {
+            // Judged on its text: a record that fails is never decoded, one that
+            // passes is not judged again (the prefilter exists only when the filter
+            // alone decides).
+            let verdict = cursor.verdict(bytes);
+            if verdict == Some(false) {
                 *records += 1;
                 continue;
             }
@@ -1302,7 +1306,7 @@ impl<C: Collector> Worker<'_, C> {
                 }
             }
             // The collector decides (by default: the filter); `eval` counts here.
-            if !self.collector.judge(self.filter, batch, &self.flight) {
+            if verdict.is_none() && !self.collector.judge(self.filter, batch, &self.flight) {
                 *records += 1;
                 continue;
             }

@@ -175,8 +175,8 @@ impl super::Cursor for CsvCursor<'_> {
         self.schema.canonical
     }
     #[inline]
-    fn rejects(&mut self, page: &[u8]) -> bool {
-        self.records.rejects(page, self.schema)
+    fn verdict(&mut self, page: &[u8]) -> Option<bool> {
+        self.records.verdict(page, self.schema)
     }
 }
 
@@ -217,7 +217,7 @@ impl CsvRecords {
     }
 
     /// Reusable state whose records the filter may reject on their text alone (see
-    /// [`CsvRecords::rejects`]). Only for a filter that decides alone which records
+    /// [`CsvRecords::verdict`]). Only for a filter that decides alone which records
     /// are kept, when only the columns it reads are checked for rejected records.
     pub(crate) fn with_prefilter(prefilter: Option<RawFilter>) -> Self {
         CsvRecords {
@@ -226,20 +226,18 @@ impl CsvRecords {
         }
     }
 
-    /// Whether the current record certainly fails the prefilter, judged on its
-    /// field texts: its shape is sound and every field the filter reads decodes (so
-    /// decoding it would have reported nothing either). A record with quotes is
+    /// The prefilter's verdict on the current record, judged on its field texts
+    /// when its shape is sound and every field the filter reads decodes (so
+    /// decoding them would have reported nothing either). A record with quotes is
     /// left to the decoder.
     #[inline]
-    pub(crate) fn rejects(&self, page: &[u8], schema: &Schema) -> bool {
-        let Some(prefilter) = &self.prefilter else {
-            return false;
-        };
+    pub(crate) fn verdict(&self, page: &[u8], schema: &Schema) -> Option<bool> {
+        let prefilter = self.prefilter.as_ref()?;
         if !self.bound || !self.in_page || self.flaw.is_some() || self.fields.len() != schema.width
         {
-            return false;
+            return None;
         }
-        prefilter.rejects_at(|i| &page[self.fields.get(self.positions[i])])
+        prefilter.verdict_at(|i| &page[self.fields.get(self.positions[i])])
     }
 
     /// Starts reading a new page laid out by `schema`.

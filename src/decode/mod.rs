@@ -32,13 +32,15 @@ pub(crate) trait Cursor {
     fn rest(&mut self, page: &[u8], mask: u32, flight: &mut Flight) -> Result<(), RecordError>;
     /// Whether a record's bytes are already a canonical CSV row, to copy verbatim.
     fn canonical(&self) -> bool;
-    /// Whether the current record certainly fails the filter, judged before any
-    /// decoding (and only when that judgement is exact, errors included); a
-    /// rejected record is counted and skipped.
+    /// The filter's verdict on the current record, judged before any decoding and
+    /// only when that judgement is exact, errors included (see
+    /// [`crate::filter::RawFilter::verdict`]): a record that fails is counted and
+    /// skipped undecoded, one that passes is decoded without running the filter
+    /// again; `None` leaves it to decoding and the filter.
     #[inline]
-    fn rejects(&mut self, page: &[u8]) -> bool {
+    fn verdict(&mut self, page: &[u8]) -> Option<bool> {
         let _ = page;
-        false
+        None
     }
 }
 

@@ -98,13 +98,14 @@ impl super::Cursor for NdjsonCursor<'_> {
         false
     }
     #[inline]
-    fn rejects(&mut self, page: &[u8]) -> bool {
-        if self.members.prefilter.is_none() {
-            return false;
-        }
+    fn verdict(&mut self, page: &[u8]) -> Option<bool> {
+        self.members.prefilter.as_ref()?;
         let line = &page[self.line.clone()];
         self.scanned = true;
-        self.members.find_flat(line) && self.members.rejects(line)
+        if !self.members.find_flat(line) {
+            return None;
+        }
+        self.members.verdict(line)
     }
 }
 
@@ -149,7 +150,7 @@ impl Members {
     }
 
     /// Reusable state whose lines the filter may reject on their member texts alone
-    /// (see [`Members::rejects`]); `columns` are the columns the filter reads. Only
+    /// (see [`Members::verdict`]); `columns` are the columns the filter reads. Only
     /// for a filter that decides alone which records are kept, when only the columns
     /// it reads are checked for rejected records (as for CSV).
     pub(crate) fn with_prefilter(prefilter: Option<RawFilter>, columns: u32) -> Members {
@@ -164,17 +165,15 @@ impl Members {
         }
     }
 
-    /// Whether the line whose members the flat scan just found certainly fails the
-    /// prefilter: every required member is there, every member the filter reads
-    /// would decode (to the value its text gives as a CSV cell), and the filter's
-    /// result on them is not `true`. Anything else is left to the decoder.
-    fn rejects(&mut self, line: &[u8]) -> bool {
+    /// The prefilter's verdict on the line whose members the flat scan just found,
+    /// when every required member is there and every member the filter reads would
+    /// decode (to the value its text gives as a CSV cell). Anything else is left to
+    /// the decoder (`None`).
+    fn verdict(&mut self, line: &[u8]) -> Option<bool> {
         if !self.flat || self.check_required().is_err() {
-            return false;
+            return None;
         }
-        let Some(p) = &mut self.prefilter else {
-            return false;
-        };
+        let p = self.prefilter.as_mut()?;
         p.scratch.clear();
         for column in super::each_column(p.lists) {
             p.joined[column] = if self.present & (1 << column) != 0 {
@@ -184,10 +183,8 @@ impl Members {
                 None
             };
         }
-        let Some(p) = &self.prefilter else {
-            return false;
-        };
-        p.filter.rejects(|column| self.cell(line, column, p))
+        let p = self.prefilter.as_ref()?;
+        p.filter.verdict(|column| self.cell(line, column, p))
     }
 
     /// The CSV cell that decodes as the flat-scanned member of `column` does (`None`
@@ -1547,19 +1544,19 @@ mod prefilter_tests {
     }
 
     /// Runs the cursor over the page with the filter's prefilter: for each line,
-    /// whether it was rejected, and what the first pass then gave.
-    fn judged(filter: &Filter, page: &[u8]) -> Vec<(bool, Result<Flight, RecordError>)> {
+    /// its verdict, and what the first pass then gave.
+    fn judged(filter: &Filter, page: &[u8]) -> Vec<(Option<bool>, Result<Flight, RecordError>)> {
         let raw = filter.raw().expect("every leaf here is judged on text");
         let mut members = Members::with_prefilter(Some(raw), filter.columns());
         let mut cursor = NdjsonCursor::new(&mut members);
         let mut out = Vec::new();
         while cursor.next_record(page).is_some() {
-            let rejected = cursor.rejects(page);
+            let verdict = cursor.verdict(page);
             let mut flight = Flight::default();
             let first = cursor
                 .first(page, filter.columns(), &mut flight)
                 .map(|()| flight);
-            out.push((rejected, first));
+            out.push((verdict, first));
         }
         out
     }
@@ -1609,40 +1606,41 @@ mod prefilter_tests {
     }
 
     /// Checks the prefilter of each filter on the lines (the first `pristine` of
-    /// them as generated): whenever it rejects a line, the line's first pass succeeds
-    /// and the filter is not true; it rejects every generated line the filter fails;
-    /// and it never changes what the first pass gives.
+    /// them as generated): whenever it decides a line, the line's first pass
+    /// succeeds and the filter says the same; it decides every generated line; and
+    /// it never changes what the first pass gives.
     fn check(lines: &[Vec<u8>], pristine: usize) -> Result<(), TestCaseError> {
         let page = lines.join(&b'\n');
         for text in FILTERS {
             let filter = parse_and_compile(text).unwrap();
             let got = judged(&filter, &page);
             prop_assert_eq!(got.len(), lines.len());
-            for (i, (line, (rejected, first))) in lines.iter().zip(got).enumerate() {
+            for (i, (line, (verdict, first))) in lines.iter().zip(got).enumerate() {
                 let shown = String::from_utf8_lossy(line);
                 // The cursor reads a line without the whitespace around it.
                 let want = first_pass(line.trim_ascii(), filter.columns());
                 prop_assert_eq!(&first, &want, "{} on {}", text, shown);
-                if rejected {
+                if let Some(passes) = verdict {
                     let flight = want.as_ref().map_err(|e| format!("{e}"));
                     prop_assert!(
                         flight.is_ok(),
-                        "rejected, but the first pass fails: {} on {}: {:?}",
+                        "judged {}, but the first pass fails: {} on {}: {:?}",
+                        passes,
                         text,
                         shown,
                         flight
                     );
-                    prop_assert!(
-                        filter.eval(flight.unwrap()) != Some(true),
-                        "rejected, but the filter passes: {} on {}",
+                    prop_assert_eq!(
+                        filter.eval(flight.unwrap()) == Some(true),
+                        passes,
+                        "judged otherwise than the filter: {} on {}",
                         text,
                         shown
                     );
-                } else if i < pristine {
-                    prop_assert_eq!(
-                        filter.eval(want.as_ref().unwrap()),
-                        Some(true),
-                        "a generated line the filter fails was not rejected: {} on {}",
+                } else {
+                    prop_assert!(
+                        i >= pristine,
+                        "a generated line was left undecided: {} on {}",
                         text,
                         shown
                     );
@@ -1661,7 +1659,7 @@ mod prefilter_tests {
         let page = [
             line("500.00", "0", "[]"),                // fails: rejected
             line("\"500.00\"", "0", "[]"),            // fails, the price a string: rejected
-            line("300.00", "1", "[\"AMS\"]"),         // passes
+            line("300.00", "1", "[\"AMS\"]"),         // passes: known to match
             line("300.00", "1", "[\"ORD\"]"),         // fails on via: rejected
             line("300.00", "1", "[\"O\\u0052D\"]"),   // an escape: decoded
             line("5e2", "0", "[]"),                   // not a price: decoded, to report it
@@ -1674,22 +1672,20 @@ mod prefilter_tests {
             "{\"price\":1,\n".to_string(),            // not JSON
         ]
         .concat();
-        let got: Vec<bool> = judged(&filter, page.as_bytes())
+        let got: Vec<Option<bool>> = judged(&filter, page.as_bytes())
             .into_iter()
-            .map(|(r, _)| r)
+            .map(|(v, _)| v)
             .collect();
+        let (yes, no) = (Some(true), Some(false));
         assert_eq!(
             got,
-            [
-                true, true, false, true, false, false, false, false, true, false, false, false,
-                false
-            ]
+            [no, no, yes, no, None, None, None, None, no, None, None, None, None]
         );
-        // Without a prefilter nothing is rejected.
+        // Without a prefilter nothing is judged.
         let mut members = Members::new();
         let mut plain = NdjsonCursor::new(&mut members);
         while plain.next_record(page.as_bytes()).is_some() {
-            assert!(!plain.rejects(page.as_bytes()));
+            assert_eq!(plain.verdict(page.as_bytes()), None);
         }
     }
 }

@@ -114,25 +114,26 @@ impl RawFilter {
         })
     }
 
-    /// The canonical columns the filter reads, in the order [`RawFilter::rejects_at`]
+    /// The canonical columns the filter reads, in the order [`RawFilter::verdict_at`]
     /// asks for them by index.
     pub(crate) fn columns(&self) -> &[usize] {
         &self.columns
     }
 
-    /// Whether the record certainly fails the filter (the filter's result is not a
-    /// definite `true`, and every field it reads decodes); `false` when it passes or
-    /// cannot be judged here.
+    /// What decoding the record and running the filter would say, when its texts
+    /// can tell: every field the filter reads decodes, and the filter's result is a
+    /// definite `true` (`Some(true)`) or not (`Some(false)`: the record is rejected).
+    /// `None` when the record must be decoded to know.
     #[inline]
-    pub(crate) fn rejects<'a>(&self, field: impl Fn(usize) -> Option<&'a [u8]>) -> bool {
-        matches!(self.eval(field), Ok(t) if t != Some(true))
+    pub(crate) fn verdict<'a>(&self, field: impl Fn(usize) -> Option<&'a [u8]>) -> Option<bool> {
+        verdict(self.eval(field))
     }
 
-    /// [`RawFilter::rejects`] with the texts given by their index in
+    /// [`RawFilter::verdict`] with the texts given by their index in
     /// [`RawFilter::columns`], every one present.
     #[inline]
-    pub(crate) fn rejects_at<'a>(&self, text: impl Fn(usize) -> &'a [u8]) -> bool {
-        matches!(self.eval_at(text), Ok(t) if t != Some(true))
+    pub(crate) fn verdict_at<'a>(&self, text: impl Fn(usize) -> &'a [u8]) -> Option<bool> {
+        verdict(self.eval_at(text))
     }
 
     /// The filter's three-valued result for the record whose canonical column `c`
@@ -164,6 +165,13 @@ impl RawFilter {
         }
         Ok(eval(&self.root, &values, &others))
     }
+}
+
+/// A judgement on texts as a verdict: decided when every field decodes, and then
+/// passing only on a definite `true` (unknown fails, as in the decoded filter).
+#[inline]
+fn verdict(judged: Result<Truth, Undecided>) -> Option<bool> {
+    judged.ok().map(|t| t == Some(true))
 }
 
 fn lower(node: &Node, slots: &mut Vec<Key>, others: &mut Vec<Node>) -> RawNode {
@@ -587,7 +595,7 @@ pub(crate) mod tests {
         };
         let page = [
             row("500.00", "0"),  // fails: rejected
-            row("300.00", "0"),  // passes
+            row("300.00", "0"),  // passes: known to match
             row("5x0.00", "0"),  // malformed price: decoded, to report it
             row("500.00", "x"),  // malformed stops, though the price already fails
             "a,b\n".to_string(), // wrong width
@@ -597,13 +605,13 @@ pub(crate) mod tests {
         let mut got = Vec::new();
         records.reset(&schema);
         while records.next(page).is_some() {
-            got.push(records.rejects(page, &schema));
+            got.push(records.verdict(page, &schema));
         }
-        assert_eq!(got, vec![true, false, false, false, false]);
-        // Without a prefilter nothing is rejected.
+        assert_eq!(got, vec![Some(false), Some(true), None, None, None]);
+        // Without a prefilter nothing is judged.
         let mut plain = CsvRecords::new();
         while plain.next(page).is_some() {
-            assert!(!plain.rejects(page, &schema));
+            assert_eq!(plain.verdict(page, &schema), None);
         }
     }
 }
