@@ -274,23 +274,26 @@ fn fan_in_runs_equal_the_sequential_reference() {
 fn four_providers(wd: &Workdir, rows: &str, seed: &str) -> Vec<String> {
     ["amadeus", "duffel", "kiwi", "sabre"]
         .iter()
-        .map(|p| {
-            let name = format!("{p}.ndjson");
-            let out = wd.path(&name);
-            wd.stdout(&[
-                "gen",
-                "--format",
-                p,
-                "--rows",
-                rows,
-                "--seed",
-                seed,
-                "-o",
-                out.to_str().unwrap(),
-            ]);
-            name
-        })
+        .map(|p| provider_pages(wd, p, rows, seed))
         .collect()
+}
+
+/// One provider's pages of `gen`'s offers, as `<provider>.ndjson`: its name.
+fn provider_pages(wd: &Workdir, provider: &str, rows: &str, seed: &str) -> String {
+    let name = format!("{provider}.ndjson");
+    let out = wd.path(&name);
+    wd.stdout(&[
+        "gen",
+        "--format",
+        provider,
+        "--rows",
+        rows,
+        "--seed",
+        seed,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    name
 }
 
 /// Four providers' pages of the same offers: `--dedupe` keeps one of each
@@ -415,33 +418,10 @@ fn replayed_latency_stops_every_provider_after_about_a_page() {
 #[test]
 fn a_fault_in_one_provider_loses_nothing_of_the_others() {
     let wd = Workdir::new();
-    for p in ["amadeus", "kiwi"] {
-        let out = wd.path(&format!("{p}.ndjson"));
-        wd.stdout(&[
-            "gen",
-            "--format",
-            p,
-            "--rows",
-            "500",
-            "--seed",
-            "2",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+    for p in ["amadeus", "kiwi", "duffel"] {
+        provider_pages(&wd, p, "500", "2");
     }
     // Duffel's pages with one page cut in half.
-    let duffel = wd.path("duffel.ndjson");
-    wd.stdout(&[
-        "gen",
-        "--format",
-        "duffel",
-        "--rows",
-        "500",
-        "--seed",
-        "2",
-        "-o",
-        duffel.to_str().unwrap(),
-    ]);
     let text = wd.read("duffel.ndjson");
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     let cut = lines[1].len() / 2;

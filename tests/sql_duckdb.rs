@@ -104,56 +104,68 @@ fn run_duckdb_ordered(
     queries: &[String],
 ) -> Vec<Result<Ordered, String>> {
     match engine {
-        Engine::Python => {
-            let batch = dir.join("queries.json");
-            std::fs::write(&batch, serde_json::to_vec(queries).unwrap()).unwrap();
-            let out = Command::new(python())
-                .args(["-c", PYTHON])
-                .arg(&batch)
-                .current_dir(dir)
-                .output()
-                .expect("run python");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-            results
-                .into_iter()
-                .map(|v| match v.get("rows") {
-                    Some(rows) => Ok(rows
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|r| {
-                            (
-                                r[0].as_str().unwrap().to_string(),
-                                r[1].as_str().unwrap().to_string(),
-                            )
-                        })
-                        .collect()),
-                    None => Err(v["error"].to_string()),
-                })
-                .collect()
-        }
-        Engine::Cli => queries
-            .iter()
-            .map(|q| {
-                let out = Command::new("duckdb")
-                    .current_dir(dir)
-                    .arg("-csv")
-                    .arg("-c")
-                    .arg(format!("SET TimeZone = 'Asia/Kolkata'; {q}"))
-                    .output()
-                    .expect("run duckdb");
-                if !out.status.success() {
-                    return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-                }
-                Ok(ordered_rows_of_csv(&out.stdout))
+        Engine::Python => python_batch(dir, PYTHON, "queries.json", queries)
+            .into_iter()
+            .map(|v| match v.get("rows") {
+                Some(rows) => Ok(rows
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        (
+                            r[0].as_str().unwrap().to_string(),
+                            r[1].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect()),
+                None => Err(v["error"].to_string()),
             })
             .collect(),
+        Engine::Cli => queries
+            .iter()
+            .map(|q| duckdb_csv(dir, q).map(|csv| ordered_rows_of_csv(&csv)))
+            .collect(),
     }
+}
+
+/// Runs `script` (one of the Python programs here) over `queries`, written to `batch`
+/// in `dir`: one JSON result per query.
+fn python_batch(
+    dir: &Path,
+    script: &str,
+    batch: &str,
+    queries: &[String],
+) -> Vec<serde_json::Value> {
+    let batch = dir.join(batch);
+    std::fs::write(&batch, serde_json::to_vec(queries).unwrap()).unwrap();
+    let out = Command::new(python())
+        .args(["-c", script])
+        .arg(&batch)
+        .current_dir(dir)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Runs one query with the DuckDB CLI in `dir` (in the tests' time zone): its CSV
+/// output, or what it printed on failing.
+fn duckdb_csv(dir: &Path, query: &str) -> Result<Vec<u8>, String> {
+    let out = Command::new("duckdb")
+        .current_dir(dir)
+        .arg("-csv")
+        .arg("-c")
+        .arg(format!("SET TimeZone = 'Asia/Kolkata'; {query}"))
+        .output()
+        .expect("run duckdb");
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(out.stdout)
 }
 
 // ---------------------------------------------------------------- the two sides
@@ -480,22 +492,10 @@ print(json.dumps([list(con.execute(q).fetchone()) for q in json.load(open(sys.ar
 
 fn run_counts(engine: Engine, dir: &Path, statements: &[String]) -> Vec<Vec<u64>> {
     match engine {
-        Engine::Python => {
-            let batch = dir.join("counts.json");
-            std::fs::write(&batch, serde_json::to_vec(statements).unwrap()).unwrap();
-            let out = Command::new(python())
-                .args(["-c", PYTHON_COUNTS])
-                .arg(&batch)
-                .current_dir(dir)
-                .output()
-                .expect("run python");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            serde_json::from_slice(&out.stdout).unwrap()
-        }
+        Engine::Python => python_batch(dir, PYTHON_COUNTS, "counts.json", statements)
+            .into_iter()
+            .map(|v| serde_json::from_value(v).unwrap())
+            .collect(),
         Engine::Cli => statements
             .iter()
             .map(|q| {
@@ -640,44 +640,16 @@ fn run_duckdb_cells(
     queries: &[String],
 ) -> Vec<Result<Vec<Cells>, String>> {
     match engine {
-        Engine::Python => {
-            let batch = dir.join("cells.json");
-            std::fs::write(&batch, serde_json::to_vec(queries).unwrap()).unwrap();
-            let out = Command::new(python())
-                .args(["-c", PYTHON_CELLS])
-                .arg(&batch)
-                .current_dir(dir)
-                .output()
-                .expect("run python");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-            results
-                .into_iter()
-                .map(|v| match v.get("rows") {
-                    Some(rows) => Ok(serde_json::from_value(rows.clone()).unwrap()),
-                    None => Err(v["error"].to_string()),
-                })
-                .collect()
-        }
+        Engine::Python => python_batch(dir, PYTHON_CELLS, "cells.json", queries)
+            .into_iter()
+            .map(|v| match v.get("rows") {
+                Some(rows) => Ok(serde_json::from_value(rows.clone()).unwrap()),
+                None => Err(v["error"].to_string()),
+            })
+            .collect(),
         Engine::Cli => queries
             .iter()
-            .map(|q| {
-                let out = Command::new("duckdb")
-                    .current_dir(dir)
-                    .arg("-csv")
-                    .arg("-c")
-                    .arg(format!("SET TimeZone = 'Asia/Kolkata'; {q}"))
-                    .output()
-                    .expect("run duckdb");
-                if !out.status.success() {
-                    return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-                }
-                Ok(cells_of_csv(&out.stdout))
-            })
+            .map(|q| duckdb_csv(dir, q).map(|csv| cells_of_csv(&csv)))
             .collect(),
     }
 }
