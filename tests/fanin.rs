@@ -583,8 +583,8 @@ fn currency_conversion_is_exact_at_the_boundary_and_a_missing_rate_follows_the_p
     );
     let rates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/rates.csv");
     let rates = rates.to_str().unwrap();
-    let ids = |expr: &str| -> Vec<String> {
-        let out = wd.stdout(&[
+    let in_usd = |more: &[&str]| {
+        let args = [
             "search",
             "d.csv",
             "--currency",
@@ -592,11 +592,10 @@ fn currency_conversion_is_exact_at_the_boundary_and_a_missing_rate_follows_the_p
             "--rates",
             rates,
             "--ordered",
-            "--where",
-            expr,
-        ]);
-        crate::util::csv_ids(&out)
+        ];
+        wd.stdout(&[&args[..], more].concat())
     };
+    let ids = |expr: &str| crate::util::csv_ids(&in_usd(&["--where", expr]));
     assert_eq!(ids("price = 42.33"), ["gbp"]);
     assert_eq!(ids("price < 42.33 and price > 42.32"), Vec::<String>::new());
     assert_eq!(ids("price = 10.12"), ["even-down"]);
@@ -604,15 +603,7 @@ fn currency_conversion_is_exact_at_the_boundary_and_a_missing_rate_follows_the_p
     assert_eq!(ids("price <= 108 and price >= 108"), ["eur"]);
     assert_eq!(ids("price = 33.33"), ["jpy"]);
     // The output says the target currency, with its minor unit's decimals.
-    let out = wd.stdout(&[
-        "search",
-        "d.csv",
-        "--currency",
-        "USD",
-        "--rates",
-        rates,
-        "--ordered",
-    ]);
+    let out = in_usd(&[]);
     let prices: Vec<(String, String)> = out
         .lines()
         .skip(1)
