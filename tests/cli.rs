@@ -3,6 +3,8 @@
 
 mod util;
 
+/// No import cycles between modules: the layers point one way.
+mod architecture;
 /// Malformed input, bad flags, I/O errors: messages and exit codes.
 mod errors;
 /// `eval` (many queries, one pass) against separate searches; expectations; `explain`.
