@@ -1534,11 +1534,6 @@ mod tests {
     }
 
     #[test]
-    fn docs_list_the_column_types() {
-        crate::filter::doc::check_readme_block("columns", &columns_markdown());
-    }
-
-    #[test]
     fn helpers() {
         assert_eq!(decimal(250_100_000), "250.1");
         assert_eq!(decimal(7), "0.000007");

@@ -192,3 +192,54 @@ fn every_command_has_examples_that_run() {
     }
     assert!(ran >= 10, "only {ran} examples ran");
 }
+
+/// The language's reference on the filter page is what `help where` and the man page
+/// print: generated from the parser's and compiler's tables.
+#[test]
+fn the_filter_page_holds_the_language_reference() {
+    let blocks: Vec<(String, String)> = flightsift::filter::doc::markdown_blocks()
+        .into_iter()
+        .map(|(name, block)| (name.to_string(), block))
+        .collect();
+    assert!(blocks.len() >= 5, "{blocks:?}");
+    crate::doc_blocks::check("docs/filters.md", &blocks);
+}
+
+/// The SQL page's column types are the ones `flightsift sql` writes.
+#[test]
+fn the_sql_page_lists_the_column_types() {
+    crate::doc_blocks::check(
+        "docs/sql.md",
+        &[("columns".to_string(), flightsift::sql::columns_markdown())],
+    );
+}
+
+/// Each provider's mapping table on the providers page is its module's own
+/// documentation (from the table to the end of the module comment), so the two
+/// cannot drift apart; a provider without a table there fails.
+#[test]
+fn the_provider_page_holds_each_modules_mapping_table() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut blocks = Vec::new();
+    for provider in flightsift::provider::Provider::ALL {
+        let name = provider.name();
+        let file = format!("src/provider/{name}.rs");
+        let source =
+            std::fs::read_to_string(root.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let doc: Vec<&str> = source
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .map(|l| {
+                l.strip_prefix("//! ")
+                    .unwrap_or(l.trim_start_matches("//!"))
+            })
+            .skip_while(|l| !l.starts_with("| canonical |"))
+            .collect();
+        assert!(doc.len() > 5, "{file}: no mapping table in its module doc");
+        blocks.push((
+            format!("provider-{name}"),
+            format!("{}\n", doc.join("\n").trim_end()),
+        ));
+    }
+    crate::doc_blocks::check("docs/providers.md", &blocks);
+}
