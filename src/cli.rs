@@ -541,8 +541,8 @@ Examples:
   flightsift convert --provider kiwi kiwi-pages.ndjson.zst -o kiwi.ndjson
   flightsift convert kiwi-pages.ndjson.zst | flightsift search --max-price 300 --count
 
-Every offer becomes one canonical record (the mapping per provider: README.md, \"Raw provider
-responses\"); `convert | search` gives the rows `search` gives on the raw input.";
+Every offer becomes one canonical record (the mapping per provider: docs/providers.md);
+`convert | search` gives the rows `search` gives on the raw input.";
 
 const SQL_HELP: &str = "\
 Examples:
@@ -553,7 +553,7 @@ Examples:
   flightsift sql --currency USD --rates data/rates.csv --sort price --dedupe -n 10 dump.csv
 
 Over DUMP.csv the query is DuckDB's read_csv with an explicit schema. With --table, the
-table needs the canonical columns (types in README.md); lists are ';'-joined text. With
+table needs the canonical columns (types in docs/sql.md); lists are ';'-joined text. With
 --source, a script: a view over the files with the canonical schema, then the query; each
 statement ends with ';' at the end of a line.
 

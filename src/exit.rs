@@ -1,8 +1,15 @@
 //! The exit statuses of `flightsift`, defined once: `main` returns them, and the
-//! "Exit status" text of `--help`, the man page and the README table are generated
-//! from [`Exit::ALL`], so the documented numbers cannot drift from the returned ones.
+//! "Exit status" text of `--help`, the man page and the guide's table
+//! (`docs/guarantees.md`) are generated from [`Exit::ALL`], so the documented numbers
+//! cannot drift from the returned ones.
 
 use std::fmt::Write as _;
+
+/// The guide's generated blocks, checked (or rewritten with `FLIGHTSIFT_BLESS=1`) by
+/// the integration tests' own code: the exit statuses are known only to the binary.
+#[cfg(test)]
+#[path = "../tests/doc_blocks.rs"]
+mod doc_blocks;
 
 /// How a run ended, as the process sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +94,7 @@ impl Exit {
         out
     }
 
-    /// The README's exit-code table.
+    /// The exit-code table of the guide's `docs/guarantees.md`.
     pub fn markdown() -> String {
         let mut out = String::from("| code | meaning |\n|---|---|\n");
         for e in Exit::ALL {
@@ -113,8 +120,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn readme_lists_every_exit_status() {
-        flightsift::filter::doc::check_readme_block("exit-codes", &Exit::markdown());
+    fn the_guide_lists_every_exit_status() {
+        super::doc_blocks::check(
+            "docs/guarantees.md",
+            &[("exit-codes".to_string(), Exit::markdown())],
+        );
     }
 
     #[test]

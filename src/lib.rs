@@ -25,7 +25,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The same example opens the README's library section; a test keeps the two equal.
+//! The same example opens the guide's library page (`docs/library.md`); a test keeps
+//! the two equal.
 //!
 //! # Features
 //!
@@ -217,22 +218,19 @@ mod front_page {
             .collect()
     }
 
-    /// The README's library section opens with the crate's front-page example, and
-    /// it is the same code: one definition, checked here, run as a doc test.
+    /// The guide's library page opens with the crate's front-page example, and it is
+    /// the same code: one definition, checked here, run as a doc test.
     #[test]
-    fn the_readme_library_example_is_the_crate_example() {
+    fn the_guide_library_example_is_the_crate_example() {
         let lib: String = include_str!("lib.rs")
             .lines()
             .map_while(|l| l.strip_prefix("//!"))
             .map(|l| l.strip_prefix(' ').unwrap_or(l))
             .collect::<Vec<_>>()
             .join("\n");
-        let readme = include_str!("../README.md");
-        let section = &readme[readme
-            .find("\n## As a library")
-            .expect("the README's library section")..];
+        let page = include_str!("../docs/library.md");
         let lib_example = first_example(&lib);
         assert!(lib_example.len() > 5, "{lib_example:?}");
-        assert_eq!(first_example(section), lib_example);
+        assert_eq!(first_example(page), lib_example);
     }
 }

@@ -209,7 +209,7 @@ pub struct Summary {
     /// they are still counted in `bad_records`.
     pub rejects_dropped: u64,
     /// Provider offers whose stated duration disagrees with arrival − departure
-    /// (the record keeps the clock's value; see the README's provider section).
+    /// (the record keeps the clock's value; see `docs/providers.md`, "The mapping").
     pub duration_mismatches: u64,
     /// Input files opened; a directory counts the dump files in it.
     pub files_read: u64,

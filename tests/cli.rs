@@ -5,6 +5,10 @@ mod util;
 
 /// No import cycles between modules: the layers point one way.
 mod architecture;
+/// The guide's generated blocks: checked against the code, or rewritten with
+/// `FLIGHTSIFT_BLESS=1` (shared with the binary's unit tests).
+mod doc_blocks;
+
 /// Malformed input, bad flags, I/O errors: messages and exit codes.
 mod errors;
 /// `eval` (many queries, one pass) against separate searches; expectations; `explain`.

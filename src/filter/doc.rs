@@ -1,6 +1,7 @@
 //! The reference of the `--where` language, written or generated once here and
-//! rendered three ways: Markdown for `README.md` (a test keeps it equal), plain text
-//! for `flightsift help where`, and the man page. The tables come from the code (the
+//! rendered three ways: Markdown for the guide's filter page, `docs/filters.md` (a test
+//! in `tests/self_docs.rs` keeps the page's copy equal), plain text for
+//! `flightsift help where`, and the man page. The tables come from the code (the
 //! fields from [`Field::ALL`], the flags from [`FilterFlags::to_expr`]) so the
 //! documentation cannot drift from what the parser and compiler accept; the prose is
 //! kept in light Markdown (backticks, `**`, `*` bullets, links) that [`plain`] strips.
@@ -361,8 +362,10 @@ pub fn flags_markdown() -> String {
     out
 }
 
-/// The README's blocks of the language: (name, Markdown).
-pub fn readme_blocks() -> Vec<(&'static str, String)> {
+/// The language's blocks of `docs/filters.md`: (name, Markdown), each copied there
+/// between `<!-- NAME:begin -->` and `<!-- NAME:end -->`. Only generated here: the
+/// library reads and writes no documentation file.
+pub fn markdown_blocks() -> Vec<(&'static str, String)> {
     vec![
         ("where-examples", format!("```\n{EXAMPLES}```\n")),
         ("where-meaning", MEANING.to_string()),
@@ -451,50 +454,9 @@ fn indent(text: &str) -> String {
         .collect()
 }
 
-/// Replaces the block between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in `doc`.
-#[doc(hidden)]
-pub fn splice(doc: &str, name: &str, generated: &str) -> String {
-    let begin = format!("<!-- {name}:begin -->\n");
-    let end = format!("<!-- {name}:end -->");
-    let b = doc
-        .find(&begin)
-        .unwrap_or_else(|| panic!("no {begin} in the doc"))
-        + begin.len();
-    let e = doc
-        .find(&end)
-        .unwrap_or_else(|| panic!("no {end} in the doc"));
-    format!("{}{generated}{}", &doc[..b], &doc[e..])
-}
-
-/// Checks that `README.md` holds the generated block `name`; with
-/// `FLIGHTSIFT_BLESS=1` it rewrites the file instead. For tests (the binary's too).
-#[doc(hidden)]
-pub fn check_readme_block(name: &str, generated: &str) {
-    // Tests run in parallel; blessing is a read-modify-write of one file.
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let doc = std::fs::read_to_string(path).expect("read README.md");
-    let want = splice(&doc, name, generated);
-    if want != doc {
-        if std::env::var_os("FLIGHTSIFT_BLESS").is_some() {
-            std::fs::write(path, want).expect("write README.md");
-        } else {
-            panic!("README.md: the `{name}` table is stale; rerun with FLIGHTSIFT_BLESS=1");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn readme_holds_the_language_reference() {
-        for (name, block) in readme_blocks() {
-            check_readme_block(name, &block);
-        }
-    }
 
     #[test]
     fn plain_text_drops_markdown() {

@@ -60,7 +60,7 @@ impl FieldType {
                 | FieldType::TimeOfDay
         )
     }
-    /// How the README and error messages describe the type.
+    /// How the guide's field table (`docs/filters.md`) and error messages describe the type.
     pub fn describe(self) -> &'static str {
         match self {
             FieldType::Text => "text",

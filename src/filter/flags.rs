@@ -1,6 +1,7 @@
 //! The search flags (`--from`, `--max-price`, ...) as sugar for filter expressions.
 //!
-//! Each flag becomes exactly the expression the README documents for it, so a flag
+//! Each flag becomes exactly the expression the guide documents for it (the table in
+//! `docs/filters.md`, generated from [`FilterFlags::to_expr`]), so a flag
 //! and its `--where` spelling can never disagree, and `flightsift sql` translates
 //! both the same way.
 

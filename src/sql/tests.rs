@@ -338,11 +338,6 @@ fn sort_dedupe_and_currency() {
 }
 
 #[test]
-fn docs_list_the_column_types() {
-    crate::filter::doc::check_readme_block("columns", &columns_markdown());
-}
-
-#[test]
 fn helpers() {
     assert_eq!(decimal(250_100_000), "250.1");
     assert_eq!(decimal(7), "0.000007");
