@@ -52,8 +52,8 @@ fn check_local_timestamp(s: &str, code: &str) -> jiff::Timestamp {
 /// committed files, because `regenerate_samples` rewrites those from the generator:
 /// after a regeneration a drift would compare equal to itself. A deliberate change
 /// updates these numbers too (`regenerate_samples` prints them), in plain sight.
-const SAMPLE_CSV_PIN: (usize, u64) = (467_646, 0x9f53_7e67_0579_f086);
-const SAMPLE_NDJSON_PIN: (usize, u64) = (1_306_738, 0xfbc4_0767_f837_65e8);
+const SAMPLE_CSV_PIN: (usize, u64) = (467646, 0x9f537e670579f086);
+const SAMPLE_NDJSON_PIN: (usize, u64) = (1306738, 0xfbc40767f83765e8);
 
 /// Length and FNV-1a (64 bits): a stable hash in a few lines, no dependency.
 fn fingerprint(bytes: &[u8]) -> (usize, u64) {
@@ -61,6 +61,18 @@ fn fingerprint(bytes: &[u8]) -> (usize, u64) {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     (bytes.len(), hash)
+}
+
+/// Asserts that `bytes` has the fingerprint `pin`, both shown as the pins are written.
+fn assert_pinned(what: &str, bytes: &[u8], pin: (usize, u64)) {
+    let (len, hash) = fingerprint(bytes);
+    assert!(
+        (len, hash) == pin,
+        "{what} drifted from its pin: ({len}, {hash:#018x}), pinned ({}, {:#018x}); \
+         after a deliberate change, see regenerate_samples",
+        pin.0,
+        pin.1
+    );
 }
 
 #[test]
@@ -76,11 +88,7 @@ fn sample_csv_is_reproduced_byte_for_byte() {
     let expected = std::fs::read(sample_path("sample.csv")).expect("data/sample.csv");
     assert!(expected.len() < 1 << 20, "sample.csv must stay under 1 MB");
     let actual = gen_bytes(SAMPLE_OPTS.rows, SAMPLE_OPTS.seed, SAMPLE_OPTS.format);
-    assert_eq!(
-        fingerprint(&actual),
-        SAMPLE_CSV_PIN,
-        "generator output drifted from the pinned sample"
-    );
+    assert_pinned("the generator's output", &actual, SAMPLE_CSV_PIN);
     assert!(
         actual == expected,
         "data/sample.csv is not the generator's output"
@@ -102,11 +110,7 @@ fn sample_csv_is_reproduced_byte_for_byte() {
 fn sample_ndjson_is_reproduced_byte_for_byte() {
     let expected = std::fs::read(sample_path("sample.ndjson")).expect("data/sample.ndjson");
     let actual = gen_bytes(SAMPLE_OPTS.rows, SAMPLE_OPTS.seed, GenFormat::Ndjson);
-    assert_eq!(
-        fingerprint(&actual),
-        SAMPLE_NDJSON_PIN,
-        "generator output drifted from the pinned sample"
-    );
+    assert_pinned("the generator's output", &actual, SAMPLE_NDJSON_PIN);
     assert!(
         actual == expected,
         "data/sample.ndjson is not the generator's output"
