@@ -565,7 +565,19 @@ mod tests {
             b"\xEF\xBB\xBFfrom,to,rate\r\nUSD,EUR,0.8\r\n\r\nEUR,USD,1.25\r\nUSD,USD,1.000\r\n",
         )
         .unwrap();
-        assert_eq!(ok.pairs().count(), 3);
+        let mut pairs: Vec<_> = ok
+            .pairs()
+            .map(|(f, t, r)| (f, t, r.numer(), r.denom()))
+            .collect();
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            [
+                (cur("EUR"), cur("USD"), 125, 100),
+                (cur("USD"), cur("EUR"), 8, 10),
+                (cur("USD"), cur("USD"), 1000, 1000),
+            ]
+        );
     }
 
     #[test]
@@ -662,15 +674,54 @@ mod tests {
         );
     }
 
+    /// Every pair of the generated currencies has a rate, and it is the one the file
+    /// writes: as written for a listed pair, its exact inverse the other way, 1 to
+    /// itself. The expected rates are read off the file's lines here, not through
+    /// [`Rates`].
     #[test]
     fn the_example_rates_file_parses_and_covers_the_generated_currencies() {
-        let r = Rates::load(concat!(env!("CARGO_MANIFEST_DIR"), "/data/rates.csv")).unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/rates.csv");
+        let r = Rates::load(path).unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        let written: Vec<(&str, &str, &str)> = text
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let v: Vec<&str> = line.split(',').collect();
+                (v[0], v[1], v[2])
+            })
+            .collect();
+        assert_eq!(r.pairs().count(), written.len());
         let codes = ["USD", "EUR", "GBP", "CAD", "JPY"];
         for from in codes {
             for to in codes {
-                assert!(r.rate(cur(from), cur(to)).is_some(), "{from} to {to}");
+                let want = if from == to {
+                    Rate::ONE
+                } else if let Some(&(_, _, rate)) =
+                    written.iter().find(|&&(f, t, _)| (f, t) == (from, to))
+                {
+                    Rate::parse(rate).unwrap()
+                } else if let Some(&(_, _, rate)) =
+                    written.iter().find(|&&(f, t, _)| (f, t) == (to, from))
+                {
+                    Rate::parse(rate).unwrap().inverse()
+                } else {
+                    panic!("data/rates.csv has no pair {from},{to} either way")
+                };
+                assert_eq!(r.rate(cur(from), cur(to)), Some(want), "{from} to {to}");
+                assert_eq!(
+                    r.to(cur(to)).rate_from(cur(from)),
+                    Some(want),
+                    "{from} to {to}, resolved"
+                );
             }
         }
+        // Two by hand, so the reading above is not the only witness.
+        let (usd, jpy, eur) = (cur("USD"), cur("JPY"), cur("EUR"));
+        let to_usd = r.rate(jpy, usd).unwrap();
+        assert_eq!((to_usd.numer(), to_usd.denom()), (1, 150));
+        let to_eur = r.rate(usd, eur).unwrap();
+        assert_eq!((to_eur.numer(), to_eur.denom()), (100, 108));
     }
 
     proptest! {

@@ -853,7 +853,12 @@ mod tests {
     #[test]
     fn stamp_rejects_bad_calendar_and_fractions() {
         assert!(Stamp::parse(b"2026-02-29T06:35:00-05:00").is_err());
-        assert!(Stamp::parse(b"2028-02-29T06:35:00-05:00").is_ok());
+        // 2028 is a leap year: its 29 February is that day, 11:35 UTC.
+        assert_eq!(
+            Stamp::parse(b"2028-02-29T06:35:00-05:00")
+                .map(|s| (format_date(s.local_day()), s.instant())),
+            Ok(("2028-02-29".into(), 1_835_436_900))
+        );
         assert!(Stamp::parse(b"2026-12-01T24:00:00-05:00").is_err());
         assert!(Stamp::parse(b"2026-12-01T06:35:00.5-05:00").is_err());
         assert!(Stamp::parse(b"2026-12-01T06:35:00").is_err());
@@ -1055,9 +1060,9 @@ mod tests {
         assert_eq!(Airport::parse(b"JFK").unwrap().as_str(), "JFK");
         assert!(Airport::parse(b"jfk").is_none());
         assert_eq!(Airport::parse_ignore_case(b"jfk"), Airport::parse(b"JFK"));
-        assert!(Airline::parse(b"B6").is_some());
-        assert!(FlightNumber::parse(b"AA100").is_some());
-        assert!(FlightNumber::parse(b"B61234A").is_some());
+        assert_eq!(Airline::parse(b"B6").unwrap().as_str(), "B6");
+        assert_eq!(FlightNumber::parse(b"AA100").unwrap().as_str(), "AA100");
+        assert_eq!(FlightNumber::parse(b"B61234A").unwrap().as_str(), "B61234A");
         assert!(FlightNumber::parse(b"AA").is_none());
         assert!(FlightNumber::parse(b"AA12345").is_none());
     }

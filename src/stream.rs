@@ -293,7 +293,11 @@ mod tests {
         let mut config = config("true", None, true);
         config.inputs.push(Input::from_path("no/such/dump.csv"));
         // A missing input fails the start, before any stream exists.
-        assert!(Search::start(config).is_err());
+        let missing = Search::start(config).err().expect("a missing input fails");
+        assert!(
+            missing.to_string().contains("no/such/dump.csv"),
+            "{missing}"
+        );
         let bad = format!(
             "{}{}",
             crate::record::CSV_HEADER,

@@ -43,33 +43,56 @@ fn early_stop_reads_a_small_fraction_of_a_large_input() {
     }
 }
 
+/// The input never ends (a writer thread feeds stdin until the pipe breaks), so the
+/// run ends only if closing its stdout stops it: waiting for it proves it stopped
+/// reading. The bound is generous; it keeps a broken build from hanging the suite.
 #[test]
 fn closed_stdout_exits_zero_quietly_and_stops_reading() {
     let wd = Workdir::new();
-    big_dump(&wd, 200_000);
+    let (text, _) = random_dump(77, 2_000);
+    let (header, rows) = text.split_once('\n').unwrap();
     let mut child = wd
-        .command(&[
-            "search",
-            "big.csv",
-            "--page-size",
-            "64",
-            "--stats-json",
-            "s.json",
-        ])
+        .command(&["search", "-", "--page-size", "64"])
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (header, rows) = (format!("{header}\n"), rows.to_string());
+    let feeder = std::thread::spawn(move || -> std::io::Error {
+        if let Err(e) = stdin.write_all(header.as_bytes()) {
+            return e;
+        }
+        loop {
+            if let Err(e) = stdin.write_all(rows.as_bytes()) {
+                return e;
+            }
+        }
+    });
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert!(line.starts_with("provider,"));
     drop(out); // like `| head -1`
-    let status = child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("still reading an endless input 60 s after its stdout closed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert_eq!(status.code(), Some(0), "stderr: {stderr}");
     assert_eq!(stderr, "");
+    // Its stdin closed with it: the feeder stopped on a broken pipe, not by itself.
+    let fed = feeder.join().unwrap();
+    assert_eq!(fed.kind(), std::io::ErrorKind::BrokenPipe, "{fed}");
 }
 
 #[cfg(unix)]

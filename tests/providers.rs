@@ -593,8 +593,16 @@ fn unknown_airport_is_a_record_error_naming_it() {
         ),
     ]);
     let all = decode_all(Provider::Amadeus, &page).unwrap();
-    assert!(all[0].result.is_ok());
-    assert!(all[2].result.is_ok(), "the other offers are unaffected");
+    let route = |i: usize| {
+        let f = &all[i]
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("offer {i}: {e}"))
+            .flight;
+        format!("{} {}-{}", f.offer_id, f.origin, f.destination)
+    };
+    assert_eq!(route(0), "1 LHR-MAD");
+    assert_eq!(route(2), "3 MAD-LHR", "the other offers are unaffected");
     let e = all[1].result.as_ref().unwrap_err();
     assert_eq!(all[1].index, 1);
     assert_eq!(e.reason, "unknown_airport");
@@ -794,7 +802,20 @@ fn a_bad_offer_is_a_record_error_with_its_index() {
         all.iter().map(|o| o.index).collect::<Vec<_>>(),
         [0, 1, 2, 3]
     );
-    assert!(all[0].result.is_ok() && all[3].result.is_ok());
+    // The good offer decodes alike before and after the bad ones.
+    let good = |i: usize| {
+        &all[i]
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("offer {i}: {e}"))
+            .flight
+    };
+    assert_eq!(good(0), good(3));
+    let f = good(0);
+    assert_eq!(
+        format!("{} {}-{}", f.offer_id, f.origin, f.destination),
+        "1 SYD-BKK"
+    );
     let e = all[1].result.as_ref().unwrap_err();
     assert_eq!(e.reason, "json");
     assert!(e.message.contains("itineraries"), "{e}");

@@ -240,9 +240,22 @@ fn timeout_finishes_valid_output_and_exits_124() {
 #[cfg(unix)]
 fn interrupt(signal: &str, code: i32) {
     let wd = Workdir::new();
-    let (child, writer) = slow_run(&wd, &["--format", "json", "--stats-json", "s.json"]);
-    // Let the rows that arrived be processed, then signal.
-    std::thread::sleep(Duration::from_millis(300));
+    let (mut child, writer) = slow_run(&wd, &["--format", "json", "--stats-json", "s.json"]);
+    // Signal once the 40 rows that arrived are out (each JSON object ends in the
+    // only `}` it holds), not after a guessed delay: then the handlers are in place
+    // and every row was processed. The rest of stdout is read after the exit.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while head.iter().filter(|&&b| b == b'}').count() < 40 {
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(
+            n > 0,
+            "stdout ended before 40 rows: {}",
+            String::from_utf8_lossy(&head)
+        );
+        head.extend_from_slice(&buf[..n]);
+    }
     assert!(std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -250,6 +263,7 @@ fn interrupt(signal: &str, code: i32) {
         .success());
     let out = wait(child, Duration::from_secs(10));
     drop(writer);
+    stdout.read_to_end(&mut head).unwrap();
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -257,7 +271,7 @@ fn interrupt(signal: &str, code: i32) {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("valid JSON after an interruption");
+        serde_json::from_slice(&head).expect("valid JSON after an interruption");
     assert_eq!(v.as_array().unwrap().len(), 40);
     let s: serde_json::Value = serde_json::from_str(&wd.read("s.json")).unwrap();
     assert_eq!(s["outcome"], "interrupted");

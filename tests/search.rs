@@ -73,17 +73,66 @@ fn every_flag_selects_the_expected_offers() {
     }
 }
 
+/// Each bound is one every known value in the fixture satisfies, so exactly the
+/// offers whose value is unknown are missing; the bound's negation does not take
+/// them either (unknown is neither side), and it is not empty.
 #[test]
 fn unknown_values_never_satisfy_a_bound() {
     let wd = Workdir::new();
     fixture(&wd);
-    // a4 has unknown bags: neither >= 1 nor (via the flags) anything else about bags.
-    assert!(!ids(&wd, &["--min-bags", "0"]).contains(&"a4".to_string()));
-    // a2 has unknown seats and refundable.
-    assert!(!ids(&wd, &["--min-seats", "0"]).contains(&"a2".to_string()));
-    assert!(!ids(&wd, &["--refundable"]).contains(&"a2".to_string()));
-    // a,3 has unknown co2.
-    assert!(!ids(&wd, &["--max-co2", "100000"]).contains(&"a,3".to_string()));
+    // (filter, offers selected, the offer left out for its unknown value, its column)
+    let cases: &[(&[&str], &[&str], &str, &str)] = &[
+        (
+            &["--min-bags", "0"],
+            &["a1", "a2", "a,3", "a5", "a6"],
+            "a4",
+            "bags",
+        ),
+        (&["--where", "not (bags >= 1)"], &["a2"], "a4", "bags"),
+        (
+            &["--min-seats", "0"],
+            &["a1", "a,3", "a4", "a5", "a6"],
+            "a2",
+            "seats",
+        ),
+        (
+            &["--where", "not (seats >= 3)"],
+            &["a,3", "a5"],
+            "a2",
+            "seats",
+        ),
+        (&["--refundable"], &["a,3", "a5"], "a2", "refundable"),
+        (
+            &["--where", "not refundable"],
+            &["a1", "a4"],
+            "a2",
+            "refundable",
+        ),
+        (
+            &["--max-co2", "100000"],
+            &["a1", "a2", "a4", "a5", "a6"],
+            "a,3",
+            "co2_kg",
+        ),
+        (
+            &["--where", "not (co2_kg <= 350)"],
+            &["a2", "a5"],
+            "a,3",
+            "co2_kg",
+        ),
+    ];
+    let all: serde_json::Value =
+        serde_json::from_str(&wd.stdout(&["search", "f.csv", "--format", "json"])).unwrap();
+    for (flags, want, unknown, column) in cases {
+        let offer = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["offer_id"] == *unknown)
+            .unwrap_or_else(|| panic!("{unknown} is in the fixture"));
+        assert_eq!(offer[column], serde_json::Value::Null, "{unknown} {column}");
+        assert_eq!(ids(&wd, flags), set(want), "flags {flags:?}");
+    }
 }
 
 #[test]

@@ -492,7 +492,7 @@ mod tests {
                 assert_eq!((e.field, e.reason), (Some("provider"), "control"));
                 assert!(e.message.contains(&format!("U+{b:04X}")), "{}", e.message);
             } else if b < 0x80 {
-                assert!(got.is_ok(), "{b:#x}");
+                assert_eq!(got.ok().map(str::as_bytes), Some(&text[..]), "{b:#x}");
             } else {
                 assert_eq!(
                     got.unwrap_err().reason,

@@ -47,14 +47,62 @@ fn check_local_timestamp(s: &str, code: &str) -> jiff::Timestamp {
     ts
 }
 
+/// Fingerprints of `data/sample.csv` and `data/sample.ndjson`: length in bytes and
+/// 64-bit FNV-1a hash. The samples are pinned here, in the test, and not only by the
+/// committed files, because `regenerate_samples` rewrites those from the generator:
+/// after a regeneration a drift would compare equal to itself. A deliberate change
+/// updates these numbers too (`regenerate_samples` prints them), in plain sight.
+const SAMPLE_CSV_PIN: (usize, u64) = (467646, 0x9f537e670579f086);
+const SAMPLE_NDJSON_PIN: (usize, u64) = (1306738, 0xfbc40767f83765e8);
+
+/// Length and FNV-1a (64 bits): a stable hash in a few lines, no dependency.
+fn fingerprint(bytes: &[u8]) -> (usize, u64) {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (bytes.len(), hash)
+}
+
+/// Asserts that `bytes` has the fingerprint `pin`, both shown as the pins are written.
+fn assert_pinned(what: &str, bytes: &[u8], pin: (usize, u64)) {
+    let (len, hash) = fingerprint(bytes);
+    assert!(
+        (len, hash) == pin,
+        "{what} drifted from its pin: ({len}, {hash:#018x}), pinned ({}, {:#018x}); \
+         after a deliberate change, see regenerate_samples",
+        pin.0,
+        pin.1
+    );
+}
+
+#[test]
+fn fingerprint_is_fnv1a() {
+    // The published FNV-1a 64 test vectors.
+    assert_eq!(fingerprint(b""), (0, 0xcbf2_9ce4_8422_2325));
+    assert_eq!(fingerprint(b"a"), (1, 0xaf63_dc4c_8601_ec8c));
+    assert_eq!(fingerprint(b"foobar"), (6, 0x8594_4171_f739_67e8));
+}
+
 #[test]
 fn sample_csv_is_reproduced_byte_for_byte() {
     let expected = std::fs::read(sample_path("sample.csv")).expect("data/sample.csv");
     assert!(expected.len() < 1 << 20, "sample.csv must stay under 1 MB");
     let actual = gen_bytes(SAMPLE_OPTS.rows, SAMPLE_OPTS.seed, SAMPLE_OPTS.format);
+    assert_pinned("the generator's output", &actual, SAMPLE_CSV_PIN);
     assert!(
         actual == expected,
-        "generator output drifted from data/sample.csv"
+        "data/sample.csv is not the generator's output"
+    );
+    // What data/README.md says of it, read without the generator: the header, then
+    // 3,000 offers, the first as written here.
+    let text = std::str::from_utf8(&expected).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3001);
+    assert_eq!(lines[0], CSV_HEADER);
+    assert_eq!(
+        lines[1],
+        "sabre,sa-000000001,PVG,MEL,2027-01-28T16:15:00+08:00,2027-01-29T16:10:00+11:00,\
+         1255,2,KUL;SYD,MU;QF;QF,MU343;QF77;QF6755,290;50,economy,738.30,USD,8,1,false,,,"
     );
 }
 
@@ -62,22 +110,39 @@ fn sample_csv_is_reproduced_byte_for_byte() {
 fn sample_ndjson_is_reproduced_byte_for_byte() {
     let expected = std::fs::read(sample_path("sample.ndjson")).expect("data/sample.ndjson");
     let actual = gen_bytes(SAMPLE_OPTS.rows, SAMPLE_OPTS.seed, GenFormat::Ndjson);
+    assert_pinned("the generator's output", &actual, SAMPLE_NDJSON_PIN);
     assert!(
         actual == expected,
-        "generator output drifted from data/sample.ndjson"
+        "data/sample.ndjson is not the generator's output"
+    );
+    let text = std::str::from_utf8(&expected).unwrap();
+    assert_eq!(text.lines().count(), 3000);
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&first["offer_id"], &first["price"], &first["co2_kg"]),
+        (
+            &serde_json::json!("sa-000000001"),
+            &serde_json::json!(738.30),
+            &serde_json::Value::Null
+        )
     );
 }
 
-/// Rewrites `data/sample.csv` and `data/sample.ndjson`:
-/// `cargo test --release regenerate_samples -- --ignored`.
+/// Rewrites `data/sample.csv` and `data/sample.ndjson` and prints their new
+/// fingerprints, for the pins above:
+/// `cargo test --release regenerate_samples -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn regenerate_samples() {
     std::fs::create_dir_all(sample_path("")).unwrap();
     let csv = gen_bytes(SAMPLE_OPTS.rows, SAMPLE_OPTS.seed, GenFormat::Csv);
-    std::fs::write(sample_path("sample.csv"), csv).unwrap();
+    std::fs::write(sample_path("sample.csv"), &csv).unwrap();
     let nd = gen_bytes(SAMPLE_OPTS.rows, SAMPLE_OPTS.seed, GenFormat::Ndjson);
-    std::fs::write(sample_path("sample.ndjson"), nd).unwrap();
+    std::fs::write(sample_path("sample.ndjson"), &nd).unwrap();
+    for (name, bytes) in [("SAMPLE_CSV_PIN", csv), ("SAMPLE_NDJSON_PIN", nd)] {
+        let (len, hash) = fingerprint(&bytes);
+        println!("const {name}: (usize, u64) = ({len}, {hash:#018x});");
+    }
 }
 
 #[test]

@@ -146,7 +146,11 @@ mod tests {
             ("KBP", "Europe/Kyiv"),
         ] {
             assert_eq!(zone_name(code(a)), Some(z), "{a}");
-            assert!(zone(code(a)).unwrap().is_some());
+            assert_eq!(
+                zone(code(a)).unwrap().and_then(|tz| tz.iana_name()),
+                Some(z),
+                "{a}"
+            );
         }
         assert_eq!(zone_name(code("ZZZ")), None);
         assert_eq!(zone(code("ZZZ")), Ok(None));
