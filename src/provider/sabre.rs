@@ -29,14 +29,10 @@
 //! `groupedItineraryResponse` of later BFM versions is a response-level `shape`
 //! error.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{scalar_text, OneOrMany, Present, Str};
+use super::json::{scalar_text, Items, OneOrMany, Present, Str};
 use super::time::{self, valid_offset, Zone};
 use super::trip::{Seg, Trip};
 use super::{
@@ -64,39 +60,10 @@ struct Ota<T> {
 
 #[derive(Deserialize)]
 struct Priced<T> {
+    /// The itineraries; a single bare object (as XML-to-JSON converters write a
+    /// list of one) is re-read on its own, so that `T` may also be a raw value.
     #[serde(rename = "PricedItinerary")]
-    list: List<T>,
-}
-
-/// The itineraries; a single bare object (as XML-to-JSON converters write a list
-/// of one) is re-read on its own, so that `T` may also be a raw value.
-enum List<T> {
-    Many(Vec<T>),
-    One,
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = List<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array of priced itineraries")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(64).min(256));
-                while let Some(item) = seq.next_element::<T>()? {
-                    out.push(item);
-                }
-                Ok(List::Many(out))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(List::One)
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
+    list: Items<T>,
 }
 
 /// The offers of a response, as `T`.
@@ -119,9 +86,11 @@ pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a,
     };
     let offers = match ota.priced {
         Some(Priced {
-            list: List::Many(list),
+            list: Items::List(list),
         }) => list,
-        Some(Priced { list: List::One }) => {
+        Some(Priced {
+            list: Items::Object(_),
+        }) => {
             #[derive(Deserialize)]
             struct One<T> {
                 #[serde(rename = "OTA_AirLowFareSearchRS")]
