@@ -29,15 +29,63 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::error_body::{no_offers, ErrorSigns};
+use super::format::{Cabins, Extra, Format, Marker, Page, PageError};
 use super::json::{scalar_text, Items, Present, Str};
 use super::time::{self, Zone};
 use super::trip::{Seg, Trip};
 use super::{
     airline, airport, airports, currency, flight_number, iso_duration, kilograms, local_time,
-    no_offers, price, skipped_hour, table_zone, Extra, Page, PageCtx, PageError, Provider, What,
+    price, skipped_hour, table_zone, Provider, What,
 };
 use crate::error::RecordError;
 use crate::record::{Airport, Cabin, Flight};
+
+/// The Duffel format (see the module doc).
+pub(crate) struct Duffel;
+
+impl Format for Duffel {
+    const NAME: &'static str = "duffel";
+    const MARKERS: &'static [Marker] = &[
+        Marker::sure("data.offers"),
+        Marker::sure("data.slices & data.total_amount"),
+        Marker::sure("data[0].slices"),
+        Marker::sure("data[0].total_amount"),
+        Marker::sure("meta.after"),
+        Marker::sure("meta.before"),
+        Marker::sure("meta.limit"),
+        // A bare offer, as SDK fixtures keep them.
+        Marker::sure("slices & total_amount"),
+        Marker::shared("data = []"),
+    ];
+    const CABINS: Cabins = Cabins {
+        label: "cabin_class",
+        codes: &[
+            ("economy", Cabin::Economy),
+            ("premium_economy", Cabin::PremiumEconomy),
+            ("business", Cabin::Business),
+            ("first", Cabin::First),
+        ],
+    };
+    /// Offers never say how many seats are left.
+    const UNSTATED: &'static [&'static str] = &["seats"];
+    type Offer<'a> = Offer<'a>;
+    type Ctx<'a> = ();
+
+    fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<T, ()>, PageError> {
+        page(response)
+    }
+
+    fn map(o: &Offer, _: &(), trip: &mut Trip, f: &mut Flight) -> Result<Extra, RecordError> {
+        map(o, trip, f)
+    }
+
+    /// A `meta.request_id`, or items with a `documentation_url` or `type` and
+    /// `message`.
+    fn claims_error(s: &ErrorSigns) -> bool {
+        s.errors && (s.request_id || s.documentation_url || s.type_and_message)
+    }
+}
 
 #[derive(Deserialize)]
 struct Envelope<T> {
@@ -61,7 +109,7 @@ struct DataObject<T> {
 }
 
 /// The offers of a response, as `T`.
-pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a, T>, PageError> {
+fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<T, ()>, PageError> {
     let env: Envelope<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
     let offers = match env.data {
         Some(Items::List(o)) => o,
@@ -97,10 +145,7 @@ pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a,
             .into())
         }
     };
-    Ok(Page {
-        offers,
-        ctx: PageCtx::default(),
-    })
+    Ok(Page { offers, ctx: () })
 }
 
 #[derive(Deserialize)]
@@ -222,12 +267,7 @@ fn zone_of(
     }
 }
 
-pub(crate) fn map(
-    o: &Offer,
-    _: &PageCtx,
-    trip: &mut Trip,
-    f: &mut Flight,
-) -> Result<Extra, RecordError> {
+fn map(o: &Offer, trip: &mut Trip, f: &mut Flight) -> Result<Extra, RecordError> {
     f.offer_id.push_str(&o.id);
     let adult = o
         .passengers
@@ -278,16 +318,7 @@ pub(crate) fn map(
                     .or(list.first())
             });
             let seg_cabin = match pax.and_then(|p| p.cabin_class.as_deref()) {
-                Some(c) => Some(Cabin::parse(c.as_bytes()).ok_or_else(|| {
-                    RecordError::new(
-                        "cabin",
-                        "enum",
-                        format!(
-                            "{what}: expected economy, premium_economy, business or first, found {}",
-                            crate::decode::shown(c.as_bytes())
-                        ),
-                    )
-                })?),
+                Some(c) => Some(Duffel::CABINS.parse(what, c)?),
                 None => None,
             };
             let bags = pax.and_then(|p| p.baggages.as_ref()).and_then(|list| {

@@ -213,7 +213,9 @@ mod tests {
         let e = serde_json::from_str::<Items<u32>>("7").err().unwrap();
         assert!(e.to_string().contains("an array or an object"), "{e}");
         // A bad item fails the whole list, as a data error the decoder falls back on.
-        let e = serde_json::from_str::<Items<u32>>(r#"[1, "x"]"#).err().unwrap();
+        let e = serde_json::from_str::<Items<u32>>(r#"[1, "x"]"#)
+            .err()
+            .unwrap();
         assert!(e.is_data(), "{e}");
     }
 
