@@ -19,6 +19,10 @@
 //! * No marker at all is [`DetectError::Unknown`] (naming the top-level members
 //!   found).
 //!
+//! Only the presence (or the tested value) of a marker's members counts, never the
+//! type of the values around them: `{"search_id": "x", "meta": 5}` is Kiwi's, and
+//! the decoder then says what in it does not fit.
+//!
 //! [`Format::MARKERS`]: super::format::Format::MARKERS
 
 use std::cell::Cell;

@@ -154,7 +154,7 @@ impl Cabins {
     }
 
     /// The code this provider writes for `cabin`.
-    #[cfg(feature = "gen")]
+    #[cfg(any(test, feature = "gen"))]
     pub(crate) fn code(&self, cabin: Cabin) -> &'static str {
         self.codes
             .iter()

@@ -150,6 +150,8 @@ pub use detect::{detect, DetectError};
 pub use error_body::ErrorBody;
 pub use registry::{Provider, UnknownProvider};
 
+/// The registry's lines, for `gen/mod.rs` to expand its page writers from.
+#[cfg(feature = "gen")]
 pub(crate) use registry::registry;
 
 // ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::error_body::{ErrorBody, ErrorSigns};
-use super::format::{Cabins, Format, Marker};
+use super::format::{Format, Marker};
 
 /// The registry: calls `$then!` with one line per provider, in name order:
 ///
@@ -49,6 +49,7 @@ macro_rules! registry {
         }
     };
 }
+#[cfg(feature = "gen")]
 pub(crate) use registry;
 
 /// Generates [`Provider`] and its dispatch from the registry's lines.
@@ -108,8 +109,9 @@ macro_rules! providers {
                 }
             }
 
-            /// Its cabin codes.
-            pub(crate) fn cabins(self) -> &'static Cabins {
+            /// Its cabin codes (the decoders use their own directly; `gen` writes them).
+            #[cfg(any(test, feature = "gen"))]
+            pub(crate) fn cabins(self) -> &'static super::format::Cabins {
                 match self {
                     $(Provider::$variant => &<super::$module::$variant as Format>::CABINS,)*
                 }
