@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use flightsift::provider::Provider;
 
 use crate::exit::Exit;
 
@@ -159,21 +161,46 @@ pub enum OutputFormat {
     Ndjson,
 }
 
-/// What `gen` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// What `gen` writes: a canonical format, or a provider's pages (the values and
+/// their help come from the provider registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GenFormatArg {
     /// Canonical CSV with a header row.
     Csv,
     /// Canonical NDJSON, one offer per line.
     Ndjson,
-    /// Amadeus Flight Offers Search v2 responses.
-    Amadeus,
-    /// Duffel offer list pages.
-    Duffel,
-    /// Kiwi.com Tequila search v2 responses (one currency per page).
-    Kiwi,
-    /// Sabre Bargain Finder Max responses (OTA JSON).
-    Sabre,
+    /// A provider's search responses.
+    Provider(Provider),
+}
+
+/// Every `gen --format` value: the canonical formats, then each provider.
+const GEN_FORMATS: [GenFormatArg; 2 + Provider::ALL.len()] = {
+    let mut all = [GenFormatArg::Csv; 2 + Provider::ALL.len()];
+    all[1] = GenFormatArg::Ndjson;
+    let mut i = 0;
+    while i < Provider::ALL.len() {
+        all[2 + i] = GenFormatArg::Provider(Provider::ALL[i]);
+        i += 1;
+    }
+    all
+};
+
+impl ValueEnum for GenFormatArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &GEN_FORMATS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            GenFormatArg::Csv => PossibleValue::new("csv").help("Canonical CSV with a header row."),
+            GenFormatArg::Ndjson => {
+                PossibleValue::new("ndjson").help("Canonical NDJSON, one offer per line.")
+            }
+            // A provider without a page writer is no value of `gen --format`.
+            GenFormatArg::Provider(p) if !p.has_generator() => return None,
+            GenFormatArg::Provider(p) => PossibleValue::new(p.name()).help(p.title()),
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -182,15 +209,38 @@ pub enum InputFormatArg {
     Ndjson,
 }
 
-/// Whose responses the inputs are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// Whose responses the inputs are: a provider of the registry, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProviderArg {
-    Amadeus,
-    Duffel,
-    Kiwi,
-    Sabre,
+    /// This provider's responses.
+    Provider(Provider),
     /// flightsift's own CSV or NDJSON, never a provider's responses.
     Canonical,
+}
+
+/// Every `--provider` value: each provider, then `canonical`.
+const PROVIDER_ARGS: [ProviderArg; Provider::ALL.len() + 1] = {
+    let mut all = [ProviderArg::Canonical; Provider::ALL.len() + 1];
+    let mut i = 0;
+    while i < Provider::ALL.len() {
+        all[i] = ProviderArg::Provider(Provider::ALL[i]);
+        i += 1;
+    }
+    all
+};
+
+impl ValueEnum for ProviderArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &PROVIDER_ARGS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ProviderArg::Provider(p) => PossibleValue::new(p.name()).help(p.title()),
+            ProviderArg::Canonical => PossibleValue::new("canonical")
+                .help("flightsift's own CSV or NDJSON, never a provider's responses."),
+        })
+    }
 }
 
 /// How the inputs are read: shared by `search` and `convert`.

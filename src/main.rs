@@ -110,7 +110,6 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// The inputs as the flags say to read them.
 fn inputs(args: &cli::InputArgs) -> Vec<Input> {
-    use flightsift::provider::Provider;
     let paths = if args.inputs.is_empty() {
         vec!["-".into()]
     } else {
@@ -119,14 +118,8 @@ fn inputs(args: &cli::InputArgs) -> Vec<Input> {
     let format = match (args.input_format, args.provider) {
         (Some(InputFormatArg::Csv), _) => Some(InputFormat::Csv),
         (Some(InputFormatArg::Ndjson), _) => Some(InputFormat::Ndjson),
-        (None, Some(p)) => match p {
-            ProviderArg::Amadeus => Some(Provider::Amadeus),
-            ProviderArg::Duffel => Some(Provider::Duffel),
-            ProviderArg::Kiwi => Some(Provider::Kiwi),
-            ProviderArg::Sabre => Some(Provider::Sabre),
-            ProviderArg::Canonical => None,
-        }
-        .map(|p| InputFormat::Responses(Some(p))),
+        (None, Some(ProviderArg::Provider(p))) => Some(InputFormat::Responses(Some(p))),
+        (None, Some(ProviderArg::Canonical)) => None,
         (None, None) => None,
     };
     let canonical = args.provider == Some(ProviderArg::Canonical);
@@ -448,21 +441,23 @@ fn emit(
 }
 
 fn generate(args: cli::GenArgs) -> Result<Exit> {
+    use clap::ValueEnum;
     use cli::GenFormatArg;
     use flightsift::gen::{GenFormat, GenOptions};
-    use flightsift::provider::Provider;
     let format = match (args.format, &args.output) {
         (Some(GenFormatArg::Ndjson), _) => GenFormat::Ndjson,
         (Some(GenFormatArg::Csv), _) => GenFormat::Csv,
-        (Some(GenFormatArg::Amadeus), _) => GenFormat::Provider(Provider::Amadeus),
-        (Some(GenFormatArg::Duffel), _) => GenFormat::Provider(Provider::Duffel),
-        (Some(GenFormatArg::Kiwi), _) => GenFormat::Provider(Provider::Kiwi),
-        (Some(GenFormatArg::Sabre), _) => GenFormat::Provider(Provider::Sabre),
-        (None, Some(p)) => match InputFormat::from_path(p) {
+        (Some(GenFormatArg::Provider(p)), _) => GenFormat::Provider(p),
+        (None, Some(path)) => match InputFormat::from_path(path) {
             Some(InputFormat::Ndjson) => GenFormat::Ndjson,
             Some(_) => GenFormat::Csv,
             None => {
-                unknown_extension(p, ".csv or .ndjson", "csv|ndjson|amadeus|duffel|kiwi|sabre")?;
+                let values: Vec<String> = GenFormatArg::value_variants()
+                    .iter()
+                    .filter_map(ValueEnum::to_possible_value)
+                    .map(|v| v.get_name().to_string())
+                    .collect();
+                unknown_extension(path, ".csv or .ndjson", &values.join("|"))?;
                 GenFormat::Csv
             }
         },

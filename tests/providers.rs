@@ -349,7 +349,7 @@ fn real_fixtures_agree_with_the_clock() {
     // SDK-made page disagree; every real recording agrees to the minute.
     let mut mismatched = Vec::new();
     for (path, p) in all_fixtures() {
-        for o in decode_all(p, &fixture(path)).unwrap() {
+        for o in decode_all(p, &fixture(&path)).unwrap() {
             if o.result.unwrap().duration_mismatch.is_some() {
                 mismatched.push(format!("{path}#{}", o.index));
             }
@@ -367,54 +367,32 @@ fn real_fixtures_agree_with_the_clock() {
     );
 }
 
-fn all_fixtures() -> Vec<(&'static str, Provider)> {
-    vec![
-        (
-            "amadeus/flight-offers-get-syd-bkk-roundtrip-2adt.json",
-            Provider::Amadeus,
-        ),
-        (
-            "amadeus/flight-offers-post-rio-mad-roundtrip-adt-chd.json",
-            Provider::Amadeus,
-        ),
-        (
-            "amadeus/spec-example-get-syd-bkk-oneway.json",
-            Provider::Amadeus,
-        ),
-        (
-            "amadeus/spec-example-post-nyc-mad-oneway.json",
-            Provider::Amadeus,
-        ),
-        ("duffel/list-offers-last-page.json", Provider::Duffel),
-        (
-            "duffel/list-offers-with-after-cursor.json",
-            Provider::Duffel,
-        ),
-        (
-            "duffel/offer-jl-sfo-blr-roundtrip-codeshare.json",
-            Provider::Duffel,
-        ),
-        (
-            "duffel/offer-os-lys-arn-roundtrip-connections.json",
-            Provider::Duffel,
-        ),
-        (
-            "duffel/offer-request-lhr-str-oneway-11-offers.json",
-            Provider::Duffel,
-        ),
-        ("kiwi/search-v2-osl-lim-oneway.json", Provider::Kiwi),
-        ("kiwi/search-v2-osl-lim-roundtrip.json", Provider::Kiwi),
-        (
-            "sabre/bfm-v3.4.0-dfw-sfo-roundtrip.excerpt.json",
-            Provider::Sabre,
-        ),
-    ]
+/// Every shared fixture, `<provider>/<file>.json` under `tests/fixtures/providers`,
+/// with the registered provider whose directory holds it; each provider has some.
+fn all_fixtures() -> Vec<(String, Provider)> {
+    let root: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/providers"]
+        .iter()
+        .collect();
+    let mut out = Vec::new();
+    for p in Provider::ALL {
+        let dir = root.join(p.name());
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".json"))
+            .map(|name| format!("{p}/{name}"))
+            .collect();
+        assert!(!names.is_empty(), "{p} has no fixtures");
+        names.sort();
+        out.extend(names.into_iter().map(|name| (name, p)));
+    }
+    out
 }
 
 #[test]
 fn every_fixture_is_detected_by_content() {
     for (path, p) in all_fixtures() {
-        assert_eq!(detect(&fixture(path)), Ok(p), "{path}");
+        assert_eq!(detect(&fixture(&path)), Ok(p), "{path}");
     }
     // The file name plays no part: a Kiwi page under an Amadeus-looking name.
     let kiwi = fixture("kiwi/search-v2-osl-lim-oneway.json");
@@ -724,7 +702,7 @@ fn error_bodies_are_reported_with_the_providers_message() {
 #[test]
 fn truncated_and_corrupt_pages_are_response_errors() {
     for (path, p) in all_fixtures() {
-        let bytes = fixture(path);
+        let bytes = fixture(&path);
         let cut = &bytes[..bytes.len() * 2 / 3];
         let e = decode_all(p, cut).unwrap_err();
         assert_eq!(e.reason(), "truncated", "{path}: {e}");

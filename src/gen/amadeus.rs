@@ -5,14 +5,14 @@
 use super::data::Currency;
 use super::math::Rng;
 use super::pages::{
-    al, ap, base_minor, booking_class, co2_split, fare_basis, iso_minutes, members, money, put,
-    quoted, quoted_int, Legs, PageFormat, PageInfo, AIRCRAFT,
+    al, ap, base_minor, booking_class, cabin_code, co2_split, fare_basis, iso_minutes, members,
+    money, put, quoted, quoted_int, Legs, PageFormat, PageInfo, AIRCRAFT,
 };
 use super::{push_int, push_offer_id, Offer, Tables};
+use crate::provider::Provider;
 
 pub(super) struct Amadeus;
 
-const CABIN: [&str; 4] = ["ECONOMY", "PREMIUM_ECONOMY", "BUSINESS", "FIRST"];
 const BRAND: [&str; 4] = ["BASIC", "STANDARD", "BUSINESS", "FIRST"];
 
 impl PageFormat for Amadeus {
@@ -81,7 +81,7 @@ impl PageFormat for Amadeus {
                     put(out, b",\"co2Emissions\":[{\"weight\":");
                     push_int(out, co2[id]);
                     put(out, b",\"weightUnit\":\"KG\",\"cabin\":\"");
-                    put(out, CABIN[o.cabin as usize].as_bytes());
+                    put(out, cabin_code(Provider::Amadeus, o.cabin));
                     put(out, b"\"}]");
                 }
                 out.push(b'}');
@@ -125,7 +125,7 @@ impl PageFormat for Amadeus {
             put(out, b"{\"segmentId\":");
             quoted_int(out, id + 1);
             put(out, b",\"cabin\":\"");
-            put(out, CABIN[o.cabin as usize].as_bytes());
+            put(out, cabin_code(Provider::Amadeus, o.cabin));
             put(out, b"\",\"fareBasis\":");
             fare_basis(out, side, class);
             put(out, b",\"brandedFare\":\"");

@@ -4,11 +4,12 @@
 
 use super::math::Rng;
 use super::pages::{
-    airline_country, airport, al, ap, base_minor, booking_class, cabin_name, fare_basis, fixed6,
-    iso_minutes, money, put, quoted, random_text, searched_at, Leg, Legs, PageFormat, PageInfo,
-    AIRCRAFT, BASE62,
+    airline_country, airport, al, ap, base_minor, booking_class, cabin_code, cabin_name,
+    fare_basis, fixed6, iso_minutes, money, put, quoted, random_text, searched_at, Leg, Legs,
+    PageFormat, PageInfo, AIRCRAFT, BASE62,
 };
 use super::{push_int, push_offer_id, Offer, Tables};
+use crate::provider::Provider;
 
 pub(super) struct Duffel;
 
@@ -127,7 +128,7 @@ fn segment(t: &Tables, out: &mut Vec<u8>, o: &Offer, l: &Leg, side: &mut Rng, cl
     put(out, b",\"operating_carrier_flight_number\":\"");
     push_int(out, l.number);
     put(out, b"\",\"stops\":[],\"passengers\":[{\"passenger_id\":\"pas_0000AUde3KY1SptM6ABSfT\",\"cabin_class\":\"");
-    put(out, cabin_name(o.cabin).as_bytes());
+    put(out, cabin_code(Provider::Duffel, o.cabin));
     put(out, b"\",\"cabin_class_marketing_name\":\"");
     put(out, MARKETING[o.cabin as usize].as_bytes());
     put(out, b"\",\"fare_basis_code\":");

@@ -5,14 +5,13 @@
 
 use super::math::Rng;
 use super::pages::{
-    airport, al, ap, base_minor, booking_class, fare_basis, members, money, put, quoted,
-    random_text, searched_at, Legs, PageFormat, PageInfo, AIRCRAFT, HEX,
+    airport, al, ap, base_minor, booking_class, cabin_code, fare_basis, members, money, put,
+    quoted, random_text, searched_at, Legs, PageFormat, PageInfo, AIRCRAFT, HEX,
 };
 use super::{push_int, push_offer_id, Offer, Tables};
+use crate::provider::Provider;
 
 pub(super) struct Kiwi;
-
-const FARE_CATEGORY: [u8; 4] = [b'M', b'W', b'C', b'F'];
 
 /// `"YYYY-MM-DDTHH:MM:SS.000Z"`.
 fn time(t: &Tables, out: &mut Vec<u8>, utc: i64, offset: i32) {
@@ -176,7 +175,7 @@ impl PageFormat for Kiwi {
             put(out, b"\",\"fare_basis\":");
             fare_basis(out, side, class);
             put(out, b",\"fare_category\":\"");
-            out.push(FARE_CATEGORY[o.cabin as usize]);
+            put(out, cabin_code(Provider::Kiwi, o.cabin));
             put(out, b"\",\"fare_classes\":\"");
             out.push(class);
             put(out, b"\",\"fare_family\":\"\",\"return\":");

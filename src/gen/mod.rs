@@ -5,8 +5,10 @@
 //! (xoshiro256** seeded by SplitMix64) and then formatted, so the CSV and the
 //! NDJSON for one seed describe exactly the same offers, and the same options
 //! always produce the same bytes. The same offers can also be written as raw
-//! provider search responses (`pages.rs`: Amadeus, Duffel, Kiwi, Sabre), which
-//! the decoders of [`crate::provider`] read back into the canonical records.
+//! provider search responses (`pages.rs` drives them, `amadeus.rs`, `duffel.rs`,
+//! ... write each provider's shape; which provider has a writer is the provider
+//! registry's line), which the decoders of [`crate::provider`] read back into the
+//! canonical records.
 //!
 //! Realism, in brief:
 //! * ~70 real airports with IANA zones, coordinates and traffic weights; the
@@ -30,10 +32,10 @@ mod math;
 mod pages;
 mod sabre;
 
-pub use pages::UNSTATED;
-
 use data::{Alliance, Currency, AIRLINES, AIRPORTS, CABINS, POPULAR_ROUTES, PROVIDERS};
 use math::{cumulative, days_from_civil, great_circle_km, mix64, Rng};
+
+use crate::provider::Provider;
 
 /// Output format of [`generate`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,9 +45,10 @@ pub enum GenFormat {
     /// One JSON object per line.
     Ndjson,
     /// A provider's raw search responses, one whole response page per line,
-    /// decodable by [`crate::provider`] ([`UNSTATED`] lists what each provider
-    /// cannot state).
-    Provider(crate::provider::Provider),
+    /// decodable by [`crate::provider`] ([`Provider::unstated`] lists what each
+    /// provider cannot state). Providers without a page writer
+    /// ([`Provider::has_generator`]) are an `Unsupported` error.
+    Provider(Provider),
 }
 
 /// Options of [`generate`].
@@ -63,7 +66,7 @@ pub struct GenOptions {
 pub fn generate<W: std::io::Write>(opts: &GenOptions, out: W) -> std::io::Result<()> {
     let tables = Tables::new();
     if let GenFormat::Provider(p) = opts.format {
-        return pages::generate(&tables, p, opts, out);
+        return write_pages(&tables, p, opts, out);
     }
     let mut rng = Rng::new(opts.seed);
     let mut out = out;
@@ -81,7 +84,7 @@ pub fn generate<W: std::io::Write>(opts: &GenOptions, out: W) -> std::io::Result
         match opts.format {
             GenFormat::Csv => tables.write_csv(&mut line, &offer),
             GenFormat::Ndjson => tables.write_ndjson(&mut line, &offer),
-            GenFormat::Provider(_) => unreachable!("written by pages::generate"),
+            GenFormat::Provider(_) => unreachable!("written by write_pages"),
         }
         buf.extend_from_slice(line.as_bytes());
         if buf.len() >= CHUNK {
@@ -92,6 +95,36 @@ pub fn generate<W: std::io::Write>(opts: &GenOptions, out: W) -> std::io::Result
     out.write_all(&buf)?;
     out.flush()
 }
+
+/// Generates `write_pages` from the provider registry: a provider marked `gen` has
+/// its page writer in `gen/<module>.rs`, a type named like its variant
+/// (`kiwi::Kiwi`) implementing `pages::PageFormat`.
+macro_rules! page_writers {
+    ($( #[doc = $doc:literal] $variant:ident $module:ident $($gen:ident)? ;)*) => {
+        /// Writes `provider`'s pages of the offers `opts` asks for.
+        fn write_pages<W: std::io::Write>(
+            t: &Tables,
+            provider: Provider,
+            opts: &GenOptions,
+            out: W,
+        ) -> std::io::Result<()> {
+            match provider {
+                $(Provider::$variant => page_writers!(@write $($gen)? $module::$variant, t, opts, out),)*
+            }
+        }
+    };
+    (@write gen $writer:path, $t:ident, $opts:ident, $out:ident) => {
+        pages::write($t, &$writer, $opts, $out)
+    };
+    (@write $writer:path, $t:ident, $opts:ident, $out:ident) => {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!("no page writer for {}", stringify!($writer)),
+        ))
+    };
+}
+
+crate::provider::registry!(page_writers);
 
 // ---------------------------------------------------------------------------
 // Time zones

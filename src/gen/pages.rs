@@ -1,9 +1,9 @@
 //! Provider-shaped response pages from the canonical generator.
 //!
-//! `gen --format amadeus|duffel|kiwi|sabre` draws exactly the offers of the
-//! canonical formats (the same PRNG stream, so the same seed gives the same
-//! offers) and writes each as the provider's own search response would carry
-//! it, one whole response page per line. A page holds 5-250 offers (the last
+//! `gen --format <provider>` draws exactly the offers of the canonical formats
+//! (the same PRNG stream, so the same seed gives the same offers) and writes
+//! each as the provider's own search response would carry it, one whole
+//! response page per line. A page holds 5-250 offers (the last
 //! page of a dump whatever remains), the size drawn from a second PRNG so that
 //! the offers themselves do not change. Each provider's page is shaped as its
 //! API answers (see the decoders in `crate::provider` and the recorded samples
@@ -20,11 +20,16 @@
 //!   the outbound segments (the canonical lists) followed by the return ones;
 //! * Kiwi states one currency per response, so Kiwi pages hold offers of one
 //!   currency each and the offers come out grouped by page, not in row order;
-//! * the fields of [`UNSTATED`] are left out, and so decode as unknown.
+//! * the columns of [`Provider::unstated`] are left out, and so decode as unknown.
 //!
 //! Memory stays flat: offers are formatted straight into the open page (one
 //! per currency for Kiwi, at most 250 offers each) and a page is written out
 //! as soon as it is complete.
+//!
+//! Each provider's writer is a type in `gen/<provider>.rs` implementing
+//! [`PageFormat`] (head, offer, tail of its pages); this file is the driver
+//! ([`write`]) and the formatting helpers they share. Which writer a provider has
+//! is the provider registry's business (`gen/mod.rs` expands it).
 
 use std::io::{self, Write};
 
@@ -32,22 +37,7 @@ use super::data::{Currency, AIRLINES, AIRPORTS, CABINS};
 use super::math::{mix64, Rng};
 use super::{push_int, GenOptions, Offer, Sink, Tables, CHUNK, MAX_SEGS};
 use crate::provider::Provider;
-
-/// Canonical fields a provider's response cannot state: the generator leaves
-/// them out of that provider's pages, so they decode as unknown.
-///
-/// | provider | left unknown | why |
-/// |---|---|---|
-/// | amadeus | `refundable` | a search result has no refund flag |
-/// | duffel | `seats` | offers never say how many seats are left |
-/// | kiwi | `bags`, `refundable`, `co2_kg` | never given (bags are priced, not included) |
-/// | sabre | `co2_kg` | never given |
-pub const UNSTATED: [(Provider, &[&str]); 4] = [
-    (Provider::Amadeus, &["refundable"]),
-    (Provider::Duffel, &["seats"]),
-    (Provider::Kiwi, &["bags", "refundable", "co2_kg"]),
-    (Provider::Sabre, &["co2_kg"]),
-];
+use crate::record::Cabin;
 
 /// Fewest and most offers of a page.
 const PAGE_MIN: u64 = 5;
@@ -314,21 +304,9 @@ struct Open {
     size: usize,
 }
 
-pub(super) fn generate<W: Write>(
-    t: &Tables,
-    provider: Provider,
-    opts: &GenOptions,
-    out: W,
-) -> io::Result<()> {
-    match provider {
-        Provider::Amadeus => write(t, &super::amadeus::Amadeus, opts, out),
-        Provider::Duffel => write(t, &super::duffel::Duffel, opts, out),
-        Provider::Kiwi => write(t, &super::kiwi::Kiwi, opts, out),
-        Provider::Sabre => write(t, &super::sabre::Sabre, opts, out),
-    }
-}
-
-fn write<F: PageFormat, W: Write>(
+/// Writes the pages of format `f`: the offers of the canonical generator for
+/// `opts`, each page as soon as it is complete.
+pub(super) fn write<F: PageFormat, W: Write>(
     t: &Tables,
     f: &F,
     opts: &GenOptions,
@@ -462,6 +440,18 @@ pub(super) fn booking_class(rng: &mut Rng, cabin: u8) -> u8 {
 /// The canonical cabin name (`economy`, ...).
 pub(super) fn cabin_name(cabin: u8) -> &'static str {
     CABINS[cabin as usize].0
+}
+
+/// The code `provider` writes for a cabin: its decoder's table read backwards, so
+/// that the two cannot disagree.
+pub(super) fn cabin_code(provider: Provider, cabin: u8) -> &'static [u8] {
+    let c = Cabin::ALL[cabin as usize];
+    debug_assert_eq!(
+        c.as_str(),
+        cabin_name(cabin),
+        "gen's cabins are in Cabin::ALL order"
+    );
+    provider.cabins().code(c).as_bytes()
 }
 
 /// The airport's code.

@@ -23,10 +23,10 @@ fn csv(f: &Flight) -> String {
 }
 
 /// The canonical records of `gen --format ndjson`, as a provider's pages can
-/// state them: the page's provider, the fields of [`UNSTATED`] unknown.
+/// state them: the page's provider, the columns of [`Provider::unstated`] unknown.
 fn expected(rows: u64, seed: u64, p: Provider) -> Vec<Flight> {
     let nd = gen(rows, seed, GenFormat::Ndjson);
-    let unstated = UNSTATED.iter().find(|u| u.0 == p).unwrap().1;
+    let unstated = p.unstated();
     let mut members = Members::new();
     nd.split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
@@ -40,7 +40,7 @@ fn expected(rows: u64, seed: u64, p: Provider) -> Vec<Flight> {
                     "bags" => f.bags = None,
                     "refundable" => f.refundable = None,
                     "co2_kg" => f.co2_kg = None,
-                    other => panic!("UNSTATED names {other}, which this test cannot clear"),
+                    other => panic!("{p} leaves {other} unstated, which this test cannot clear"),
                 }
             }
             f
@@ -118,9 +118,17 @@ fn round_trip(rows: u64, seed: u64, p: Provider) {
     }
 }
 
+/// The registered providers whose pages `gen` writes.
+fn generated() -> impl Iterator<Item = Provider> {
+    Provider::ALL.into_iter().filter(|p| p.has_generator())
+}
+
+/// Every registered provider with a page writer: its pages are detected as its
+/// own and decode to the canonical records, but for what it leaves unstated.
 #[test]
 fn provider_pages_round_trip_to_the_canonical_records() {
-    for p in Provider::ALL {
+    assert!(generated().count() > 0);
+    for p in generated() {
         round_trip(1_500, 7, p);
     }
 }
@@ -130,7 +138,7 @@ proptest! {
 
     #[test]
     fn provider_pages_round_trip_for_any_seed(seed in any::<u64>(), rows in 0u64..700) {
-        for p in Provider::ALL {
+        for p in generated() {
             round_trip(rows, seed, p);
         }
     }
@@ -138,7 +146,7 @@ proptest! {
 
 #[test]
 fn provider_pages_are_deterministic_and_leave_canonical_bytes_alone() {
-    for p in Provider::ALL {
+    for p in generated() {
         let a = gen(300, 11, GenFormat::Provider(p));
         assert_eq!(a, gen(300, 11, GenFormat::Provider(p)), "{p}");
         // Several KB per offer, as real responses are.

@@ -6,14 +6,13 @@
 
 use super::math::Rng;
 use super::pages::{
-    al, ap, base_minor, booking_class, fare_basis, members, money, put, quoted, quoted_int,
-    searched_at, Leg, Legs, PageFormat, PageInfo, AIRCRAFT,
+    al, ap, base_minor, booking_class, cabin_code, fare_basis, members, money, put, quoted,
+    quoted_int, searched_at, Leg, Legs, PageFormat, PageInfo, AIRCRAFT,
 };
 use super::{push_int, push_offer_id, Offer, Tables};
+use crate::provider::Provider;
 
 pub(super) struct Sabre;
-
-const CABIN: [u8; 4] = [b'Y', b'S', b'C', b'F'];
 
 /// A UTC offset in hours as Sabre writes it: `-5`, `5.5`, `5.75`.
 fn gmt_offset(out: &mut Vec<u8>, secs: i32) {
@@ -115,7 +114,7 @@ fn fare_infos(out: &mut Vec<u8>, o: &Offer, legs: &Legs, seats: &[u8], class: u8
             put(out, b",\"BelowMin\":false},");
         }
         put(out, b"\"Cabin\":{\"Cabin\":\"");
-        out.push(CABIN[o.cabin as usize]);
+        put(out, cabin_code(Provider::Sabre, o.cabin));
         put(out, b"\"},\"Meal\":{\"Code\":\"");
         out.push(if i % 2 == 0 { b'L' } else { b'R' });
         put(out, b"\"}}}");

@@ -27,35 +27,69 @@
 
 use serde::Deserialize;
 
+use super::error_body::{no_offers, ErrorSigns};
+use super::format::{Cabins, Extra, Format, Marker, Page, PageError};
 use super::json::Str;
 use super::time::{self, Zone};
 use super::trip::{Seg, Trip};
 use super::{
-    airline, airport, currency, flight_number, iso_duration, local_time, no_offers, price,
-    skipped_hour, table_zone, Extra, Page, PageCtx, PageError, Provider, What,
+    airline, airport, currency, flight_number, iso_duration, local_time, price, skipped_hour,
+    table_zone, Provider, What,
 };
 use crate::error::RecordError;
 use crate::record::{Cabin, Flight};
 
-#[derive(Deserialize)]
-struct Envelope<T> {
-    data: Option<Vec<T>>,
-}
+/// The Amadeus format (see the module doc).
+pub(crate) struct Amadeus;
 
-/// The offers of a response, as `T`.
-pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a, T>, PageError> {
-    let env: Envelope<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
-    match env.data {
-        Some(offers) => Ok(Page {
-            offers,
-            ctx: PageCtx::default(),
-        }),
-        None => Err(no_offers(
-            Provider::Amadeus,
-            response.as_bytes(),
-            "`data` array of flight offers",
-        )
-        .into()),
+impl Format for Amadeus {
+    const NAME: &'static str = "amadeus";
+    const MARKERS: &'static [Marker] = &[
+        Marker::sure("dictionaries"),
+        Marker::sure("meta.count"),
+        Marker::sure("data[0].type = flight-offer"),
+        Marker::sure("data[0].itineraries"),
+        Marker::shared("data = []"),
+    ];
+    const CABINS: Cabins = Cabins {
+        label: "cabin",
+        codes: &[
+            ("ECONOMY", Cabin::Economy),
+            ("PREMIUM_ECONOMY", Cabin::PremiumEconomy),
+            ("BUSINESS", Cabin::Business),
+            ("FIRST", Cabin::First),
+        ],
+    };
+    /// A search result has no refund flag.
+    const UNSTATED: &'static [&'static str] = &["refundable"];
+    type Offer<'a> = Offer<'a>;
+    type Ctx<'a> = ();
+
+    fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<T, ()>, PageError> {
+        #[derive(Deserialize)]
+        struct Envelope<T> {
+            data: Option<Vec<T>>,
+        }
+        let env: Envelope<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
+        match env.data {
+            Some(offers) => Ok(Page { offers, ctx: () }),
+            None => Err(no_offers(
+                Provider::Amadeus,
+                response.as_bytes(),
+                "`data` array of flight offers",
+            )
+            .into()),
+        }
+    }
+
+    fn map(o: &Offer, _: &(), trip: &mut Trip, f: &mut Flight) -> Result<Extra, RecordError> {
+        map(o, trip, f)
+    }
+
+    /// Items with a `detail` or numeric codes; an OAuth error from the token
+    /// endpoint (`error_description`, a numeric `code`).
+    fn claims_error(s: &ErrorSigns) -> bool {
+        (s.errors && (s.detail || s.numeric_code)) || (s.error && (s.error_description || s.code))
     }
 }
 
@@ -155,31 +189,7 @@ struct Bags {
     weight: Option<f64>,
 }
 
-fn cabin(text: &str) -> Result<Cabin, RecordError> {
-    Ok(match text {
-        "ECONOMY" => Cabin::Economy,
-        "PREMIUM_ECONOMY" => Cabin::PremiumEconomy,
-        "BUSINESS" => Cabin::Business,
-        "FIRST" => Cabin::First,
-        _ => {
-            return Err(RecordError::new(
-                "cabin",
-                "enum",
-                format!(
-                    "expected ECONOMY, PREMIUM_ECONOMY, BUSINESS or FIRST, found {}",
-                    crate::decode::shown(text.as_bytes())
-                ),
-            ))
-        }
-    })
-}
-
-pub(crate) fn map(
-    o: &Offer,
-    _: &PageCtx,
-    trip: &mut Trip,
-    f: &mut Flight,
-) -> Result<Extra, RecordError> {
+fn map(o: &Offer, trip: &mut Trip, f: &mut Flight) -> Result<Extra, RecordError> {
     f.offer_id.push_str(&o.id);
 
     let traveller = o
@@ -229,7 +239,7 @@ pub(crate) fn map(
                     })?;
             let fare = fare_of(s);
             let seg_cabin = match fare.and_then(|f| f.cabin.as_deref()) {
-                Some(c) => Some(cabin(c)?),
+                Some(c) => Some(Amadeus::CABINS.parse(what, c)?),
                 None => None,
             };
             let bags = fare

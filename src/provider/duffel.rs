@@ -26,95 +26,97 @@
 //! `co2_kg` when absent. An offer request made with `view=itineraries` (offers
 //! nested under `slices[].itineraries`) is a response-level `shape` error.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{scalar_text, Present, Str};
+use super::error_body::{no_offers, ErrorSigns};
+use super::format::{Cabins, Extra, Format, Marker, Page, PageError};
+use super::json::{scalar_text, Items, Present, Str};
 use super::time::{self, Zone};
 use super::trip::{Seg, Trip};
 use super::{
     airline, airport, airports, currency, flight_number, iso_duration, kilograms, local_time,
-    no_offers, price, skipped_hour, table_zone, Extra, Page, PageCtx, PageError, Provider, What,
+    price, skipped_hour, table_zone, Provider, What,
 };
 use crate::error::RecordError;
 use crate::record::{Airport, Cabin, Flight};
 
+/// The Duffel format (see the module doc).
+pub(crate) struct Duffel;
+
+impl Format for Duffel {
+    const NAME: &'static str = "duffel";
+    const MARKERS: &'static [Marker] = &[
+        Marker::sure("data.offers"),
+        Marker::sure("data.slices & data.total_amount"),
+        Marker::sure("data[0].slices"),
+        Marker::sure("data[0].total_amount"),
+        Marker::sure("meta.after"),
+        Marker::sure("meta.before"),
+        Marker::sure("meta.limit"),
+        // A bare offer, as SDK fixtures keep them.
+        Marker::sure("slices & total_amount"),
+        Marker::shared("data = []"),
+    ];
+    const CABINS: Cabins = Cabins {
+        label: "cabin_class",
+        codes: &[
+            ("economy", Cabin::Economy),
+            ("premium_economy", Cabin::PremiumEconomy),
+            ("business", Cabin::Business),
+            ("first", Cabin::First),
+        ],
+    };
+    /// Offers never say how many seats are left.
+    const UNSTATED: &'static [&'static str] = &["seats"];
+    type Offer<'a> = Offer<'a>;
+    type Ctx<'a> = ();
+
+    fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<T, ()>, PageError> {
+        page(response)
+    }
+
+    fn map(o: &Offer, _: &(), trip: &mut Trip, f: &mut Flight) -> Result<Extra, RecordError> {
+        map(o, trip, f)
+    }
+
+    /// A `meta.request_id`, or items with a `documentation_url` or `type` and
+    /// `message`.
+    fn claims_error(s: &ErrorSigns) -> bool {
+        s.errors && (s.request_id || s.documentation_url || s.type_and_message)
+    }
+}
+
 #[derive(Deserialize)]
 struct Envelope<T> {
-    data: Option<Data<T>>,
+    /// `GET /air/offers` (an array), or an offer request or a single offer (an object).
+    data: Option<Items<T, DataObject<T>>>,
     #[serde(default)]
     slices: Present,
     #[serde(default)]
     total_amount: Present,
 }
 
-enum Data<T> {
-    /// `GET /air/offers`, or `POST /air/offer_requests` (its `offers`).
-    List(Vec<T>),
-    /// `{"data": offer}`: re-read on its own.
-    Single,
-    /// Something else (named in the shape error).
-    Other(&'static str),
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Data<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Data<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array of offers or an offer request")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(64).min(256));
-                while let Some(offer) = seq.next_element::<T>()? {
-                    out.push(offer);
-                }
-                Ok(Data::List(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut offers = None;
-                let (mut slices, mut total) = (false, false);
-                while let Some(key) = map.next_key::<Str<'de>>()? {
-                    match &*key {
-                        "offers" => offers = map.next_value::<Option<Vec<T>>>()?,
-                        "slices" => {
-                            map.next_value::<IgnoredAny>()?;
-                            slices = true;
-                        }
-                        "total_amount" => {
-                            map.next_value::<IgnoredAny>()?;
-                            total = true;
-                        }
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(match offers {
-                    Some(o) => Data::List(o),
-                    None if slices && total => Data::Single,
-                    None if slices => Data::Other(
-                        "`data.offers` (offer requests made with view=itineraries are not supported)",
-                    ),
-                    None => Data::Other("`data.offers` array"),
-                })
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
+/// `data` as an object: an offer request (its `offers`), or a single offer
+/// (`slices` and `total_amount`), re-read on its own.
+#[derive(Deserialize)]
+struct DataObject<T> {
+    offers: Option<Vec<T>>,
+    #[serde(default)]
+    slices: Present,
+    #[serde(default)]
+    total_amount: Present,
 }
 
 /// The offers of a response, as `T`.
-pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a, T>, PageError> {
+fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<T, ()>, PageError> {
     let env: Envelope<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
     let offers = match env.data {
-        Some(Data::List(o)) => o,
-        Some(Data::Single) => {
+        Some(Items::List(o)) => o,
+        Some(Items::Object(DataObject {
+            offers: Some(o), ..
+        })) => o,
+        Some(Items::Object(single)) if single.slices.0 && single.total_amount.0 => {
             #[derive(Deserialize)]
             struct Wrapped<T> {
                 data: T,
@@ -122,8 +124,13 @@ pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a,
             let w: Wrapped<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
             vec![w.data]
         }
-        Some(Data::Other(expected)) => {
-            return Err(no_offers(Provider::Duffel, response.as_bytes(), expected).into())
+        Some(Items::Object(other)) => {
+            let expected = if other.slices.0 {
+                "`data.offers` (offer requests made with view=itineraries are not supported)"
+            } else {
+                "`data.offers` array"
+            };
+            return Err(no_offers(Provider::Duffel, response.as_bytes(), expected).into());
         }
         // A bare offer object, as SDK fixtures and some recorders keep them.
         None if env.slices.0 && env.total_amount.0 => {
@@ -138,10 +145,7 @@ pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a,
             .into())
         }
     };
-    Ok(Page {
-        offers,
-        ctx: PageCtx::default(),
-    })
+    Ok(Page { offers, ctx: () })
 }
 
 #[derive(Deserialize)]
@@ -263,12 +267,7 @@ fn zone_of(
     }
 }
 
-pub(crate) fn map(
-    o: &Offer,
-    _: &PageCtx,
-    trip: &mut Trip,
-    f: &mut Flight,
-) -> Result<Extra, RecordError> {
+fn map(o: &Offer, trip: &mut Trip, f: &mut Flight) -> Result<Extra, RecordError> {
     f.offer_id.push_str(&o.id);
     let adult = o
         .passengers
@@ -319,16 +318,7 @@ pub(crate) fn map(
                     .or(list.first())
             });
             let seg_cabin = match pax.and_then(|p| p.cabin_class.as_deref()) {
-                Some(c) => Some(Cabin::parse(c.as_bytes()).ok_or_else(|| {
-                    RecordError::new(
-                        "cabin",
-                        "enum",
-                        format!(
-                            "{what}: expected economy, premium_economy, business or first, found {}",
-                            crate::decode::shown(c.as_bytes())
-                        ),
-                    )
-                })?),
+                Some(c) => Some(Duffel::CABINS.parse(what, c)?),
                 None => None,
             };
             let bags = pax.and_then(|p| p.baggages.as_ref()).and_then(|list| {

@@ -26,39 +26,79 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::error_body::{no_offers, ErrorSigns};
+use super::format::{Cabins, Extra, Format, Marker, Page, PageError};
 use super::json::{scalar_text, Str};
 use super::time::{parse_kiwi, valid_offset};
 use super::trip::{Seg, Trip};
-use super::{
-    airline, airport, currency, flight_number, no_offers, price, Extra, Page, PageCtx, PageError,
-    Provider, What,
-};
+use super::{airline, airport, currency, flight_number, price, Provider, What};
 use crate::error::RecordError;
 use crate::record::{Cabin, Flight, Stamp};
 
-#[derive(Deserialize)]
-struct Envelope<'a, T> {
-    data: Option<Vec<T>>,
-    #[serde(borrow)]
-    currency: Option<Str<'a>>,
-}
+/// The Kiwi format (see the module doc).
+pub(crate) struct Kiwi;
 
-/// The offers of a response, as `T`.
-pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a, T>, PageError> {
-    let env: Envelope<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
-    match env.data {
-        Some(offers) => Ok(Page {
-            offers,
-            ctx: PageCtx {
-                currency: env.currency,
-            },
-        }),
-        None => Err(no_offers(
-            Provider::Kiwi,
-            response.as_bytes(),
-            "`data` array of itineraries",
-        )
-        .into()),
+impl Format for Kiwi {
+    const NAME: &'static str = "kiwi";
+    const MARKERS: &'static [Marker] = &[
+        Marker::sure("search_id"),
+        Marker::sure("currency_rate"),
+        Marker::sure("fx_rate"),
+        Marker::sure("data[0].flyFrom"),
+        Marker::sure("data[0].route"),
+        Marker::shared("data = []"),
+    ];
+    const CABINS: Cabins = Cabins {
+        label: "fare_category",
+        codes: &[
+            ("M", Cabin::Economy),
+            ("W", Cabin::PremiumEconomy),
+            ("C", Cabin::Business),
+            ("F", Cabin::First),
+        ],
+    };
+    /// Never given (bags are priced, not included).
+    const UNSTATED: &'static [&'static str] = &["bags", "refundable", "co2_kg"];
+    type Offer<'a> = Offer<'a>;
+    /// The currency of every price.
+    type Ctx<'a> = Option<Str<'a>>;
+
+    fn page<'a, T: Deserialize<'a>>(
+        response: &'a str,
+    ) -> Result<Page<T, Option<Str<'a>>>, PageError> {
+        #[derive(Deserialize)]
+        struct Envelope<'a, T> {
+            data: Option<Vec<T>>,
+            #[serde(borrow)]
+            currency: Option<Str<'a>>,
+        }
+        let env: Envelope<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
+        match env.data {
+            Some(offers) => Ok(Page {
+                offers,
+                ctx: env.currency,
+            }),
+            None => Err(no_offers(
+                Provider::Kiwi,
+                response.as_bytes(),
+                "`data` array of itineraries",
+            )
+            .into()),
+        }
+    }
+
+    fn map<'a>(
+        o: &Offer<'a>,
+        currency: &Option<Str<'a>>,
+        trip: &mut Trip,
+        f: &mut Flight,
+    ) -> Result<Extra, RecordError> {
+        map(o, currency.as_deref(), trip, f)
+    }
+
+    /// Tequila answers `{"status": "...", "error": "..."}`.
+    fn claims_error(s: &ErrorSigns) -> bool {
+        s.error && s.string_status && !s.error_description && !s.code
     }
 }
 
@@ -133,28 +173,9 @@ fn stamp(field: &'static str, what: What, local: &str, utc: &str) -> Result<Stam
     Ok(Stamp { local: l, offset })
 }
 
-fn cabin(what: What, code: &str) -> Result<Cabin, RecordError> {
-    Ok(match code {
-        "M" => Cabin::Economy,
-        "W" => Cabin::PremiumEconomy,
-        "C" => Cabin::Business,
-        "F" => Cabin::First,
-        _ => {
-            return Err(RecordError::new(
-                "cabin",
-                "enum",
-                format!(
-                    "{what}: expected fare_category M, W, C or F, found {}",
-                    crate::decode::shown(code.as_bytes())
-                ),
-            ))
-        }
-    })
-}
-
-pub(crate) fn map(
+fn map(
     o: &Offer,
-    page: &PageCtx,
+    currency_of_page: Option<&str>,
     trip: &mut Trip,
     f: &mut Flight,
 ) -> Result<Extra, RecordError> {
@@ -195,7 +216,7 @@ pub(crate) fn map(
             let dep = stamp("departure", what, &r.local_departure, &r.utc_departure)?;
             let arr = stamp("arrival", what, &r.local_arrival, &r.utc_arrival)?;
             let seg_cabin = match &r.fare_category {
-                Some(c) if !c.is_empty() => Some(cabin(what, c)?),
+                Some(c) if !c.is_empty() => Some(Kiwi::CABINS.parse(what, c)?),
                 _ => None,
             };
             trip.push(Seg {
@@ -220,7 +241,7 @@ pub(crate) fn map(
     let facts = trip.finish(f)?;
 
     f.price = price(&scalar_text(o.price))?;
-    f.currency = match &page.currency {
+    f.currency = match currency_of_page {
         Some(c) => currency(c)?,
         None => {
             return Err(RecordError::new(

@@ -1,7 +1,8 @@
 //! Raw flight-provider responses → canonical records.
 //!
-//! Four providers' search responses are understood: Amadeus Flight Offers Search v2,
-//! Duffel offer requests and offer lists, Kiwi Tequila `/v2/search`, and Sabre
+//! The providers whose search responses are understood are [`Provider::ALL`], one
+//! line each in the registry (`registry.rs`): today Amadeus Flight Offers Search
+//! v2, Duffel offer requests and offer lists, Kiwi Tequila `/v2/search`, and Sabre
 //! Bargain Finder Max (OTA JSON). One recorded response page is decoded at a time:
 //!
 //! ```
@@ -78,529 +79,80 @@
 //! Throughput is bound by JSON scanning (provider offers are 3-15 KB against a few
 //! hundred bytes for a canonical line): on one core, 300-600 MB/s of response,
 //! which is 30-130 thousand offers/s depending on the provider.
+//!
+//! # Where things are
+//!
+//! | file | what |
+//! |---|---|
+//! | `registry.rs` | the list of providers; [`Provider`] and its dispatch are generated from it |
+//! | `format.rs` | the `Format` trait a provider implements, and its parts (markers, cabin codes, a page of offers) |
+//! | `amadeus.rs`, `duffel.rs`, `kiwi.rs`, `sabre.rs` | one provider each: its `Format`, its typed offer, its mapping (and its mapping table, which the user docs copy) |
+//! | `decoder.rs` | [`Decoder`]: one page through its provider's `Format`, the results and [`ResponseError`] |
+//! | `detect.rs` | [`detect`]: every provider's markers in one pass over a page |
+//! | `error_body.rs` | [`ErrorBody`]: the common error spellings, and whose they are |
+//! | `trip.rs`, `time.rs`, `duration.rs`, `airports.rs` | the shared mapping rules: directions and stops, local times and zones, stated durations, the airport table |
+//! | `json.rs` | serde helpers: borrowed strings, present members, one list visitor (`Items`) |
+//! | this file | the field helpers the mappers share (codes, prices, times, with their messages) |
+//!
+//! # Adding a provider
+//!
+//! A provider is one module and one registry line; the compiler and the tests
+//! point to anything missing.
+//!
+//! 1. `src/provider/<name>.rs`: the module doc with its mapping table (the user
+//!    docs' provider section copies it between `<!-- provider:<name> -->`
+//!    markers: add them and rerun the test with `FLIGHTSIFT_BLESS=1`), a unit type
+//!    `<Name>` implementing `Format` (name, detection markers, cabin codes, the
+//!    columns it never states, error signs, `page` and `map`), and its typed offer;
+//!    declare it in this file (`pub mod <name>;`).
+//! 2. One line in `registry.rs`'s `registry!`, in name order: its doc line (the
+//!    help text) and `<Name> <name>`, with `gen` if step 3 is done.
+//! 3. If `gen` should write its pages: `src/gen/<name>.rs` with a unit type
+//!    `<Name>` implementing `gen::pages::PageFormat`, declared in `gen/mod.rs`
+//!    (`mod <name>;`); `gen/mod.rs`'s dispatch and `gen --format` follow the
+//!    registry.
+//! 4. Fixtures and goldens: recorded responses in `tests/fixtures/providers/<name>/`
+//!    (with their source in `SOURCES.md`), their rows in
+//!    `tests/fixtures/providers-expected.csv` (rerun `every_fixture_converts_to_the_golden_rows`
+//!    with `FLIGHTSIFT_BLESS=1` and review), and a golden test per fixture in
+//!    `tests/providers.rs`.
+//!
+//! The registry's own tests then hold the new provider to every promise: its name
+//! parses back, its markers alone detect it and no other provider, its fixtures
+//! are detected as its own, its cabin table covers every cabin, its unstated
+//! columns may be unknown (`provider/tests.rs`), and its generated pages detect as
+//! its own and decode to `gen`'s canonical records (`gen/pages_tests.rs`).
 
 pub mod airports;
 pub mod amadeus;
+mod decoder;
 mod detect;
 pub mod duffel;
 pub mod duration;
+mod error_body;
+mod format;
 mod json;
 pub mod kiwi;
+mod registry;
 pub mod sabre;
 pub mod time;
 pub mod trip;
 
 use std::fmt;
-use std::ops::ControlFlow;
-use std::str::FromStr;
-
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::error::RecordError;
-use crate::record::{Airline, Airport, Cabin, Flight, FlightNumber, Price};
+use crate::record::{Airline, Airport, FlightNumber, Price};
 
+pub use decoder::{
+    decode_all, Decoded, Decoder, DurationMismatch, Offer, OwnedOffer, PageStats, ResponseError,
+};
 pub use detect::{detect, DetectError};
+pub use error_body::ErrorBody;
+pub use registry::{Provider, UnknownProvider};
 
-use json::{is_string, scalar_text, OneOrMany, Str};
-
-/// A flight data provider whose raw search responses can be read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Provider {
-    /// Amadeus Self-Service Flight Offers Search v2.
-    Amadeus,
-    /// Duffel offer requests (`data.offers`), offer lists (`data[]`) and single offers.
-    Duffel,
-    /// Kiwi.com Tequila search v2.
-    Kiwi,
-    /// Sabre Bargain Finder Max, OTA JSON.
-    Sabre,
-}
-
-impl Provider {
-    /// Every provider, in name order.
-    pub const ALL: [Provider; 4] = [
-        Provider::Amadeus,
-        Provider::Duffel,
-        Provider::Kiwi,
-        Provider::Sabre,
-    ];
-
-    /// The lower-case name, also the canonical `provider` value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Provider::Amadeus => "amadeus",
-            Provider::Duffel => "duffel",
-            Provider::Kiwi => "kiwi",
-            Provider::Sabre => "sabre",
-        }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A provider name that is not one of [`Provider::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownProvider(pub String);
-
-impl fmt::Display for UnknownProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown provider `{}`: expected amadeus, duffel, kiwi or sabre",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for UnknownProvider {}
-
-impl FromStr for Provider {
-    type Err = UnknownProvider;
-    /// Case-insensitive.
-    fn from_str(s: &str) -> Result<Provider, UnknownProvider> {
-        Provider::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| UnknownProvider(s.to_string()))
-    }
-}
-
-/// A provider's error response recorded in place of a page of offers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ErrorBody {
-    /// The provider whose error format it is, when that can be told.
-    pub provider: Option<Provider>,
-    /// The provider's own message(s): status, title, detail, code.
-    pub message: String,
-}
-
-impl fmt::Display for ErrorBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.provider {
-            Some(p) => write!(f, "{p} error response: {}", self.message),
-            None => write!(f, "error response: {}", self.message),
-        }
-    }
-}
-
-/// Why a whole response yielded no offers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ResponseError {
-    /// Not JSON, or cut short (`truncated`).
-    Json {
-        /// The parser's message.
-        message: String,
-        /// 1-based line in the response.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// The document ends early (a truncated file or download).
-        truncated: bool,
-    },
-    /// A provider's error body.
-    ErrorBody(ErrorBody),
-    /// Well-formed JSON that is not a search response of the provider (no offers
-    /// array, an unsupported variant).
-    Shape {
-        /// The provider it was read as.
-        provider: Provider,
-        /// What is missing or unexpected.
-        message: String,
-    },
-}
-
-impl ResponseError {
-    /// A short stable reason code for per-reason counts: `truncated`, `json`,
-    /// `error_body` or `shape`.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            ResponseError::Json {
-                truncated: true, ..
-            } => "truncated",
-            ResponseError::Json { .. } => "json",
-            ResponseError::ErrorBody(_) => "error_body",
-            ResponseError::Shape { .. } => "shape",
-        }
-    }
-
-    fn from_json(e: serde_json::Error, provider: Provider) -> ResponseError {
-        use serde_json::error::Category;
-        match e.classify() {
-            Category::Data => ResponseError::Shape {
-                provider,
-                message: format!("not a {provider} search response: {e}"),
-            },
-            cat => ResponseError::Json {
-                message: strip_position(&e.to_string()).to_string(),
-                line: e.line(),
-                column: e.column(),
-                truncated: cat == Category::Eof,
-            },
-        }
-    }
-}
-
-impl fmt::Display for ResponseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ResponseError::Json {
-                message,
-                line,
-                column,
-                truncated,
-            } => {
-                if *truncated {
-                    write!(
-                        f,
-                        "truncated response: the JSON ends early at line {line}, column {column}"
-                    )
-                } else {
-                    write!(
-                        f,
-                        "corrupt response: {message} at line {line}, column {column}"
-                    )
-                }
-            }
-            ResponseError::ErrorBody(b) => b.fmt(f),
-            ResponseError::Shape { message, .. } => f.write_str(message),
-        }
-    }
-}
-
-impl std::error::Error for ResponseError {}
-
-fn strip_position(message: &str) -> &str {
-    match message.rfind(" at line ") {
-        Some(i) => &message[..i],
-        None => message,
-    }
-}
-
-/// A stated duration that disagrees with arrival − departure by a minute or more.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DurationMismatch {
-    /// 0 for the outbound direction, 1 for the return.
-    pub direction: usize,
-    /// What the provider stated, in minutes.
-    pub stated_min: i64,
-    /// Arrival − departure in absolute time, in minutes (the canonical value).
-    pub clock_min: i64,
-}
-
-/// One offer, mapped.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Decoded {
-    /// The canonical record.
-    pub flight: Flight,
-    /// The first direction whose stated duration disagrees with the clock.
-    pub duration_mismatch: Option<DurationMismatch>,
-}
-
-/// What the decoder reports for each offer of a response, in order.
-#[derive(Debug)]
-pub struct Offer<'d> {
-    /// 0-based position of the offer in the response's offers array.
-    pub index: usize,
-    /// The mapped offer, or why it could not be mapped.
-    pub result: Result<&'d Decoded, RecordError>,
-}
-
-/// Counts for one decoded response.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PageStats {
-    /// Offers in the response.
-    pub offers: usize,
-    /// Offers reported as records.
-    pub records: usize,
-    /// Offers reported as record errors.
-    pub errors: usize,
-    /// Records whose stated duration disagrees with the clock.
-    pub duration_mismatches: usize,
-    /// The callback asked to stop before the last offer.
-    pub stopped: bool,
-}
-
-/// Decodes response pages, reusing its buffers from offer to offer (one per worker).
-#[derive(Debug, Default)]
-pub struct Decoder {
-    out: Decoded,
-    trip: trip::Trip,
-}
-
-/// The offers of one response, as `T` (typed offers on the single-pass path, raw
-/// JSON on the fallback), and what the response says for all of them.
-pub(crate) struct Page<'a, T> {
-    pub offers: Vec<T>,
-    pub ctx: PageCtx<'a>,
-}
-
-/// Response-wide facts an offer mapper may need.
-#[derive(Default)]
-pub(crate) struct PageCtx<'a> {
-    /// Kiwi: the currency of every price.
-    pub currency: Option<Str<'a>>,
-}
-
-/// Why a response's offers could not be listed.
-pub(crate) enum PageError {
-    /// The parser failed; a data error may lie in one offer only.
-    Serde(serde_json::Error),
-    /// The response as a whole is unusable.
-    Response(ResponseError),
-}
-
-impl From<ResponseError> for PageError {
-    fn from(e: ResponseError) -> Self {
-        PageError::Response(e)
-    }
-}
-
-impl PageError {
-    fn into_response(self, provider: Provider) -> ResponseError {
-        match self {
-            PageError::Serde(e) => ResponseError::from_json(e, provider),
-            PageError::Response(e) => e,
-        }
-    }
-}
-
-/// What a provider's offer mapper returns beyond the fields it wrote.
-pub(crate) struct Extra {
-    pub cabin: Option<Cabin>,
-    pub mismatch: Option<DurationMismatch>,
-}
-
-/// Lists a response's offers as `T`.
-type PageFn<'a, T> = fn(&'a str) -> Result<Page<'a, T>, PageError>;
-/// Maps one typed offer into the flight (and the trip scratch).
-type MapFn<'a, T> =
-    fn(&T, &PageCtx<'a>, &mut trip::Trip, &mut Flight) -> Result<Extra, RecordError>;
-
-impl Decoder {
-    /// A decoder with empty buffers.
-    pub fn new() -> Decoder {
-        Decoder::default()
-    }
-
-    /// Decodes one response of `provider`, calling `each` for every offer in order
-    /// until it returns `Break`. Either the response fails as a whole (and `each` is
-    /// never called) or every offer is reported, as a record or a record error.
-    pub fn decode<F>(
-        &mut self,
-        provider: Provider,
-        response: &[u8],
-        each: F,
-    ) -> Result<PageStats, ResponseError>
-    where
-        F: FnMut(Offer<'_>) -> ControlFlow<()>,
-    {
-        let response = response.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(response);
-        require_object(response).map_err(|e| match e {
-            Some(e) => ResponseError::from_json(e, provider),
-            None => ResponseError::Shape {
-                provider,
-                message: format!(
-                    "not a {provider} search response: the document is not a JSON object"
-                ),
-            },
-        })?;
-        // One UTF-8 check of the whole page lets the parser borrow every string
-        // without checking each one again.
-        let response = std::str::from_utf8(response).map_err(|e| {
-            let (line, column) = json::line_col(response, e.valid_up_to());
-            ResponseError::Json {
-                message: "invalid UTF-8".to_string(),
-                line,
-                column,
-                truncated: false,
-            }
-        })?;
-        match provider {
-            Provider::Amadeus => self.run(
-                provider,
-                response,
-                amadeus::page::<amadeus::Offer>,
-                amadeus::page::<&RawValue>,
-                amadeus::map,
-                each,
-            ),
-            Provider::Duffel => self.run(
-                provider,
-                response,
-                duffel::page::<duffel::Offer>,
-                duffel::page::<&RawValue>,
-                duffel::map,
-                each,
-            ),
-            Provider::Kiwi => self.run(
-                provider,
-                response,
-                kiwi::page::<kiwi::Offer>,
-                kiwi::page::<&RawValue>,
-                kiwi::map,
-                each,
-            ),
-            Provider::Sabre => self.run(
-                provider,
-                response,
-                sabre::page::<sabre::Itinerary>,
-                sabre::page::<&RawValue>,
-                sabre::map,
-                each,
-            ),
-        }
-    }
-
-    /// One pass over the response into typed offers; only if that fails on the
-    /// data (one odd offer, most likely) a second pass keeps each offer raw, so that
-    /// the odd one becomes a record error and the others are still mapped.
-    fn run<'a, T, F>(
-        &mut self,
-        provider: Provider,
-        response: &'a str,
-        typed: PageFn<'a, T>,
-        raw: PageFn<'a, &'a RawValue>,
-        map: MapFn<'a, T>,
-        each: F,
-    ) -> Result<PageStats, ResponseError>
-    where
-        T: serde::Deserialize<'a>,
-        F: FnMut(Offer<'_>) -> ControlFlow<()>,
-    {
-        match typed(response) {
-            Ok(page) => Ok(self.emit(
-                provider,
-                page.offers.len(),
-                |i, trip, f| map(&page.offers[i], &page.ctx, trip, f),
-                each,
-            )),
-            Err(PageError::Serde(e)) if e.classify() == serde_json::error::Category::Data => {
-                let page = raw(response).map_err(|e| e.into_response(provider))?;
-                Ok(self.emit(
-                    provider,
-                    page.offers.len(),
-                    |i, trip, f| {
-                        let text = page.offers[i].get();
-                        let offer: T = serde_json::from_str(text)
-                            .map_err(|e| shape_error(provider, response.as_bytes(), text, &e))?;
-                        map(&offer, &page.ctx, trip, f)
-                    },
-                    each,
-                ))
-            }
-            Err(e) => Err(e.into_response(provider)),
-        }
-    }
-
-    /// Maps offers `0..count` in order and reports each.
-    fn emit<M, F>(&mut self, provider: Provider, count: usize, mut map: M, mut each: F) -> PageStats
-    where
-        M: FnMut(usize, &mut trip::Trip, &mut Flight) -> Result<Extra, RecordError>,
-        F: FnMut(Offer<'_>) -> ControlFlow<()>,
-    {
-        let mut stats = PageStats {
-            offers: count,
-            ..PageStats::default()
-        };
-        for index in 0..count {
-            self.trip.clear();
-            let out = &mut self.out;
-            out.flight.clear();
-            out.duration_mismatch = None;
-            let result = match map(index, &mut self.trip, &mut out.flight) {
-                Ok(extra) => {
-                    out.flight.provider.push_str(provider.name());
-                    out.flight.cabin = extra.cabin;
-                    out.duration_mismatch = extra.mismatch;
-                    stats.records += 1;
-                    stats.duration_mismatches += extra.mismatch.is_some() as usize;
-                    Ok(&*out)
-                }
-                Err(e) => {
-                    stats.errors += 1;
-                    Err(e)
-                }
-            };
-            if each(Offer { index, result }).is_break() {
-                stats.stopped = index + 1 < count;
-                break;
-            }
-        }
-        stats
-    }
-}
-
-/// One offer of [`decode_all`]: its index in the response and what it became.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OwnedOffer {
-    /// 0-based position of the offer in the response's offers array.
-    pub index: usize,
-    /// The mapped offer, or why it could not be mapped.
-    pub result: Result<Decoded, RecordError>,
-}
-
-/// Checks that a document is a JSON object before typed parsing (serde would read
-/// an array as a struct's members in order). `Err(Some)` is a syntax error of a
-/// non-object document, `Err(None)` a well-formed non-object.
-pub(crate) fn require_object(response: &[u8]) -> Result<(), Option<serde_json::Error>> {
-    match response.iter().find(|b| !b.is_ascii_whitespace()) {
-        // Empty: let the parser report the early end.
-        Some(b'{') | None => Ok(()),
-        Some(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(response) {
-            Ok(_) => Err(None),
-            Err(e) => Err(Some(e)),
-        },
-    }
-}
-
-/// Decodes a whole response into owned results, in offer order (for tests and
-/// small tools; the pipeline should reuse a [`Decoder`]).
-pub fn decode_all(provider: Provider, response: &[u8]) -> Result<Vec<OwnedOffer>, ResponseError> {
-    let mut out = Vec::new();
-    Decoder::new().decode(provider, response, |o| {
-        out.push(OwnedOffer {
-            index: o.index,
-            result: o.result.cloned(),
-        });
-        ControlFlow::Continue(())
-    })?;
-    Ok(out)
-}
-
-/// An offer whose JSON does not fit the provider's offer shape, with the position
-/// of the problem in the whole response.
-fn shape_error(
-    provider: Provider,
-    response: &[u8],
-    offer: &str,
-    e: &serde_json::Error,
-) -> RecordError {
-    let inner = line_start(offer, e.line()) + e.column().saturating_sub(1);
-    let message = strip_position(&e.to_string()).to_string();
-    let place = match json::offset_in(response, offer) {
-        Some(base) => {
-            let (line, col) = json::line_col(response, base + inner);
-            format!(" (line {line}, column {col} of the response)")
-        }
-        None => String::new(),
-    };
-    RecordError::record("json", format!("not a {provider} offer: {message}{place}"))
-}
-
-/// Byte offset where 1-based `line` starts in `text`.
-fn line_start(text: &str, line: usize) -> usize {
-    if line <= 1 {
-        return 0;
-    }
-    memchr::memchr_iter(b'\n', text.as_bytes())
-        .nth(line - 2)
-        .map_or(text.len(), |i| i + 1)
-}
+/// The registry's lines, for `gen/mod.rs` to expand its page writers from.
+#[cfg(feature = "gen")]
+pub(crate) use registry::registry;
 
 // ---------------------------------------------------------------------------
 // Field helpers shared by the provider mappers.
@@ -808,231 +360,6 @@ pub(crate) fn skipped_hour(
             zone.describe()
         ),
     )
-}
-
-// ---------------------------------------------------------------------------
-// Error bodies, shared by detection and the decoders.
-
-/// One entry of an error list, in any provider's spelling.
-#[derive(Deserialize, Default)]
-struct ErrorItem<'a> {
-    #[serde(borrow)]
-    status: Option<&'a RawValue>,
-    #[serde(borrow)]
-    code: Option<&'a RawValue>,
-    #[serde(borrow)]
-    title: Option<&'a RawValue>,
-    #[serde(borrow)]
-    detail: Option<&'a RawValue>,
-    #[serde(borrow)]
-    message: Option<&'a RawValue>,
-    #[serde(borrow, rename = "type")]
-    kind: Option<&'a RawValue>,
-    #[serde(borrow)]
-    documentation_url: Option<&'a RawValue>,
-    #[serde(borrow, rename = "Type")]
-    ota_type: Option<&'a RawValue>,
-    #[serde(borrow, rename = "Code")]
-    ota_code: Option<&'a RawValue>,
-    #[serde(borrow, rename = "ShortText")]
-    ota_text: Option<&'a RawValue>,
-    #[serde(borrow, rename = "content")]
-    ota_content: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct ErrorMeta<'a> {
-    #[serde(borrow)]
-    request_id: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct OtaErrors<'a> {
-    #[serde(borrow, rename = "Errors")]
-    errors: Option<OtaErrorList<'a>>,
-    #[serde(rename = "PricedItineraries")]
-    itineraries: Option<serde::de::IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-struct OtaErrorList<'a> {
-    #[serde(borrow, rename = "Error", default)]
-    error: OneOrMany<ErrorItem<'a>>,
-}
-
-/// The members of a response that can make it an error body.
-#[derive(Deserialize)]
-struct ErrorProbe<'a> {
-    #[serde(borrow)]
-    errors: Option<&'a RawValue>,
-    #[serde(borrow)]
-    error: Option<&'a RawValue>,
-    #[serde(borrow)]
-    error_description: Option<&'a RawValue>,
-    #[serde(borrow, rename = "errorCode")]
-    error_code: Option<&'a RawValue>,
-    #[serde(borrow)]
-    message: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status: Option<&'a RawValue>,
-    #[serde(borrow)]
-    code: Option<&'a RawValue>,
-    #[serde(borrow)]
-    title: Option<&'a RawValue>,
-    #[serde(borrow)]
-    meta: Option<ErrorMeta<'a>>,
-    #[serde(borrow, rename = "OTA_AirLowFareSearchRS")]
-    ota: Option<OtaErrors<'a>>,
-    data: Option<serde::de::IgnoredAny>,
-    slices: Option<serde::de::IgnoredAny>,
-}
-
-/// Reads `response` as a provider error body: `None` if it holds offers or no error.
-pub(crate) fn error_body(response: &[u8]) -> Option<ErrorBody> {
-    let p: ErrorProbe = serde_json::from_slice(response).ok()?;
-    if p.data.is_some() || p.slices.is_some() {
-        return None;
-    }
-    if let Some(ota) = &p.ota {
-        let items = ota.errors.as_ref().map_or(&[][..], |e| &e.error.0[..]);
-        if ota.itineraries.is_some() || items.is_empty() {
-            return None;
-        }
-        return Some(ErrorBody {
-            provider: Some(Provider::Sabre),
-            message: join_items(items),
-        });
-    }
-    if let Some(errors) = p.errors {
-        let items: OneOrMany<ErrorItem> = serde_json::from_str(errors.get()).unwrap_or_default();
-        if items.is_empty() {
-            let text = scalar_text(errors);
-            if text == "[]" || text == "{}" || text == "null" {
-                return None;
-            }
-            return Some(ErrorBody {
-                provider: None,
-                message: text.into_owned(),
-            });
-        }
-        let duffel = p.meta.as_ref().is_some_and(|m| m.request_id.is_some())
-            || items.iter().any(|i| {
-                i.documentation_url.is_some() || (i.kind.is_some() && i.message.is_some())
-            });
-        let amadeus = !duffel
-            && items.iter().any(|i| {
-                i.detail.is_some()
-                    || i.code.is_some_and(|c| !is_string(c))
-                    || i.status.is_some_and(|c| !is_string(c))
-            });
-        return Some(ErrorBody {
-            provider: if duffel {
-                Some(Provider::Duffel)
-            } else if amadeus {
-                Some(Provider::Amadeus)
-            } else {
-                None
-            },
-            message: join_items(&items),
-        });
-    }
-    if let Some(code) = p.error_code {
-        // Sabre's REST gateway: {"status","type","errorCode","timeStamp","message"}.
-        let mut m = String::new();
-        push_part(&mut m, p.status, "");
-        push_part(&mut m, p.message, ": ");
-        m.push_str(&format!(" (code {})", scalar_text(code)));
-        return Some(ErrorBody {
-            provider: Some(Provider::Sabre),
-            message: m.trim_start_matches(": ").to_string(),
-        });
-    }
-    if let Some(error) = p.error {
-        // An OAuth error from Amadeus' token endpoint carries `error_description` and
-        // a numeric `code`; Kiwi's Tequila answers `{"status": "...", "error": "..."}`.
-        let provider = if p.error_description.is_some() || p.code.is_some() {
-            Some(Provider::Amadeus)
-        } else if p.status.is_some_and(is_string) {
-            Some(Provider::Kiwi)
-        } else {
-            None
-        };
-        let mut m = String::new();
-        push_part(&mut m, p.status, "");
-        push_part(&mut m, p.title, " ");
-        push_part(&mut m, Some(error), ": ");
-        push_part(&mut m, p.error_description, ": ");
-        if let Some(code) = p.code {
-            m.push_str(&format!(" (code {})", scalar_text(code)));
-        }
-        return Some(ErrorBody {
-            provider,
-            message: m.trim_start_matches(": ").to_string(),
-        });
-    }
-    if let Some(message) = p.message {
-        if is_string(message) {
-            let mut m = String::new();
-            push_part(&mut m, p.status, "");
-            push_part(&mut m, Some(message), ": ");
-            return Some(ErrorBody {
-                provider: None,
-                message: m.trim_start_matches(": ").to_string(),
-            });
-        }
-    }
-    None
-}
-
-fn push_part(out: &mut String, part: Option<&RawValue>, sep: &str) {
-    if let Some(p) = part {
-        let t = scalar_text(p);
-        if !t.is_empty() && t != "null" {
-            if !out.is_empty() {
-                out.push_str(sep);
-            }
-            out.push_str(&t);
-        }
-    }
-}
-
-fn join_items(items: &[ErrorItem]) -> String {
-    const SHOWN: usize = 3;
-    let mut parts = Vec::new();
-    for i in items.iter().take(SHOWN) {
-        let mut m = String::new();
-        push_part(&mut m, i.status, "");
-        push_part(&mut m, i.title.or(i.kind).or(i.ota_type), " ");
-        push_part(&mut m, i.detail.or(i.message), ": ");
-        push_part(&mut m, i.ota_text, ": ");
-        push_part(&mut m, i.ota_content, ": ");
-        if let Some(code) = i.code.or(i.ota_code) {
-            m.push_str(&format!(" (code {})", scalar_text(code)));
-        }
-        parts.push(m.trim().to_string());
-    }
-    let mut s = parts.join("; ");
-    if items.len() > SHOWN {
-        s.push_str(&format!("; and {} more", items.len() - SHOWN));
-    }
-    s
-}
-
-/// The response-level error when a response has no offers container: its error
-/// body if it is one, else a shape error naming what was expected.
-pub(crate) fn no_offers(provider: Provider, response: &[u8], expected: &str) -> ResponseError {
-    match error_body(response) {
-        Some(mut body) => {
-            if body.provider.is_none() {
-                body.provider = Some(provider);
-            }
-            ResponseError::ErrorBody(body)
-        }
-        None => ResponseError::Shape {
-            provider,
-            message: format!("not a {provider} search response: no {expected}"),
-        },
-    }
 }
 
 #[cfg(test)]

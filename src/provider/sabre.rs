@@ -29,22 +29,91 @@
 //! `groupedItineraryResponse` of later BFM versions is a response-level `shape`
 //! error.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json::{scalar_text, OneOrMany, Present, Str};
+use super::error_body::{error_body, join_items, no_offers, ErrorBody, ErrorItem, ErrorSigns};
+use super::format::{Cabins, Extra, Format, Marker, Page, PageError};
+use super::json::{scalar_text, Items, OneOrMany, Present, Str};
 use super::time::{self, valid_offset, Zone};
 use super::trip::{Seg, Trip};
 use super::{
-    airline, airport, currency, flight_number, local_time, no_offers, price, skipped_hour,
-    table_zone, Extra, Page, PageCtx, PageError, Provider, ResponseError, What,
+    airline, airport, currency, flight_number, local_time, price, skipped_hour, table_zone,
+    Provider, ResponseError, What,
 };
 use crate::error::RecordError;
 use crate::record::{Airport, Cabin, Flight};
+
+/// The Sabre OTA format (see the module doc).
+pub(crate) struct Sabre;
+
+impl Format for Sabre {
+    const NAME: &'static str = "sabre";
+    const MARKERS: &'static [Marker] = &[
+        Marker::sure("OTA_AirLowFareSearchRS"),
+        // Read as Sabre so that it fails as "not supported yet", not as unknown.
+        Marker::sure("groupedItineraryResponse"),
+    ];
+    const ERROR_MARKERS: &'static [&'static str] = &["OTA_AirLowFareSearchRS.Errors"];
+    const CABINS: Cabins = Cabins {
+        label: "cabin code",
+        codes: &[
+            ("Y", Cabin::Economy),
+            ("S", Cabin::PremiumEconomy),
+            ("C", Cabin::Business),
+            ("J", Cabin::Business),
+            ("F", Cabin::First),
+            ("P", Cabin::First),
+        ],
+    };
+    /// Never given.
+    const UNSTATED: &'static [&'static str] = &["co2_kg"];
+    type Offer<'a> = Itinerary<'a>;
+    type Ctx<'a> = ();
+
+    fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<T, ()>, PageError> {
+        page(response)
+    }
+
+    fn map(o: &Itinerary, _: &(), trip: &mut Trip, f: &mut Flight) -> Result<Extra, RecordError> {
+        map(o, trip, f)
+    }
+
+    /// `OTA_AirLowFareSearchRS.Errors.Error[]` in a response without itineraries.
+    fn error_body(response: &[u8]) -> Option<ErrorBody> {
+        #[derive(Deserialize)]
+        struct Probe<'a> {
+            #[serde(borrow, rename = "OTA_AirLowFareSearchRS")]
+            ota: Option<OtaErrors<'a>>,
+        }
+        #[derive(Deserialize)]
+        struct OtaErrors<'a> {
+            #[serde(borrow, rename = "Errors")]
+            errors: Option<OtaErrorList<'a>>,
+            #[serde(rename = "PricedItineraries")]
+            itineraries: Option<serde::de::IgnoredAny>,
+        }
+        #[derive(Deserialize)]
+        struct OtaErrorList<'a> {
+            #[serde(borrow, rename = "Error", default)]
+            error: OneOrMany<ErrorItem<'a>>,
+        }
+        let ota = serde_json::from_slice::<Probe>(response).ok()?.ota?;
+        let items = ota.errors.as_ref().map_or(&[][..], |e| &e.error.0[..]);
+        if ota.itineraries.is_some() || items.is_empty() {
+            return None;
+        }
+        Some(ErrorBody {
+            provider: Some(Provider::Sabre),
+            message: join_items(items),
+        })
+    }
+
+    /// The REST gateway's `errorCode`.
+    fn claims_error(s: &ErrorSigns) -> bool {
+        s.error_code
+    }
+}
 
 #[derive(Deserialize)]
 struct Envelope<T> {
@@ -64,43 +133,14 @@ struct Ota<T> {
 
 #[derive(Deserialize)]
 struct Priced<T> {
+    /// The itineraries; a single bare object (as XML-to-JSON converters write a
+    /// list of one) is re-read on its own, so that `T` may also be a raw value.
     #[serde(rename = "PricedItinerary")]
-    list: List<T>,
-}
-
-/// The itineraries; a single bare object (as XML-to-JSON converters write a list
-/// of one) is re-read on its own, so that `T` may also be a raw value.
-enum List<T> {
-    Many(Vec<T>),
-    One,
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = List<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array of priced itineraries")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(64).min(256));
-                while let Some(item) = seq.next_element::<T>()? {
-                    out.push(item);
-                }
-                Ok(List::Many(out))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(List::One)
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
+    list: Items<T>,
 }
 
 /// The offers of a response, as `T`.
-pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a, T>, PageError> {
+fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<T, ()>, PageError> {
     let env: Envelope<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
     if env.grouped.0 && env.ota.is_none() {
         return Err(ResponseError::Shape {
@@ -119,9 +159,11 @@ pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a,
     };
     let offers = match ota.priced {
         Some(Priced {
-            list: List::Many(list),
+            list: Items::List(list),
         }) => list,
-        Some(Priced { list: List::One }) => {
+        Some(Priced {
+            list: Items::Object(_),
+        }) => {
             #[derive(Deserialize)]
             struct One<T> {
                 #[serde(rename = "OTA_AirLowFareSearchRS")]
@@ -140,7 +182,7 @@ pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a,
             let one: One<T> = serde_json::from_str(response).map_err(PageError::Serde)?;
             vec![one.ota.priced.one]
         }
-        None => match super::error_body(response.as_bytes()) {
+        None => match error_body(response.as_bytes()) {
             Some(_) => {
                 return Err(
                     no_offers(Provider::Sabre, response.as_bytes(), "priced itineraries").into(),
@@ -157,10 +199,7 @@ pub(crate) fn page<'a, T: Deserialize<'a>>(response: &'a str) -> Result<Page<'a,
             }
         },
     };
-    Ok(Page {
-        offers,
-        ctx: PageCtx::default(),
-    })
+    Ok(Page { offers, ctx: () })
 }
 
 #[derive(Deserialize)]
@@ -393,25 +432,6 @@ struct CabinInfo<'a> {
     cabin: Option<Str<'a>>,
 }
 
-fn cabin(code: &str) -> Result<Cabin, RecordError> {
-    Ok(match code {
-        "Y" => Cabin::Economy,
-        "S" => Cabin::PremiumEconomy,
-        "C" | "J" => Cabin::Business,
-        "F" | "P" => Cabin::First,
-        _ => {
-            return Err(RecordError::new(
-                "cabin",
-                "enum",
-                format!(
-                    "expected cabin code Y, S, C, J, F or P, found {}",
-                    crate::decode::shown(code.as_bytes())
-                ),
-            ))
-        }
-    })
-}
-
 /// A segment end's zone: its stated GMT offset, else the airport table's zone.
 fn zone(
     field: &'static str,
@@ -437,12 +457,7 @@ fn zone(
     }
 }
 
-pub(crate) fn map(
-    o: &Itinerary,
-    _: &PageCtx,
-    trip: &mut Trip,
-    f: &mut Flight,
-) -> Result<Extra, RecordError> {
+fn map(o: &Itinerary, trip: &mut Trip, f: &mut Flight) -> Result<Extra, RecordError> {
     f.offer_id.push_str(&scalar_text(o.sequence_number));
 
     let pricing = o.air_itinerary_pricing_info.first();
@@ -538,7 +553,7 @@ pub(crate) fn map(
                 .and_then(|x| x.cabin.as_ref())
                 .and_then(|c| c.cabin.as_deref())
             {
-                Some(c) => Some(cabin(c)?),
+                Some(c) => Some(Sabre::CABINS.parse(what, c)?),
                 None => None,
             };
             trip.push(Seg {

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::decode::{InputFormat, Schema, UTF8_BOM};
 use crate::error::{display_name, Error, Location, RecordError, Result};
-use crate::provider::{detect, DetectError};
+use crate::provider::{detect, DetectError, Provider};
 
 /// One input: a file or directory path (or `-` / `None` for stdin), or any reader,
 /// and how its format is told.
@@ -451,7 +451,7 @@ impl PageReader {
                 Err(e @ DetectError::Ambiguous { .. }) => {
                     return Err(Error::Header {
                         input: self.info.name.clone(),
-                        message: format!("{e} (`--provider amadeus|duffel|kiwi|sabre`)"),
+                        message: format!("{e} (`--provider {}`)", Provider::names("|", "|")),
                     })
                 }
                 // An error body or an empty page says nothing of the format: look on.
