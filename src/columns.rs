@@ -112,6 +112,20 @@ columns! {
     RETURN_ARRIVAL     return_arrival    b"return_arrival"    Text          unknown;
 }
 
+/// Every canonical column, as a bit mask (bit `i` = `COLUMNS[i]`).
+pub(crate) const ALL_COLUMNS: u32 = (1 << COLUMNS.len()) - 1;
+
+/// The canonical columns in a bit mask (bit `i` = `COLUMNS[i]`), in order.
+#[inline]
+pub(crate) fn each_column(mask: u32) -> impl Iterator<Item = usize> {
+    let mut left = mask;
+    std::iter::from_fn(move || {
+        let column = (left != 0).then(|| left.trailing_zeros() as usize)?;
+        left &= left - 1;
+        Some(column)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,7 +149,11 @@ mod tests {
         assert_eq!(column_index(b"note"), None);
         assert_eq!(col::RETURN_ARRIVAL, COLUMNS.len() - 1);
         assert_eq!(
-            crate::decode::each_column(col::MAY_BE_UNKNOWN)
+            each_column(ALL_COLUMNS).collect::<Vec<_>>(),
+            (0..COLUMNS.len()).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            each_column(col::MAY_BE_UNKNOWN)
                 .map(|c| COLUMNS[c])
                 .collect::<Vec<_>>(),
             [

@@ -178,6 +178,7 @@ pub mod sql;
 #[cfg(feature = "async")]
 mod stream;
 mod summary;
+mod text;
 mod topk;
 
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};

@@ -1051,6 +1051,45 @@ mod tests {
     }
 
     #[test]
+    fn integers_cover_u32_with_leading_zeros() {
+        assert_eq!(parse_int(b"0"), Ok(0));
+        assert_eq!(parse_int(b"1000000000"), Ok(1_000_000_000));
+        assert_eq!(parse_int(b"0000000001"), Ok(1));
+        assert_eq!(parse_int(&[b'0'; 300]), Ok(0));
+        assert_eq!(parse_int(b"4294967295"), Ok(u32::MAX));
+        assert_eq!(parse_int(b"0004294967295"), Ok(u32::MAX));
+        for big in [
+            &b"4294967296"[..],
+            b"9999999999",
+            b"10000000000",
+            b"000099999999999999",
+        ] {
+            assert_eq!(parse_int(big), Err(IntError::TooLarge), "{big:?}");
+        }
+        for bad in [
+            &b""[..],
+            b"-1",
+            b"+1",
+            b"1.0",
+            b"1e3",
+            b" 1",
+            b"1_000",
+            b"x",
+        ] {
+            assert_eq!(parse_int(bad), Err(IntError::NotAnInteger), "{bad:?}");
+        }
+        assert_eq!(
+            IntError::TooLarge.expected(),
+            "too large (at most 4294967295)"
+        );
+        // Every value round-trips through its decimal text.
+        for v in [0, 9, 10, 999_999_999, 1_000_000_000, u32::MAX - 1, u32::MAX] {
+            assert_eq!(parse_int(v.to_string().as_bytes()), Ok(v));
+            assert_eq!(parse_int(format!("{v:020}").as_bytes()), Ok(v));
+        }
+    }
+
+    #[test]
     fn codes_and_flight_numbers() {
         assert_eq!(Airport::parse(b"JFK").unwrap().as_str(), "JFK");
         assert!(Airport::parse(b"jfk").is_none());

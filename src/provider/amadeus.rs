@@ -167,7 +167,7 @@ fn cabin(text: &str) -> Result<Cabin, RecordError> {
                 "enum",
                 format!(
                     "expected ECONOMY, PREMIUM_ECONOMY, BUSINESS or FIRST, found {}",
-                    crate::decode::shown(text.as_bytes())
+                    crate::text::shown(text.as_bytes())
                 ),
             ))
         }

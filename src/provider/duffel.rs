@@ -255,7 +255,7 @@ fn zone_of(
                 "unknown_airport",
                 format!(
                     "airport {code}: time zone {} is unknown to the time-zone database and the airport is not in the airport table",
-                    crate::decode::shown(name.as_bytes())
+                    crate::text::shown(name.as_bytes())
                 ),
             ),
             None => e,
@@ -325,7 +325,7 @@ pub(crate) fn map(
                         "enum",
                         format!(
                             "{what}: expected economy, premium_economy, business or first, found {}",
-                            crate::decode::shown(c.as_bytes())
+                            crate::text::shown(c.as_bytes())
                         ),
                     )
                 })?),

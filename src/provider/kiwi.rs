@@ -117,7 +117,7 @@ fn stamp(field: &'static str, what: What, local: &str, utc: &str) -> Result<Stam
             "timestamp",
             format!(
                 "{what}: expected {which} like 2019-05-05T06:30:00.000Z, found {}",
-                crate::decode::shown(text.as_bytes())
+                crate::text::shown(text.as_bytes())
             ),
         )
     };
@@ -145,7 +145,7 @@ fn cabin(what: What, code: &str) -> Result<Cabin, RecordError> {
                 "enum",
                 format!(
                     "{what}: expected fare_category M, W, C or F, found {}",
-                    crate::decode::shown(code.as_bytes())
+                    crate::text::shown(code.as_bytes())
                 ),
             ))
         }

@@ -636,7 +636,7 @@ pub(crate) fn airport(field: &'static str, what: What, code: &str) -> Result<Air
             "code",
             format!(
                 "{what}: expected a 3-letter IATA airport code, found {}",
-                crate::decode::shown(code.as_bytes())
+                crate::text::shown(code.as_bytes())
             ),
         )
     })
@@ -649,7 +649,7 @@ pub(crate) fn airline(what: What, code: &str) -> Result<Airline, RecordError> {
             "code",
             format!(
                 "{what}: expected a 2-character IATA airline code, found {}",
-                crate::decode::shown(code.as_bytes())
+                crate::text::shown(code.as_bytes())
             ),
         )
     })
@@ -686,7 +686,7 @@ pub(crate) fn flight_number(
             "code",
             format!(
                 "{what}: expected a flight number of 1-4 digits and an optional letter, found {}",
-                crate::decode::shown(number.as_bytes())
+                crate::text::shown(number.as_bytes())
             ),
         )
     })
@@ -697,7 +697,7 @@ pub(crate) fn price(text: &str) -> Result<Price, RecordError> {
         RecordError::new(
             "price",
             "number",
-            format!("{e}, found {}", crate::decode::shown(text.as_bytes())),
+            format!("{e}, found {}", crate::text::shown(text.as_bytes())),
         )
     })
 }
@@ -709,7 +709,7 @@ pub(crate) fn currency(text: &str) -> Result<crate::record::Currency, RecordErro
             "code",
             format!(
                 "expected a 3-letter ISO 4217 currency code, found {}",
-                crate::decode::shown(text.as_bytes())
+                crate::text::shown(text.as_bytes())
             ),
         )
     })
@@ -721,10 +721,7 @@ pub(crate) fn iso_duration(what: What, text: &str) -> Result<i64, RecordError> {
         RecordError::new(
             "duration_min",
             "duration",
-            format!(
-                "{what}: {e}, found {}",
-                crate::decode::shown(text.as_bytes())
-            ),
+            format!("{what}: {e}, found {}", crate::text::shown(text.as_bytes())),
         )
     })
 }
@@ -737,7 +734,7 @@ pub(crate) fn kilograms(text: &str) -> Result<u32, RecordError> {
             "number",
             format!(
                 "expected a non-negative number of kilograms, found {}",
-                crate::decode::shown(text.as_bytes())
+                crate::text::shown(text.as_bytes())
             ),
         )
     })?;
@@ -783,7 +780,7 @@ pub(crate) fn local_time(
             "timestamp",
             format!(
                 "{what}: expected a local time like 2020-08-01T21:50:00, found {}",
-                crate::decode::shown(at.as_bytes())
+                crate::text::shown(at.as_bytes())
             ),
         )
     })
@@ -1034,6 +1031,3 @@ pub(crate) fn no_offers(provider: Provider, response: &[u8], expected: &str) -> 
         },
     }
 }
-
-#[cfg(test)]
-mod tests;

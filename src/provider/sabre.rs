@@ -405,7 +405,7 @@ fn cabin(code: &str) -> Result<Cabin, RecordError> {
                 "enum",
                 format!(
                     "expected cabin code Y, S, C, J, F or P, found {}",
-                    crate::decode::shown(code.as_bytes())
+                    crate::text::shown(code.as_bytes())
                 ),
             ))
         }

@@ -1,7 +1,9 @@
-//! Checks of the provider layer against crate internals: every record of every
-//! fixture passes the canonical checks.
+//! Checks of the provider layer against the canonical decoder's internals: every
+//! record of every fixture passes the canonical checks. They live here, above both,
+//! so that the provider layer does not import the decoders.
 
 use super::*;
+use crate::provider::{decode_all, Provider};
 
 fn fixtures() -> Vec<(std::path::PathBuf, Provider)> {
     let root: std::path::PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/providers"]
@@ -32,8 +34,7 @@ fn every_record_passes_the_canonical_checks() {
                 .result
                 .unwrap_or_else(|e| panic!("{}: offer {i}: {e}", path.display()));
             let f = &d.flight;
-            crate::decode::check_consistency(f)
-                .unwrap_or_else(|e| panic!("{}: offer {i}: {e}", path.display()));
+            check_consistency(f).unwrap_or_else(|e| panic!("{}: offer {i}: {e}", path.display()));
             assert_eq!(f.return_departure.is_some(), f.return_arrival.is_some());
             if f.return_departure.is_none() {
                 one_way += 1;
@@ -51,13 +52,13 @@ fn every_record_passes_the_canonical_checks() {
                 .split(',')
                 .map(str::as_bytes)
                 .collect();
-            let schema = crate::decode::Schema::from_header(header).unwrap();
+            let schema = Schema::from_header(header).unwrap();
             assert!(schema.canonical);
             let row = lines.next().unwrap();
             let mut back = Flight::default();
             let mut fields = split_row(row);
             for (c, text) in fields.drain(..).enumerate() {
-                crate::decode::decode_field(&mut back, c, text.as_bytes()).unwrap();
+                decode_field(&mut back, c, text.as_bytes()).unwrap();
             }
             assert_eq!(&back, f, "{row}");
         }
@@ -67,7 +68,7 @@ fn every_record_passes_the_canonical_checks() {
 
 /// Splits a canonical CSV row (only `offer_id` can be quoted).
 fn split_row(row: &str) -> Vec<String> {
-    let mut r = csv::ReaderBuilder::new()
+    let mut r = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(row.as_bytes());
     r.records()
@@ -92,14 +93,14 @@ fn round_trips_list_between_stops_and_twice_stops_connections() {
     f.carriers = vec![crate::record::Airline::parse(b"AA").unwrap(); 2];
     f.flight_numbers = vec![crate::record::FlightNumber::parse(b"AA1").unwrap(); 2];
     f.return_departure = Some(crate::record::Stamp::default());
-    crate::decode::check_consistency(&f).unwrap();
+    check_consistency(&f).unwrap();
     f.via.push(crate::record::Airport::parse(b"DEN").unwrap());
     f.layover_min.push(70);
-    crate::decode::check_consistency(&f).unwrap();
+    check_consistency(&f).unwrap();
     f.stops = 0;
-    assert!(crate::decode::check_consistency(&f).is_err());
+    assert!(check_consistency(&f).is_err());
     // One way: exactly `stops`.
     f.stops = 1;
     f.return_departure = None;
-    assert!(crate::decode::check_consistency(&f).is_err());
+    assert!(check_consistency(&f).is_err());
 }
