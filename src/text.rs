@@ -6,10 +6,13 @@
 //! ([`crate::filter`]) and the provider mappers ([`crate::provider`]). One parser and
 //! one message per kind of value means a value is accepted the same way whichever
 //! format it arrived in, and a bad one is described the same way: the field, what
-//! was expected, what was found ([`found`]).
+//! was expected, what was found ([`found`]). A provider mapper adds where in the
+//! offer the value was (a segment, a direction) with [`within`].
 //!
-//! This module sits below all of them and knows only the record's value types, the
-//! columns and the error type.
+//! This module sits below all of them and knows only the record's value types and
+//! the error type.
+
+use std::fmt;
 
 use crate::error::RecordError;
 use crate::record::{
@@ -32,6 +35,14 @@ pub(crate) fn shown(text: &[u8]) -> String {
 /// `"{expected}, found {text}"`: the second half of every message about a value.
 pub(crate) fn found(expected: &str, text: &[u8]) -> String {
     format!("{expected}, found {}", shown(text))
+}
+
+/// The same error with `place` (where in a provider's offer the value was, such as
+/// `segment 2`) in front of its message: the field and reason stay, so counts by
+/// reason and the field named do not depend on the input format.
+pub(crate) fn within(place: impl fmt::Display, mut e: RecordError) -> RecordError {
+    e.message = format!("{place}: {}", e.message);
+    e
 }
 
 /// The text as UTF-8, or the error naming the first bad byte.
@@ -147,10 +158,67 @@ pub(crate) fn flight_number(name: &'static str, text: &[u8]) -> Result<FlightNum
     })
 }
 
+/// A designator from an airline and a flight number given apart, as providers give
+/// them. Leading zeros of the number are dropped (`0012` → `12`), an operational
+/// suffix letter is kept.
+pub(crate) fn flight_number_of(
+    name: &'static str,
+    carrier: Airline,
+    number: &str,
+) -> Result<FlightNumber, RecordError> {
+    let n = number.trim();
+    let zeros = n.len() - n.trim_start_matches('0').len();
+    // "0" or "0A" keep one zero.
+    let keep = if zeros > 0 && !n[zeros..].starts_with(|c: char| c.is_ascii_digit()) {
+        zeros - 1
+    } else {
+        zeros
+    };
+    let digits = &n[keep..];
+    let mut buf = [0u8; 8];
+    let len = 2 + digits.len();
+    let parsed = (len <= buf.len())
+        .then(|| {
+            buf[..2].copy_from_slice(&carrier.0);
+            buf[2..len].copy_from_slice(digits.as_bytes());
+            FlightNumber::parse(&buf[..len])
+        })
+        .flatten();
+    parsed.ok_or_else(|| {
+        RecordError::new(
+            name,
+            "code",
+            found(
+                "expected a flight number of 1-4 digits and an optional letter",
+                number.as_bytes(),
+            ),
+        )
+    })
+}
+
 /// An exact decimal amount (`412.37`).
 #[inline]
 pub(crate) fn price(name: &'static str, text: &[u8]) -> Result<Price, RecordError> {
     Price::parse(text).map_err(|e| RecordError::new(name, "number", found(e, text)))
+}
+
+/// A whole number of kilograms from a decimal text (`"31"`, `"31.4"` → 31), as
+/// providers state emissions.
+pub(crate) fn kilograms(name: &'static str, text: &[u8]) -> Result<u32, RecordError> {
+    let p = Price::parse(text).map_err(|_| {
+        RecordError::new(
+            name,
+            "number",
+            found("expected a non-negative number of kilograms", text),
+        )
+    })?;
+    u32::try_from((p.micros + 500_000) / 1_000_000).map_err(|_| {
+        RecordError::new(
+            name,
+            "number",
+            found("expected at most 4294967295 kilograms", text),
+        )
+    })
 }
 
 /// A canonical cabin name; empty is unknown.
@@ -268,6 +336,32 @@ mod tests {
             e.message.contains("U+000A (line feed) at byte 1"),
             "{}",
             e.message
+        );
+    }
+
+    #[test]
+    fn kilograms_round_to_the_nearest_and_fit_a_u32() {
+        assert_eq!(kilograms("co2_kg", b"31"), Ok(31));
+        assert_eq!(kilograms("co2_kg", b"31.4"), Ok(31));
+        assert_eq!(kilograms("co2_kg", b"31.5"), Ok(32));
+        assert_eq!(kilograms("co2_kg", b"4294967295.4"), Ok(u32::MAX));
+        for (bad, expected) in [
+            (&b"-3"[..], "expected a non-negative number of kilograms"),
+            (b"4294967295.5", "expected at most 4294967295 kilograms"),
+        ] {
+            let e = kilograms("co2_kg", bad).unwrap_err();
+            assert_eq!((e.field, e.reason), (Some("co2_kg"), "number"));
+            assert_eq!(e.message, found(expected, bad));
+        }
+    }
+
+    #[test]
+    fn a_place_goes_in_front_of_the_message_only() {
+        let e = within("segment 2", airport("origin", b"jfk").unwrap_err());
+        assert_eq!((e.field, e.reason), (Some("origin"), "code"));
+        assert_eq!(
+            e.to_string(),
+            r#"field `origin`: segment 2: expected a 3-letter uppercase IATA airport code, found "jfk""#
         );
     }
 }

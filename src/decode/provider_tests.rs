@@ -104,3 +104,73 @@ fn round_trips_list_between_stops_and_twice_stops_connections() {
     f.return_departure = None;
     assert!(check_consistency(&f).is_err());
 }
+
+/// A provider's bad value is refused in the canonical decoder's words (what was
+/// expected, what was found), under the field it would have filled, with where in the
+/// offer it was in front; the other offers are unaffected.
+#[test]
+fn a_bad_provider_value_is_described_as_a_canonical_one() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/providers/amadeus/spec-example-get-syd-bkk-oneway.json"
+    );
+    let page = std::fs::read_to_string(path).unwrap();
+    // (the first offer's text, replaced by, the field, where, the canonical column)
+    let cases = [
+        (
+            r#""iataCode": "MNL""#,
+            r#""iataCode": "mnl""#,
+            "segment 1: ",
+            col::DESTINATION,
+            "mnl",
+        ),
+        (
+            r#""carrierCode": "PR""#,
+            r#""carrierCode": "P""#,
+            "segment 1: ",
+            col::CARRIERS,
+            "P",
+        ),
+        (
+            r#""currency": "EUR""#,
+            r#""currency": "E1""#,
+            "",
+            col::CURRENCY,
+            "E1",
+        ),
+        (
+            r#""grandTotal": "355.34""#,
+            r#""grandTotal": "3e2""#,
+            "",
+            col::PRICE,
+            "3e2",
+        ),
+    ];
+    for (from, to, place, column, bad) in cases {
+        let broken = page.replacen(from, to, 1);
+        assert_ne!(broken, page, "{from}");
+        let offers = decode_all(Provider::Amadeus, broken.as_bytes()).unwrap();
+        assert!(
+            offers[1].result.is_ok(),
+            "{to}: the other offer is unaffected"
+        );
+        let e = offers[0].result.clone().unwrap_err();
+        let mut canonical = Flight::default();
+        let want = decode_field(&mut canonical, column, bad.as_bytes()).unwrap_err();
+        assert_eq!(e.field, want.field, "{to}");
+        assert_eq!(e.reason, want.reason, "{to}");
+        assert_eq!(e.message, format!("{place}{}", want.message), "{to}");
+        assert!(e.message.ends_with(&format!("found {bad:?}")), "{e}");
+    }
+    // A flight number is given without its airline: its own words, the same shape.
+    let broken = page.replacen(r#""number": "212""#, r#""number": "21234""#, 1);
+    let e = decode_all(Provider::Amadeus, broken.as_bytes()).unwrap()[0]
+        .result
+        .clone()
+        .unwrap_err();
+    assert_eq!((e.field, e.reason), (Some("flight_numbers"), "code"));
+    assert_eq!(
+        e.message,
+        r#"segment 1: expected a flight number of 1-4 digits and an optional letter, found "21234""#
+    );
+}
