@@ -152,6 +152,18 @@ impl<W: std::io::Write> Document<W> {
     }
 }
 
+/// The canonical CSV row (no newline): what [`encode_csv`] writes. It lives here,
+/// beside the encoder, so that the record's module does not depend on the writers.
+impl std::fmt::Display for Flight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut row = Vec::with_capacity(256);
+        encode_csv(self, &mut row);
+        row.pop(); // the newline
+                   // Every part is UTF-8: strings come from `String`s, the rest is ASCII.
+        f.write_str(&String::from_utf8_lossy(&row))
+    }
+}
+
 fn csv_text(s: &str, out: &mut Vec<u8>) {
     if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.push(b'"');

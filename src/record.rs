@@ -728,17 +728,6 @@ impl Flight {
     }
 }
 
-/// The canonical CSV row (no newline): what [`crate::encode::encode_csv`] writes.
-impl fmt::Display for Flight {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut row = Vec::with_capacity(256);
-        crate::encode::encode_csv(self, &mut row);
-        row.pop(); // the newline
-                   // Every part is UTF-8: strings come from `String`s, the rest is ASCII.
-        f.write_str(&String::from_utf8_lossy(&row))
-    }
-}
-
 // The canonical JSON spellings of the value types, as `encode_json` writes them:
 // codes, designators, cabins and timestamps as strings.
 impl<const N: usize> serde::Serialize for Code<N> {
