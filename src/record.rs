@@ -578,8 +578,8 @@ impl Cabin {
 /// * [`serde::Serialize`] gives the canonical JSON object: through `serde_json` it is
 ///   byte for byte the line [`crate::Format::Ndjson`] writes (same keys in the same
 ///   order, absent values as `null`, the price as a number with its decimals);
-/// * [`fmt::Display`] gives the canonical CSV row ([`crate::Format::Csv`], without the
-///   newline), under [`CSV_HEADER`].
+/// * [`fmt::Display`] (implemented beside the encoders) gives the canonical CSV row
+///   ([`crate::Format::Csv`], without the newline), under [`CSV_HEADER`].
 ///
 /// ```
 /// use flightsift::{Input, Search, SearchConfig};
@@ -700,22 +700,55 @@ impl Clone for Flight {
 }
 
 impl Flight {
-    /// Resets every field, keeping allocated capacity, so a worker can decode the next
-    /// record into the same value without touching the allocator.
+    /// Makes the flight ready for the next record decoded into it, keeping allocated
+    /// capacity so that a worker decodes record after record without touching the
+    /// allocator: empties the texts and the lists, and makes every value that may be
+    /// unknown unknown. A decoder leaves those alone when the input does not state
+    /// them (an absent NDJSON member, a CSV input without the return columns), so
+    /// they must not keep the last record's values.
+    ///
+    /// The required scalars (`origin`, `destination`, `departure`, `arrival`,
+    /// `duration_min`, `stops`, `price`, `currency`) keep their values: every decoder
+    /// writes each of them or fails the record, so resetting them would be work per
+    /// record for nothing. Read them only from a record decoded in full.
     pub fn clear(&mut self) {
-        self.provider.clear();
-        self.offer_id.clear();
-        self.via.clear();
-        self.carriers.clear();
-        self.flight_numbers.clear();
-        self.layover_min.clear();
-        self.cabin = None;
-        self.seats = None;
-        self.bags = None;
-        self.refundable = None;
-        self.co2_kg = None;
-        self.return_departure = None;
-        self.return_arrival = None;
+        // Destructured, so a new field has to be put on one side or the other.
+        let Flight {
+            provider,
+            offer_id,
+            origin: _,
+            destination: _,
+            departure: _,
+            arrival: _,
+            duration_min: _,
+            stops: _,
+            via,
+            carriers,
+            flight_numbers,
+            layover_min,
+            cabin,
+            price: _,
+            currency: _,
+            seats,
+            bags,
+            refundable,
+            co2_kg,
+            return_departure,
+            return_arrival,
+        } = self;
+        provider.clear();
+        offer_id.clear();
+        via.clear();
+        carriers.clear();
+        flight_numbers.clear();
+        layover_min.clear();
+        *cabin = None;
+        *seats = None;
+        *bags = None;
+        *refundable = None;
+        *co2_kg = None;
+        *return_departure = None;
+        *return_arrival = None;
     }
 
     /// Longest layover in minutes; `None` for a nonstop.
@@ -1075,6 +1108,42 @@ mod tests {
         for v in [0, 9, 10, 999_999_999, 1_000_000_000, u32::MAX - 1, u32::MAX] {
             assert_eq!(parse_int(v.to_string().as_bytes()), Ok(v));
             assert_eq!(parse_int(format!("{v:020}").as_bytes()), Ok(v));
+        }
+    }
+
+    #[test]
+    fn clear_resets_every_field_a_decoder_may_leave_unwritten() {
+        let mut next = xorshift(0x6A09_E667_F3BC_C909);
+        for i in 0..200 {
+            let mut f = random_flight(&mut next);
+            // What every decoder writes or fails on stays; nothing else may.
+            let kept = Flight {
+                origin: f.origin,
+                destination: f.destination,
+                departure: f.departure,
+                arrival: f.arrival,
+                duration_min: f.duration_min,
+                stops: f.stops,
+                price: f.price,
+                currency: f.currency,
+                ..Flight::default()
+            };
+            let capacity = (
+                f.provider.capacity(),
+                f.via.capacity(),
+                f.carriers.capacity(),
+            );
+            f.clear();
+            assert_eq!(f, kept, "flight {i}");
+            assert_eq!(
+                (
+                    f.provider.capacity(),
+                    f.via.capacity(),
+                    f.carriers.capacity()
+                ),
+                capacity,
+                "flight {i} keeps its buffers"
+            );
         }
     }
 

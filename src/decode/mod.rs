@@ -250,6 +250,24 @@ impl Schema {
 mod tests {
     use super::*;
 
+    /// A worker decodes record after record into one flight: what a record does not
+    /// state must come out unknown, not as the last record's value.
+    #[test]
+    fn a_reused_flight_decodes_as_a_new_one() {
+        let full = br#"{"provider":"sabre","offer_id":"sa-3","origin":"MEX","destination":"MAD","departure":"2027-01-11T13:45:00-06:00","arrival":"2027-01-12T12:15:00+01:00","duration_min":930,"stops":1,"via":["LHR"],"carriers":["BA","BA"],"flight_numbers":["BA222","BA3374"],"layover_min":[120],"cabin":"first","price":7420.89,"currency":"USD","seats":7,"bags":1,"refundable":false,"co2_kg":880,"return_departure":"2027-01-15T13:20:00+01:00","return_arrival":"2027-01-15T21:45:00-06:00"}"#;
+        // Nonstop, one way, and every member that may be unknown left out.
+        let bare = br#"{"provider":"kiwi","offer_id":"ki-1","origin":"PVG","destination":"MEL","departure":"2027-01-28T16:15:00+08:00","arrival":"2027-01-29T03:10:00+11:00","duration_min":595,"stops":0,"via":[],"carriers":["MU"],"flight_numbers":["MU343"],"layover_min":[],"price":738.30,"currency":"CNY"}"#;
+        let mut members = ndjson::Members::new();
+        let mut reused = Flight::default();
+        for line in [&full[..], bare, full, bare] {
+            ndjson::decode_any(line, &mut members, &mut reused).unwrap();
+            let mut new = Flight::default();
+            ndjson::decode_any(line, &mut ndjson::Members::new(), &mut new).unwrap();
+            assert_eq!(reused, new, "{}", String::from_utf8_lossy(line));
+        }
+        assert_eq!((reused.seats, reused.return_departure), (None, None));
+    }
+
     #[test]
     fn a_field_error_names_the_column_canonical_or_not() {
         let mut names: Vec<&[u8]> = COLUMNS.iter().map(|c| c.as_bytes()).collect();
