@@ -1,3 +1,6 @@
+use super::data::{AIRLINES, AIRPORTS, CABINS};
+use super::math::days_from_civil;
+use super::world::{airport_index, Alias, ZoneOffsets, WINDOW_END, WINDOW_START};
 use super::*;
 
 const CSV_HEADER: &str = crate::record::CSV_HEADER.trim_ascii_end();

@@ -1,0 +1,380 @@
+//! One offer drawn from the world's tables.
+//!
+//! An [`Offer`] is plain data (indices into the tables, instants, minor units): the
+//! canonical record and every provider page are written from it, so they describe
+//! the same offer.
+
+use super::data::{Currency, AIRLINES, AIRPORTS, CABINS};
+use super::math::{self, mix64, Rng};
+use super::world::{round5, Tables, DEPARTURE_DAYS, FIRST_DAY, MAX_SEGS, NA};
+
+// ---------------------------------------------------------------------------
+// Offers and formatting
+
+/// One generated offer; plain data, no heap.
+pub(super) struct Offer {
+    pub(super) provider: u8,
+    pub(super) row: u64,
+    pub(super) origin: u8,
+    pub(super) dest: u8,
+    pub(super) dep: i64,
+    pub(super) dep_off: i32,
+    pub(super) arr: i64,
+    pub(super) arr_off: i32,
+    pub(super) duration_min: u32,
+    pub(super) stops: u8,
+    pub(super) via: [u8; 2],
+    pub(super) carriers: [u8; MAX_SEGS],
+    pub(super) flight_numbers: [u16; MAX_SEGS],
+    pub(super) layovers: [u16; 2],
+    pub(super) cabin: u8,
+    /// Cents, or whole yen for JPY.
+    pub(super) price_minor: u64,
+    pub(super) currency: Currency,
+    pub(super) seats: Option<u8>,
+    pub(super) bags: Option<u8>,
+    pub(super) refundable: Option<bool>,
+    pub(super) co2_kg: Option<u32>,
+    /// Return departure and arrival instants with their offsets.
+    pub(super) ret: Option<(i64, i32, i64, i32)>,
+    /// Block minutes of each outbound segment (the provider formats list
+    /// segments; the canonical ones only need the total).
+    pub(super) blocks: [u16; MAX_SEGS],
+    /// Block minutes and layovers of the return, over the same airports in
+    /// reverse (round trips only).
+    pub(super) ret_blocks: [u16; MAX_SEGS],
+    pub(super) ret_layovers: [u16; 2],
+}
+
+impl Tables {
+    pub(super) fn offer(&self, rng: &mut Rng, row: u64) -> Offer {
+        let provider = self.provider.pick(rng) as u8;
+
+        // Route.
+        let (origin, dest) = if rng.chance(0.06) {
+            self.popular[rng.pick_cum(&self.popular_cum)]
+        } else {
+            let o = self.origin.pick(rng);
+            (o as u8, self.dest[o].pick(rng) as u8)
+        };
+        let direct = self.dist(origin, dest);
+
+        // Stops: long-haul connects more often; beyond ~15,400 km always.
+        let (p0, p2) = match direct {
+            0..=1_199 => (0.90, 0.01),
+            1_200..=2_499 => (0.72, 0.03),
+            2_500..=4_999 => (0.60, 0.06),
+            5_000..=8_999 => (0.46, 0.10),
+            9_000..=12_999 => (0.33, 0.18),
+            13_000..=15_399 => (0.22, 0.24),
+            _ => (0.0, 0.28),
+        };
+        let u = rng.f64();
+        let mut stops: u8 = if u < p0 {
+            0
+        } else if u < 1.0 - p2 {
+            1
+        } else {
+            2
+        };
+        let mut via = [0u8; 2];
+        if stops >= 1 {
+            match self.pick_via(rng, origin, dest) {
+                Some(h) => via[0] = h,
+                None => stops = 0,
+            }
+        }
+        if stops == 2 {
+            let limit = 1.4 * direct as f64 + 500.0;
+            let mut found = false;
+            for _ in 0..6 {
+                if let Some(h2) = self.pick_via(rng, via[0], dest) {
+                    let legs = [
+                        self.dist(origin, via[0]),
+                        self.dist(via[0], h2),
+                        self.dist(h2, dest),
+                    ];
+                    let total: u32 = legs.iter().sum();
+                    let short = legs.iter().any(|&l| l < 500);
+                    if h2 != origin && !short && (total as f64) <= limit {
+                        via[1] = h2;
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if !found {
+                stops = 1;
+            }
+        }
+        let nseg = stops as usize + 1;
+        let mut pts = [origin; MAX_SEGS + 1];
+        pts[1..nseg].copy_from_slice(&via[..stops as usize]);
+        pts[nseg] = dest;
+
+        // Carriers: a primary weighted by market share times its weakest
+        // segment; partners of the same alliance may operate some segments.
+        // Only carriers plausible on the first segment are considered (the
+        // weakest-link score of any other is negligible anyway).
+        let p0 = pts[0] as usize * self.n + pts[1] as usize;
+        let cands = &self.cand[self.cand_start[p0] as usize..self.cand_start[p0 + 1] as usize];
+        let primary = if nseg == 1 {
+            let w = &self.cand_w[self.cand_start[p0] as usize..self.cand_start[p0 + 1] as usize];
+            cands[Self::pick_f32(rng, w, self.cand_total[p0])]
+        } else {
+            let mut score = [0f32; NA];
+            let mut total = 0f32;
+            for (i, &k) in cands.iter().enumerate() {
+                let k = k as usize;
+                let mut m = self.seg_score(pts[0], pts[1], k);
+                for s in 1..nseg {
+                    m = m.min(self.seg_score(pts[s], pts[s + 1], k));
+                }
+                score[i] = m * self.airline_weight[k];
+                total += score[i];
+            }
+            if total > 0.0 {
+                cands[Self::pick_f32(rng, &score[..cands.len()], total)]
+            } else {
+                cands[0]
+            }
+        };
+        let mut carriers = [primary; MAX_SEGS];
+        for s in 0..nseg {
+            let (a, b) = (pts[s], pts[s + 1]);
+            // Below this a carrier does not really serve a segment.
+            const WEAK: f32 = 0.3;
+            let weak = self.seg_score(a, b, primary as usize) < WEAK;
+            let swap = stops > 0 && rng.chance(0.08);
+            if weak || swap {
+                // A partner from the same alliance that serves the segment.
+                let members = &self.alliance_members[primary as usize];
+                let mut w = [0f32; NA];
+                let mut t = 0f32;
+                let mut served = false;
+                for (i, &m) in members.iter().enumerate() {
+                    let score = self.seg_score(a, b, m as usize);
+                    served |= score >= WEAK;
+                    w[i] = self.airline_weight[m as usize] * score;
+                    t += w[i];
+                }
+                if served {
+                    carriers[s] = members[Self::pick_f32(rng, &w[..members.len()], t)];
+                } else if weak {
+                    // No partner does: interline with a carrier that does.
+                    let p = a as usize * self.n + b as usize;
+                    let range = self.cand_start[p] as usize..self.cand_start[p + 1] as usize;
+                    let i = Self::pick_f32(rng, &self.cand_w[range.clone()], self.cand_total[p]);
+                    carriers[s] = self.cand[range][i];
+                }
+            }
+        }
+        let mut flight_numbers = [0u16; MAX_SEGS];
+        for s in 0..nseg {
+            let variant = rng.below(3);
+            flight_numbers[s] = self.flight_number(carriers[s], pts[s], pts[s + 1], variant);
+        }
+
+        // Times.
+        let long_haul = direct >= 6_000;
+        let day = FIRST_DAY + rng.below(DEPARTURE_DAYS) as i64;
+        let local = day * 86_400 + self.local_time_of_day(rng, long_haul);
+        let oz = &self.zones[origin as usize];
+        let dz = &self.zones[dest as usize];
+        let dep = oz.local_to_utc(local);
+        let mut layovers = [0u16; 2];
+        let mut blocks = [0u16; MAX_SEGS];
+        let duration_min = self.trip_minutes(rng, &pts[..=nseg], &mut layovers, &mut blocks);
+        let arr = dep + duration_min as i64 * 60;
+
+        // Cabin (low-cost carriers sell no business or first).
+        let mut cabin = self.cabin.pick(rng) as u8;
+        let low_cost = AIRLINES[primary as usize].domestic;
+        if low_cost && cabin >= 2 {
+            cabin = 1;
+        }
+
+        // Round trip.
+        let round_trip = rng.chance(0.30);
+        let mut ret_layovers = [0u16; 2];
+        let mut ret_blocks = [0u16; MAX_SEGS];
+        let ret = if round_trip {
+            // 2..=14 days after the departure date, on a date after the
+            // arrival date, and at least 12 hours after arrival.
+            let arr_day = (arr + dz.at(arr) as i64).div_euclid(86_400);
+            let min_days = (arr_day - day + 1).max(2);
+            let days = min_days + rng.below((15 - min_days).max(1) as u64) as i64;
+            let mut rlocal = (day + days) * 86_400 + self.local_time_of_day(rng, long_haul);
+            let mut rdep = dz.local_to_utc(rlocal);
+            while rdep < arr + 12 * 3_600 {
+                rlocal += 86_400;
+                rdep = dz.local_to_utc(rlocal);
+            }
+            let mut rpts = pts;
+            rpts[..=nseg].reverse();
+            let rdur = self.trip_minutes(rng, &rpts[..=nseg], &mut ret_layovers, &mut ret_blocks);
+            let rarr = rdep + rdur as i64 * 60;
+            Some((rdep, dz.at(rdep), rarr, oz.at(rarr)))
+        } else {
+            None
+        };
+
+        // Price: log-normal around a base growing with distance and cabin.
+        let mut usd = 45.0 + 0.085 * direct as f64;
+        usd *= [1.0, 0.88, 0.8][stops as usize];
+        usd *= CABINS[cabin as usize].2;
+        if low_cost {
+            usd *= 0.72;
+        }
+        if provider == 2 {
+            usd *= 0.95; // kiwi
+        }
+        if round_trip {
+            usd *= 1.85;
+        }
+        usd = (usd * rng.lognormal(1.0, 0.3)).max(29.0);
+        let local_cur = AIRPORTS[origin as usize].currency;
+        let currency = if local_cur != Currency::Usd && rng.chance(0.45) {
+            local_cur
+        } else if rng.chance(0.02) {
+            Currency::Eur
+        } else {
+            Currency::Usd
+        };
+        let amount = usd * currency.per_usd();
+        let price_minor = if currency == Currency::Jpy {
+            math::round_i64(amount * 0.1) as u64 * 10
+        } else {
+            math::round_i64(amount * 100.0) as u64
+        };
+
+        // Optional attributes.
+        let seats = if rng.chance(0.10) {
+            None
+        } else if rng.chance(0.35) {
+            Some(9)
+        } else {
+            Some(1 + rng.below(8) as u8)
+        };
+        let bags = if rng.chance(0.08) {
+            None
+        } else {
+            let u = rng.f64();
+            Some(match (cabin, low_cost) {
+                (0, true) => u8::from(u > 0.8),
+                (0, false) => {
+                    if u < 0.4 {
+                        0
+                    } else if u < 0.85 {
+                        1
+                    } else {
+                        2
+                    }
+                }
+                (1, _) => 1 + u8::from(u < 0.5),
+                _ => 1 + u8::from(u < 0.9),
+            })
+        };
+        let refundable = if rng.chance(0.15) {
+            None
+        } else {
+            Some(rng.chance([0.12, 0.2, 0.35, 0.5][cabin as usize]))
+        };
+        let co2_kg = if rng.chance(0.12) {
+            None
+        } else {
+            let mut flown = 0u32;
+            for s in 0..nseg {
+                flown += self.dist(pts[s], pts[s + 1]);
+            }
+            let per_km = [0.085, 0.13, 0.25, 0.34][cabin as usize];
+            let legs = if round_trip { 2.0 } else { 1.0 };
+            let kg = (flown as f64 * per_km + 12.0 * nseg as f64) * legs * (0.9 + 0.2 * rng.f64());
+            Some(math::round_i64(kg) as u32)
+        };
+
+        Offer {
+            provider,
+            row,
+            origin,
+            dest,
+            dep,
+            dep_off: oz.at(dep),
+            arr,
+            arr_off: dz.at(arr),
+            duration_min,
+            stops,
+            via,
+            carriers,
+            flight_numbers,
+            layovers,
+            cabin,
+            price_minor,
+            currency,
+            seats,
+            bags,
+            refundable,
+            co2_kg,
+            ret,
+            blocks,
+            ret_blocks,
+            ret_layovers,
+        }
+    }
+
+    /// The flight number of `carrier` on `a -> b` in one of a few variants
+    /// (a route is flown at several times of day).
+    #[inline]
+    pub(super) fn flight_number(&self, carrier: u8, a: u8, b: u8, variant: u64) -> u16 {
+        let key = (carrier as u64) << 24 | (a as u64) << 16 | (b as u64) << 8 | variant;
+        let h = mix64(key ^ 0x0F11_6475_1F75_0000);
+        if self.dist(a, b) >= 3_000 {
+            1 + (h % 999) as u16
+        } else {
+            100 + (h % 9_900) as u16
+        }
+    }
+
+    /// Local departure time of day in seconds: waves of departures through the
+    /// day, long-haul skewed to the evening; minutes are multiples of 5.
+    #[inline]
+    pub(super) fn local_time_of_day(&self, rng: &mut Rng, long_haul: bool) -> i64 {
+        let table = if long_haul {
+            &self.hour_long
+        } else {
+            &self.hour_short
+        };
+        let hour = table.pick(rng) as i64;
+        let minute = 5 * rng.below(12) as i64;
+        hour * 3_600 + minute * 60
+    }
+
+    /// Total trip minutes through `pts` (block times plus layovers), filling
+    /// one block time per segment and one layover per connection.
+    pub(super) fn trip_minutes(
+        &self,
+        rng: &mut Rng,
+        pts: &[u8],
+        layovers: &mut [u16; 2],
+        blocks: &mut [u16; MAX_SEGS],
+    ) -> u32 {
+        let mut total = 0u32;
+        for s in 0..pts.len() - 1 {
+            let km = self.dist(pts[s], pts[s + 1]) as f64;
+            let air = km / 800.0 * 60.0 * (0.96 + 0.08 * rng.f64());
+            let block = round5(30.0 + air);
+            blocks[s] = block as u16;
+            total += block;
+            if s + 2 < pts.len() {
+                let lay = if rng.chance(0.03) {
+                    480 + 5 * rng.below(85) as u32
+                } else {
+                    round5(rng.lognormal(100.0, 0.5)).clamp(35, 900)
+                };
+                layovers[s] = lay as u16;
+                total += lay;
+            }
+        }
+        total
+    }
+}
