@@ -222,7 +222,7 @@ pub fn encode_csv(f: &Flight, out: &mut Vec<u8>) {
     joined(&f.carriers, out, |c, o| o.extend_from_slice(&c.0));
     out.push(b',');
     joined(&f.flight_numbers, out, |c, o| {
-        o.extend_from_slice(c.as_str().as_bytes())
+        o.extend_from_slice(c.as_bytes())
     });
     out.push(b',');
     joined(&f.layover_min, out, |m, o| int(*m, o));
@@ -311,9 +311,7 @@ pub fn encode_json(f: &Flight, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"carriers\":");
     json_list(&f.carriers, out, |c, o| quoted(&c.0, o));
     out.extend_from_slice(b",\"flight_numbers\":");
-    json_list(&f.flight_numbers, out, |c, o| {
-        quoted(c.as_str().as_bytes(), o)
-    });
+    json_list(&f.flight_numbers, out, |c, o| quoted(c.as_bytes(), o));
     out.extend_from_slice(b",\"layover_min\":");
     json_list(&f.layover_min, out, |m, o| int(*m, o));
     out.extend_from_slice(b",\"cabin\":");
