@@ -4,12 +4,10 @@
 //! canonical record and every provider page are written from it, so they describe
 //! the same offer.
 
-use super::data::{Currency, AIRLINES, AIRPORTS, CABINS};
+use super::data::{Currency, AIRLINES, AIRPORTS, CABINS, PROVIDERS};
 use super::math::{self, mix64, Rng};
-use super::world::{round5, Tables, DEPARTURE_DAYS, FIRST_DAY, MAX_SEGS, NA};
-
-// ---------------------------------------------------------------------------
-// Offers and formatting
+use super::world::{digits2, round5, Tables, DEPARTURE_DAYS, FIRST_DAY, MAX_SEGS, NA};
+use crate::record::{Cabin, Code, Flight, FlightNumber, Price, Stamp};
 
 /// One generated offer; plain data, no heap.
 pub(super) struct Offer {
@@ -376,5 +374,107 @@ impl Tables {
             }
         }
         total
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The canonical record of an offer, and the texts the provider pages share with it
+
+impl Tables {
+    /// Writes the canonical record of `o` into `f`, reusing its buffers: the
+    /// canonical dump is this record as [`crate::encode`] writes it.
+    pub(super) fn flight(&self, o: &Offer, f: &mut Flight) {
+        f.clear();
+        let nseg = o.stops as usize + 1;
+        let stamp = |utc: i64, offset: i32| Stamp {
+            local: utc + offset as i64,
+            offset,
+        };
+        f.provider.push_str(PROVIDERS[o.provider as usize].0);
+        offer_id(o, |piece| f.offer_id.push_str(piece));
+        f.origin = Code(self.ap_code[o.origin as usize]);
+        f.destination = Code(self.ap_code[o.dest as usize]);
+        f.departure = stamp(o.dep, o.dep_off);
+        f.arrival = stamp(o.arr, o.arr_off);
+        f.duration_min = o.duration_min;
+        f.stops = o.stops as u32;
+        for &via in &o.via[..o.stops as usize] {
+            f.via.push(Code(self.ap_code[via as usize]));
+        }
+        for s in 0..nseg {
+            let carrier = self.al_code[o.carriers[s] as usize];
+            f.carriers.push(Code(carrier));
+            f.flight_numbers
+                .push(designator(carrier, o.flight_numbers[s]));
+        }
+        for &layover in &o.layovers[..o.stops as usize] {
+            f.layover_min.push(layover as u32);
+        }
+        f.cabin = Some(Cabin::ALL[o.cabin as usize]);
+        f.price = match o.currency {
+            // Whole yen, no decimals.
+            Currency::Jpy => Price {
+                micros: o.price_minor as i64 * 1_000_000,
+                scale: 0,
+            },
+            _ => Price {
+                micros: o.price_minor as i64 * 10_000,
+                scale: 2,
+            },
+        };
+        f.currency = Code(*o.currency.code());
+        f.seats = o.seats.map(u32::from);
+        f.bags = o.bags.map(u32::from);
+        f.refundable = o.refundable;
+        f.co2_kg = o.co2_kg;
+        if let Some((rdep, rdep_off, rarr, rarr_off)) = o.ret {
+            f.return_departure = Some(stamp(rdep, rdep_off));
+            f.return_arrival = Some(stamp(rarr, rarr_off));
+        }
+    }
+}
+
+/// The designator of flight `number` of `carrier` (`AA100`).
+fn designator(carrier: [u8; 2], number: u16) -> FlightNumber {
+    let mut text = [0u8; 7];
+    text[..2].copy_from_slice(&carrier);
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(number).as_bytes();
+    text[2..2 + digits.len()].copy_from_slice(digits);
+    FlightNumber::parse(&text[..2 + digits.len()]).expect("a 2-character code and 1-4 digits")
+}
+
+/// An offer's id, in pieces: its provider's prefix and its 1-based row, at least 9
+/// digits (`sa-000000001`). Pieces, so that a `String` and a page take them without
+/// a UTF-8 check.
+fn offer_id(o: &Offer, mut put: impl FnMut(&str)) {
+    put(PROVIDERS[o.provider as usize].1);
+    put("-");
+    let mut row = itoa::Buffer::new();
+    let row = row.format(o.row + 1);
+    put(&"000000000"[row.len().min(9)..]);
+    put(row);
+}
+
+#[inline]
+pub(super) fn push_offer_id(out: &mut Vec<u8>, o: &Offer) {
+    offer_id(o, |piece| out.extend_from_slice(piece.as_bytes()));
+}
+
+#[inline]
+pub(super) fn push_int<I: itoa::Integer>(out: &mut Vec<u8>, v: I) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// An amount in minor units (cents; whole yen for JPY) as a decimal text, as the
+/// canonical record's price writes it.
+#[inline]
+pub(super) fn push_money(out: &mut Vec<u8>, minor: u64, currency: Currency) {
+    if currency == Currency::Jpy {
+        push_int(out, minor);
+    } else {
+        push_int(out, minor / 100);
+        out.push(b'.');
+        out.extend_from_slice(&digits2((minor % 100) as u32));
     }
 }

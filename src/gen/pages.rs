@@ -30,7 +30,7 @@ use std::io::{self, Write};
 
 use super::data::{Currency, AIRLINES, AIRPORTS, CABINS};
 use super::math::{mix64, Rng};
-use super::{push_int, GenOptions, Offer, Sink, Tables, CHUNK, MAX_SEGS};
+use super::{push_int, GenOptions, Offer, Tables, CHUNK, MAX_SEGS};
 use crate::provider::Provider;
 
 /// Canonical fields a provider's response cannot state: the generator leaves
@@ -526,8 +526,8 @@ pub(super) fn fixed6(out: &mut Vec<u8>, v: f64) {
     out.extend_from_slice(&d);
 }
 
-/// Lets `Sink` helpers take a page buffer.
+/// Appends `s` to a page.
 #[inline]
 pub(super) fn put(out: &mut Vec<u8>, s: &[u8]) {
-    Sink::put(out, s);
+    out.extend_from_slice(s);
 }

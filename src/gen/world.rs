@@ -4,7 +4,7 @@
 //! `data.rs` ([`Tables::new`]): distances, time-zone offsets over the generation
 //! window, weighted samplers (origins, destinations by a gravity model, connection
 //! hubs, plausible carriers per segment, cabins, departure hours) and the fixed-size
-//! codes the writers copy. Drawing one offer from these tables is `offer.rs`.
+//! codes and dates the writers copy. Drawing one offer from these tables is `offer.rs`.
 
 use super::data::{self, Alliance, AIRLINES, AIRPORTS, CABINS, POPULAR_ROUTES, PROVIDERS};
 use super::math::{self, cumulative, days_from_civil, great_circle_km, Rng};
@@ -128,9 +128,6 @@ pub(super) struct Tables {
     /// Fixed-size codes, so formatting copies them without a `memcpy` call.
     pub(super) ap_code: Vec<[u8; 3]>,
     pub(super) al_code: Vec<[u8; 2]>,
-    /// Provider and cabin names, zero-padded to 16 bytes, with their lengths.
-    pub(super) provider_name: Vec<([u8; 16], usize)>,
-    pub(super) cabin_name: Vec<([u8; 16], usize)>,
     /// `YYYY-MM-DD` for every local date from `DATE_TABLE_FIRST` on.
     pub(super) dates: Vec<[u8; 10]>,
 }
@@ -364,8 +361,6 @@ impl Tables {
             hour_long: Alias::new([
                 3, 3, 2, 1, 1, 1, 2, 3, 4, 4, 5, 5, 5, 5, 5, 5, 6, 7, 8, 9, 9, 9, 8, 5,
             ]),
-            provider_name: PROVIDERS.iter().map(|p| padded(p.0)).collect(),
-            cabin_name: CABINS.iter().map(|c| padded(c.0)).collect(),
             ap_code: AIRPORTS
                 .iter()
                 .map(|a| a.code.as_bytes().try_into().expect("3-letter code"))
@@ -387,6 +382,25 @@ impl Tables {
     #[inline]
     pub(super) fn dist(&self, a: u8, b: u8) -> u32 {
         self.dist[a as usize * self.n + b as usize]
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS±HH:MM`, the local time of `utc` at `offset`, from the
+    /// dates table (its first 19 bytes are the local wall-clock time).
+    #[inline]
+    pub(super) fn timestamp(&self, utc: i64, offset: i32) -> [u8; 25] {
+        let local = utc + offset as i64;
+        let days = local.div_euclid(86_400);
+        let sod = local.rem_euclid(86_400) as u32;
+        let a = offset.unsigned_abs() / 60;
+        let mut t = *b"YYYY-MM-DDTHH:MM:SS+HH:MM";
+        t[..10].copy_from_slice(&self.dates[(days - DATE_TABLE_FIRST) as usize]);
+        t[11..13].copy_from_slice(&digits2(sod / 3_600));
+        t[14..16].copy_from_slice(&digits2(sod / 60 % 60));
+        t[17..19].copy_from_slice(&digits2(sod % 60));
+        t[19] = if offset < 0 { b'-' } else { b'+' };
+        t[20..22].copy_from_slice(&digits2(a / 60));
+        t[23..25].copy_from_slice(&digits2(a % 60));
+        t
     }
 
     /// Picks a connection airport for `a -> b`, if any is plausible.
@@ -473,13 +487,20 @@ impl Alias {
     }
 }
 
-pub(super) fn padded(name: &str) -> ([u8; 16], usize) {
-    let mut b = [0u8; 16];
-    b[..name.len()].copy_from_slice(name.as_bytes());
-    (b, name.len())
-}
-
 #[inline]
 pub(super) fn round5(minutes: f64) -> u32 {
     math::round_i64(minutes * 0.2) as u32 * 5
+}
+
+const DIGITS2: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The last two decimal digits of `v`.
+#[inline]
+pub(super) fn digits2(v: u32) -> [u8; 2] {
+    let i = (v as usize % 100) * 2;
+    [DIGITS2[i], DIGITS2[i + 1]]
 }
