@@ -4,6 +4,7 @@
 //! buffer per page, and the single writer copies whole buffers out, so lines never
 //! tear and the writer never formats anything.
 
+use crate::columns::{col, JSON_KEYS};
 use crate::record::{Flight, Stamp};
 
 /// Output formats.
@@ -288,56 +289,97 @@ fn quoted(bytes: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// A member's name with its separator and colon (see [`JSON_KEYS`]).
+#[inline(always)]
+fn key(column: usize, out: &mut Vec<u8>) {
+    out.extend_from_slice(JSON_KEYS[column].as_bytes());
+}
+
 /// Appends one JSON object (no trailing newline), members in canonical order.
 pub fn encode_json(f: &Flight, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\"provider\":");
+    key(col::PROVIDER, out);
     json_str(&f.provider, out);
-    out.extend_from_slice(b",\"offer_id\":");
+    key(col::OFFER_ID, out);
     json_str(&f.offer_id, out);
-    out.extend_from_slice(b",\"origin\":");
+    key(col::ORIGIN, out);
     quoted(&f.origin.0, out);
-    out.extend_from_slice(b",\"destination\":");
+    key(col::DESTINATION, out);
     quoted(&f.destination.0, out);
-    out.extend_from_slice(b",\"departure\":");
+    key(col::DEPARTURE, out);
     json_stamp(Some(f.departure), out);
-    out.extend_from_slice(b",\"arrival\":");
+    key(col::ARRIVAL, out);
     json_stamp(Some(f.arrival), out);
-    out.extend_from_slice(b",\"duration_min\":");
+    key(col::DURATION_MIN, out);
     int(f.duration_min, out);
-    out.extend_from_slice(b",\"stops\":");
+    key(col::STOPS, out);
     int(f.stops, out);
-    out.extend_from_slice(b",\"via\":");
+    key(col::VIA, out);
     json_list(&f.via, out, |c, o| quoted(&c.0, o));
-    out.extend_from_slice(b",\"carriers\":");
+    key(col::CARRIERS, out);
     json_list(&f.carriers, out, |c, o| quoted(&c.0, o));
-    out.extend_from_slice(b",\"flight_numbers\":");
+    key(col::FLIGHT_NUMBERS, out);
     json_list(&f.flight_numbers, out, |c, o| quoted(c.as_bytes(), o));
-    out.extend_from_slice(b",\"layover_min\":");
+    key(col::LAYOVER_MIN, out);
     json_list(&f.layover_min, out, |m, o| int(*m, o));
-    out.extend_from_slice(b",\"cabin\":");
+    key(col::CABIN, out);
     match f.cabin {
         Some(cabin) => quoted(cabin.as_str().as_bytes(), out),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"price\":");
+    key(col::PRICE, out);
     f.price.write(out);
-    out.extend_from_slice(b",\"currency\":");
+    key(col::CURRENCY, out);
     quoted(&f.currency.0, out);
-    out.extend_from_slice(b",\"seats\":");
+    key(col::SEATS, out);
     opt_int(f.seats, out, b"null");
-    out.extend_from_slice(b",\"bags\":");
+    key(col::BAGS, out);
     opt_int(f.bags, out, b"null");
-    out.extend_from_slice(b",\"refundable\":");
+    key(col::REFUNDABLE, out);
     out.extend_from_slice(match f.refundable {
         Some(true) => b"true",
         Some(false) => b"false",
         None => b"null",
     });
-    out.extend_from_slice(b",\"co2_kg\":");
+    key(col::CO2_KG, out);
     opt_int(f.co2_kg, out, b"null");
-    out.extend_from_slice(b",\"return_departure\":");
+    key(col::RETURN_DEPARTURE, out);
     json_stamp(f.return_departure, out);
-    out.extend_from_slice(b",\"return_arrival\":");
+    key(col::RETURN_ARRIVAL, out);
     json_stamp(f.return_arrival, out);
     out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::COLUMNS;
+
+    /// The writers put the columns in the order of `columns.rs`: a CSV row's fields
+    /// decode, column by column, into the record written, and a JSON object's members
+    /// come in that order.
+    #[test]
+    fn the_writers_follow_the_column_table() {
+        let row = "sabre,\"sa-1,\"\"x\"\"\",MEX,MAD,2027-01-11T13:45:00-06:00,2027-01-12T12:15:00+01:00,930,1,LHR,BA;IB,BA222;IB3374,120,first,7420.89,USD,7,1,false,880,2027-01-15T13:20:00+01:00,2027-01-15T21:45:00-06:00";
+        let mut fields = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(row.as_bytes());
+        let fields = fields.records().next().unwrap().unwrap();
+        assert_eq!(fields.len(), COLUMNS.len());
+        let mut f = Flight::default();
+        for (column, text) in fields.iter().enumerate() {
+            crate::decode::decode_field(&mut f, column, text.as_bytes()).unwrap();
+        }
+        let mut out = Vec::new();
+        encode_csv(&f, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{row}\n"));
+        let mut json = Vec::new();
+        encode_json(&f, &mut json);
+        let json = String::from_utf8(json).unwrap();
+        let at: Vec<usize> = COLUMNS
+            .iter()
+            .map(|name| json.find(&format!("\"{name}\":")).expect(name))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+        assert_eq!(json.matches("\":").count(), COLUMNS.len(), "{json}");
+    }
 }
