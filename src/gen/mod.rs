@@ -2,11 +2,18 @@
 //!
 //! [`generate`] writes `rows` synthetic offers as canonical CSV (with a
 //! header) or NDJSON. Each offer is generated once from a hand-written PRNG
-//! (xoshiro256** seeded by SplitMix64) and then formatted, so the CSV and the
-//! NDJSON for one seed describe exactly the same offers, and the same options
-//! always produce the same bytes. The same offers can also be written as raw
-//! provider search responses (`pages.rs`: Amadeus, Duffel, Kiwi, Sabre), which
-//! the decoders of [`crate::provider`] read back into the canonical records.
+//! (xoshiro256** seeded by SplitMix64) and then written by the same encoder
+//! `search` writes with ([`crate::encode`]), so the CSV and the NDJSON for one
+//! seed describe exactly the same offers, and the same options always produce the
+//! same bytes. The same offers can also be written as raw provider search
+//! responses (`pages.rs`: Amadeus, Duffel, Kiwi, Sabre), which the decoders of
+//! [`crate::provider`] read back into the canonical records.
+//!
+//! Where things are: this file is the API (formats, options, [`generate`]);
+//! `world.rs` the tables computed once from the hand-written data of `data.rs`
+//! (distances, time zones, weighted samplers); `offer.rs` one offer drawn from
+//! them, step by step, and its canonical record; `pages.rs` and one file per
+//! provider the response pages; `math.rs` the PRNG and the deterministic math.
 //!
 //! Realism, in brief:
 //! * ~70 real airports with IANA zones, coordinates and traffic weights; the

@@ -10,6 +10,7 @@ use super::world::{digits2, round5, Tables, DEPARTURE_DAYS, FIRST_DAY, MAX_SEGS,
 use crate::record::{Cabin, Code, Flight, FlightNumber, Price, Stamp};
 
 /// One generated offer; plain data, no heap.
+#[derive(Default)]
 pub(super) struct Offer {
     pub(super) provider: u8,
     pub(super) row: u64,
@@ -44,20 +45,60 @@ pub(super) struct Offer {
     pub(super) ret_layovers: [u16; 2],
 }
 
-impl Tables {
-    pub(super) fn offer(&self, rng: &mut Rng, row: u64) -> Offer {
-        let provider = self.provider.pick(rng) as u8;
+impl Offer {
+    /// The airports the offer touches outbound, in order (`..=segments` of them),
+    /// and its number of segments.
+    pub(super) fn points(&self) -> ([u8; MAX_SEGS + 1], usize) {
+        let nseg = self.stops as usize + 1;
+        let mut pts = [self.origin; MAX_SEGS + 1];
+        pts[1..nseg].copy_from_slice(&self.via[..self.stops as usize]);
+        pts[nseg] = self.dest;
+        (pts, nseg)
+    }
+}
 
-        // Route.
-        let (origin, dest) = if rng.chance(0.06) {
+impl Tables {
+    /// Draws offer number `row`. The steps below draw from `rng` in this fixed
+    /// order, each filling its part of the offer from what the earlier ones chose:
+    /// reordering or adding a draw changes every offer after it, and with them the
+    /// committed sample dumps.
+    pub(super) fn offer(&self, rng: &mut Rng, row: u64) -> Offer {
+        let mut o = Offer {
+            provider: self.provider.pick(rng) as u8,
+            row,
+            ..Offer::default()
+        };
+        self.draw_route(rng, &mut o);
+        self.draw_connections(rng, &mut o);
+        let primary = self.draw_carriers(rng, &mut o);
+        self.draw_flight_numbers(rng, &mut o);
+        let long_haul = self.dist(o.origin, o.dest) >= 6_000;
+        let day = self.draw_outbound_times(rng, &mut o, long_haul);
+        // Low-cost carriers sell no business or first, and are cheaper.
+        let low_cost = AIRLINES[primary as usize].domestic;
+        self.draw_cabin(rng, &mut o, low_cost);
+        self.draw_return(rng, &mut o, day, long_haul);
+        self.draw_price(rng, &mut o, low_cost);
+        self.draw_extras(rng, &mut o, low_cost);
+        o
+    }
+
+    /// Origin and destination: one of the busy city pairs now and then, else an
+    /// origin by traffic and a destination by the gravity model.
+    fn draw_route(&self, rng: &mut Rng, o: &mut Offer) {
+        (o.origin, o.dest) = if rng.chance(0.06) {
             self.popular[rng.pick_cum(&self.popular_cum)]
         } else {
-            let o = self.origin.pick(rng);
-            (o as u8, self.dest[o].pick(rng) as u8)
+            let origin = self.origin.pick(rng);
+            (origin as u8, self.dest[origin].pick(rng) as u8)
         };
-        let direct = self.dist(origin, dest);
+    }
 
-        // Stops: long-haul connects more often; beyond ~15,400 km always.
+    /// Stops and the hubs they go through: long-haul connects more often, beyond
+    /// ~15,400 km always; a second connection must keep the detour small.
+    fn draw_connections(&self, rng: &mut Rng, o: &mut Offer) {
+        let (origin, dest) = (o.origin, o.dest);
+        let direct = self.dist(origin, dest);
         let (p0, p2) = match direct {
             0..=1_199 => (0.90, 0.01),
             1_200..=2_499 => (0.72, 0.03),
@@ -105,15 +146,16 @@ impl Tables {
                 stops = 1;
             }
         }
-        let nseg = stops as usize + 1;
-        let mut pts = [origin; MAX_SEGS + 1];
-        pts[1..nseg].copy_from_slice(&via[..stops as usize]);
-        pts[nseg] = dest;
+        (o.stops, o.via) = (stops, via);
+    }
 
-        // Carriers: a primary weighted by market share times its weakest
-        // segment; partners of the same alliance may operate some segments.
-        // Only carriers plausible on the first segment are considered (the
-        // weakest-link score of any other is negligible anyway).
+    /// The carrier of each segment; returns the primary one. A primary weighted by
+    /// market share times its weakest segment; partners of the same alliance may
+    /// operate some segments, and a segment no partner serves is interlined. Only
+    /// carriers plausible on the first segment are considered (the weakest-link
+    /// score of any other is negligible anyway).
+    fn draw_carriers(&self, rng: &mut Rng, o: &mut Offer) -> u8 {
+        let (pts, nseg) = o.points();
         let p0 = pts[0] as usize * self.n + pts[1] as usize;
         let cands = &self.cand[self.cand_start[p0] as usize..self.cand_start[p0 + 1] as usize];
         let primary = if nseg == 1 {
@@ -143,7 +185,7 @@ impl Tables {
             // Below this a carrier does not really serve a segment.
             const WEAK: f32 = 0.3;
             let weak = self.seg_score(a, b, primary as usize) < WEAK;
-            let swap = stops > 0 && rng.chance(0.08);
+            let swap = o.stops > 0 && rng.chance(0.08);
             if weak || swap {
                 // A partner from the same alliance that serves the segment.
                 let members = &self.alliance_members[primary as usize];
@@ -167,98 +209,111 @@ impl Tables {
                 }
             }
         }
-        let mut flight_numbers = [0u16; MAX_SEGS];
+        o.carriers = carriers;
+        primary
+    }
+
+    /// Each segment's flight number: its carrier's on that route, in one of a few
+    /// variants.
+    fn draw_flight_numbers(&self, rng: &mut Rng, o: &mut Offer) {
+        let (pts, nseg) = o.points();
         for s in 0..nseg {
             let variant = rng.below(3);
-            flight_numbers[s] = self.flight_number(carriers[s], pts[s], pts[s + 1], variant);
+            o.flight_numbers[s] = self.flight_number(o.carriers[s], pts[s], pts[s + 1], variant);
         }
+    }
 
-        // Times.
-        let long_haul = direct >= 6_000;
+    /// The departure date and local time, each segment's block time and each
+    /// layover; returns the departure day (days since the epoch).
+    fn draw_outbound_times(&self, rng: &mut Rng, o: &mut Offer, long_haul: bool) -> i64 {
+        let (pts, nseg) = o.points();
         let day = FIRST_DAY + rng.below(DEPARTURE_DAYS) as i64;
         let local = day * 86_400 + self.local_time_of_day(rng, long_haul);
-        let oz = &self.zones[origin as usize];
-        let dz = &self.zones[dest as usize];
-        let dep = oz.local_to_utc(local);
-        let mut layovers = [0u16; 2];
-        let mut blocks = [0u16; MAX_SEGS];
-        let duration_min = self.trip_minutes(rng, &pts[..=nseg], &mut layovers, &mut blocks);
-        let arr = dep + duration_min as i64 * 60;
+        let (oz, dz) = (&self.zones[o.origin as usize], &self.zones[o.dest as usize]);
+        o.dep = oz.local_to_utc(local);
+        o.duration_min = self.trip_minutes(rng, &pts[..=nseg], &mut o.layovers, &mut o.blocks);
+        o.arr = o.dep + o.duration_min as i64 * 60;
+        (o.dep_off, o.arr_off) = (oz.at(o.dep), dz.at(o.arr));
+        day
+    }
 
-        // Cabin (low-cost carriers sell no business or first).
-        let mut cabin = self.cabin.pick(rng) as u8;
-        let low_cost = AIRLINES[primary as usize].domestic;
-        if low_cost && cabin >= 2 {
-            cabin = 1;
+    fn draw_cabin(&self, rng: &mut Rng, o: &mut Offer, low_cost: bool) {
+        o.cabin = self.cabin.pick(rng) as u8;
+        if low_cost && o.cabin >= 2 {
+            o.cabin = 1;
         }
+    }
 
-        // Round trip.
-        let round_trip = rng.chance(0.30);
-        let mut ret_layovers = [0u16; 2];
-        let mut ret_blocks = [0u16; MAX_SEGS];
-        let ret = if round_trip {
-            // 2..=14 days after the departure date, on a date after the
-            // arrival date, and at least 12 hours after arrival.
-            let arr_day = (arr + dz.at(arr) as i64).div_euclid(86_400);
-            let min_days = (arr_day - day + 1).max(2);
-            let days = min_days + rng.below((15 - min_days).max(1) as u64) as i64;
-            let mut rlocal = (day + days) * 86_400 + self.local_time_of_day(rng, long_haul);
-            let mut rdep = dz.local_to_utc(rlocal);
-            while rdep < arr + 12 * 3_600 {
-                rlocal += 86_400;
-                rdep = dz.local_to_utc(rlocal);
-            }
-            let mut rpts = pts;
-            rpts[..=nseg].reverse();
-            let rdur = self.trip_minutes(rng, &rpts[..=nseg], &mut ret_layovers, &mut ret_blocks);
-            let rarr = rdep + rdur as i64 * 60;
-            Some((rdep, dz.at(rdep), rarr, oz.at(rarr)))
-        } else {
-            None
-        };
+    /// Whether the offer is a round trip, and then its return: 2..=14 days after
+    /// the departure date, on a date after the arrival date and at least 12 hours
+    /// after arrival, over the same airports in reverse.
+    fn draw_return(&self, rng: &mut Rng, o: &mut Offer, day: i64, long_haul: bool) {
+        if !rng.chance(0.30) {
+            return;
+        }
+        let (oz, dz) = (&self.zones[o.origin as usize], &self.zones[o.dest as usize]);
+        let arr_day = (o.arr + o.arr_off as i64).div_euclid(86_400);
+        let min_days = (arr_day - day + 1).max(2);
+        let days = min_days + rng.below((15 - min_days).max(1) as u64) as i64;
+        let mut rlocal = (day + days) * 86_400 + self.local_time_of_day(rng, long_haul);
+        let mut rdep = dz.local_to_utc(rlocal);
+        while rdep < o.arr + 12 * 3_600 {
+            rlocal += 86_400;
+            rdep = dz.local_to_utc(rlocal);
+        }
+        let (mut rpts, nseg) = o.points();
+        rpts[..=nseg].reverse();
+        let rdur = self.trip_minutes(rng, &rpts[..=nseg], &mut o.ret_layovers, &mut o.ret_blocks);
+        let rarr = rdep + rdur as i64 * 60;
+        o.ret = Some((rdep, dz.at(rdep), rarr, oz.at(rarr)));
+    }
 
-        // Price: log-normal around a base growing with distance and cabin.
-        let mut usd = 45.0 + 0.085 * direct as f64;
-        usd *= [1.0, 0.88, 0.8][stops as usize];
-        usd *= CABINS[cabin as usize].2;
+    /// The price: log-normal around a base growing with distance and cabin, in
+    /// dollars or now and then the origin's own currency.
+    fn draw_price(&self, rng: &mut Rng, o: &mut Offer, low_cost: bool) {
+        let mut usd = 45.0 + 0.085 * self.dist(o.origin, o.dest) as f64;
+        usd *= [1.0, 0.88, 0.8][o.stops as usize];
+        usd *= CABINS[o.cabin as usize].2;
         if low_cost {
             usd *= 0.72;
         }
-        if provider == 2 {
+        if o.provider == 2 {
             usd *= 0.95; // kiwi
         }
-        if round_trip {
+        if o.ret.is_some() {
             usd *= 1.85;
         }
         usd = (usd * rng.lognormal(1.0, 0.3)).max(29.0);
-        let local_cur = AIRPORTS[origin as usize].currency;
-        let currency = if local_cur != Currency::Usd && rng.chance(0.45) {
+        let local_cur = AIRPORTS[o.origin as usize].currency;
+        o.currency = if local_cur != Currency::Usd && rng.chance(0.45) {
             local_cur
         } else if rng.chance(0.02) {
             Currency::Eur
         } else {
             Currency::Usd
         };
-        let amount = usd * currency.per_usd();
-        let price_minor = if currency == Currency::Jpy {
+        let amount = usd * o.currency.per_usd();
+        o.price_minor = if o.currency == Currency::Jpy {
             math::round_i64(amount * 0.1) as u64 * 10
         } else {
             math::round_i64(amount * 100.0) as u64
         };
+    }
 
-        // Optional attributes.
-        let seats = if rng.chance(0.10) {
+    /// What may be unknown: seats left, included bags, refundability, emissions.
+    fn draw_extras(&self, rng: &mut Rng, o: &mut Offer, low_cost: bool) {
+        o.seats = if rng.chance(0.10) {
             None
         } else if rng.chance(0.35) {
             Some(9)
         } else {
             Some(1 + rng.below(8) as u8)
         };
-        let bags = if rng.chance(0.08) {
+        o.bags = if rng.chance(0.08) {
             None
         } else {
             let u = rng.f64();
-            Some(match (cabin, low_cost) {
+            Some(match (o.cabin, low_cost) {
                 (0, true) => u8::from(u > 0.8),
                 (0, false) => {
                     if u < 0.4 {
@@ -273,51 +328,24 @@ impl Tables {
                 _ => 1 + u8::from(u < 0.9),
             })
         };
-        let refundable = if rng.chance(0.15) {
+        o.refundable = if rng.chance(0.15) {
             None
         } else {
-            Some(rng.chance([0.12, 0.2, 0.35, 0.5][cabin as usize]))
+            Some(rng.chance([0.12, 0.2, 0.35, 0.5][o.cabin as usize]))
         };
-        let co2_kg = if rng.chance(0.12) {
+        o.co2_kg = if rng.chance(0.12) {
             None
         } else {
+            let (pts, nseg) = o.points();
             let mut flown = 0u32;
             for s in 0..nseg {
                 flown += self.dist(pts[s], pts[s + 1]);
             }
-            let per_km = [0.085, 0.13, 0.25, 0.34][cabin as usize];
-            let legs = if round_trip { 2.0 } else { 1.0 };
+            let per_km = [0.085, 0.13, 0.25, 0.34][o.cabin as usize];
+            let legs = if o.ret.is_some() { 2.0 } else { 1.0 };
             let kg = (flown as f64 * per_km + 12.0 * nseg as f64) * legs * (0.9 + 0.2 * rng.f64());
             Some(math::round_i64(kg) as u32)
         };
-
-        Offer {
-            provider,
-            row,
-            origin,
-            dest,
-            dep,
-            dep_off: oz.at(dep),
-            arr,
-            arr_off: dz.at(arr),
-            duration_min,
-            stops,
-            via,
-            carriers,
-            flight_numbers,
-            layovers,
-            cabin,
-            price_minor,
-            currency,
-            seats,
-            bags,
-            refundable,
-            co2_kg,
-            ret,
-            blocks,
-            ret_blocks,
-            ret_layovers,
-        }
     }
 
     /// The flight number of `carrier` on `a -> b` in one of a few variants
