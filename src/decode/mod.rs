@@ -268,6 +268,35 @@ mod tests {
         assert_eq!((reused.seats, reused.return_departure), (None, None));
     }
 
+    /// The writers put the columns in the order of `columns.rs`: a CSV row's fields
+    /// decode, column by column, into the record written, and a JSON object's members
+    /// come in that order.
+    #[test]
+    fn the_writers_follow_the_column_table() {
+        let row = "sabre,\"sa-1,\"\"x\"\"\",MEX,MAD,2027-01-11T13:45:00-06:00,2027-01-12T12:15:00+01:00,930,1,LHR,BA;IB,BA222;IB3374,120,first,7420.89,USD,7,1,false,880,2027-01-15T13:20:00+01:00,2027-01-15T21:45:00-06:00";
+        let mut fields = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(row.as_bytes());
+        let fields = fields.records().next().unwrap().unwrap();
+        assert_eq!(fields.len(), COLUMNS.len());
+        let mut f = Flight::default();
+        for (column, text) in fields.iter().enumerate() {
+            decode_field(&mut f, column, text.as_bytes()).unwrap();
+        }
+        let mut out = Vec::new();
+        crate::encode::encode_csv(&f, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{row}\n"));
+        let mut json = Vec::new();
+        crate::encode::encode_json(&f, &mut json);
+        let json = String::from_utf8(json).unwrap();
+        let at: Vec<usize> = COLUMNS
+            .iter()
+            .map(|name| json.find(&format!("\"{name}\":")).expect(name))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+        assert_eq!(json.matches("\":").count(), COLUMNS.len(), "{json}");
+    }
+
     #[test]
     fn a_field_error_names_the_column_canonical_or_not() {
         let mut names: Vec<&[u8]> = COLUMNS.iter().map(|c| c.as_bytes()).collect();
