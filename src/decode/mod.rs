@@ -1,7 +1,7 @@
 //! Turning the bytes of one record into a [`Flight`].
 //!
-//! Both input formats decode a field through [`decode_field`], which reads each
-//! column with its parser from [`crate::text`] (the same ones the text prefilter and
+//! Both input formats decode a field through `decode_field`, which reads each
+//! column with its parser from `src/text.rs` (the same ones the text prefilter and
 //! the provider mappers use), so a value means the same thing whether it arrived as a
 //! CSV cell or a JSON member, and errors name the same fields. Nothing in this module
 //! allocates per record once the target `Flight` has grown to its working size.
