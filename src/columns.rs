@@ -47,6 +47,10 @@ macro_rules! columns {
         /// The canonical CSV header line, with its newline.
         pub const CSV_HEADER: &str = columns!(@header $($name)*);
 
+        /// Each column's member name as the JSON writer puts it before the value:
+        /// `{"provider":` for the first column, `,"offer_id":` for the next, and so on.
+        pub(crate) const JSON_KEYS: [&str; COLUMNS.len()] = columns!(@keys $($name)*);
+
         /// What each column holds, by index.
         pub const KINDS: [Kind; COLUMNS.len()] = [$(Kind::$kind),*];
 
@@ -73,6 +77,12 @@ macro_rules! columns {
 
         #[cfg(test)]
         const NAME_BYTES: [&[u8]; COLUMNS.len()] = [$($bytes),*];
+    };
+    (@keys $first:ident $($rest:ident)*) => {
+        [
+            concat!("{\"", stringify!($first), "\":")
+            $(, concat!(",\"", stringify!($rest), "\":"))*
+        ]
     };
     (@header $first:ident $($rest:ident)*) => {
         concat!(stringify!($first) $(, ",", stringify!($rest))*, "\n")
@@ -112,6 +122,20 @@ columns! {
     RETURN_ARRIVAL     return_arrival    b"return_arrival"    Text          unknown;
 }
 
+/// Every canonical column, as a bit mask (bit `i` = `COLUMNS[i]`).
+pub(crate) const ALL_COLUMNS: u32 = (1 << COLUMNS.len()) - 1;
+
+/// The canonical columns in a bit mask (bit `i` = `COLUMNS[i]`), in order.
+#[inline]
+pub(crate) fn each_column(mask: u32) -> impl Iterator<Item = usize> {
+    let mut left = mask;
+    std::iter::from_fn(move || {
+        let column = (left != 0).then(|| left.trailing_zeros() as usize)?;
+        left &= left - 1;
+        Some(column)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,9 +157,18 @@ mod tests {
             assert_eq!(column_index(name.as_bytes()), Some(i), "{name}");
         }
         assert_eq!(column_index(b"note"), None);
+        assert_eq!(JSON_KEYS[0], r#"{"provider":"#);
+        assert_eq!(JSON_KEYS[col::RETURN_ARRIVAL], r#","return_arrival":"#);
+        for (key, name) in JSON_KEYS.iter().zip(COLUMNS) {
+            assert_eq!(&key[2..key.len() - 2], name);
+        }
         assert_eq!(col::RETURN_ARRIVAL, COLUMNS.len() - 1);
         assert_eq!(
-            crate::decode::each_column(col::MAY_BE_UNKNOWN)
+            each_column(ALL_COLUMNS).collect::<Vec<_>>(),
+            (0..COLUMNS.len()).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            each_column(col::MAY_BE_UNKNOWN)
                 .map(|c| COLUMNS[c])
                 .collect::<Vec<_>>(),
             [

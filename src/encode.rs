@@ -4,6 +4,7 @@
 //! buffer per page, and the single writer copies whole buffers out, so lines never
 //! tear and the writer never formats anything.
 
+use crate::columns::{col, JSON_KEYS};
 use crate::record::{Flight, Stamp};
 
 /// Output formats.
@@ -152,6 +153,18 @@ impl<W: std::io::Write> Document<W> {
     }
 }
 
+/// The canonical CSV row (no newline): what [`encode_csv`] writes. It lives here,
+/// beside the encoder, so that the record's module does not depend on the writers.
+impl std::fmt::Display for Flight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut row = Vec::with_capacity(256);
+        encode_csv(self, &mut row);
+        row.pop(); // the newline
+                   // Every part is UTF-8: strings come from `String`s, the rest is ASCII.
+        f.write_str(&String::from_utf8_lossy(&row))
+    }
+}
+
 fn csv_text(s: &str, out: &mut Vec<u8>) {
     if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.push(b'"');
@@ -210,7 +223,7 @@ pub fn encode_csv(f: &Flight, out: &mut Vec<u8>) {
     joined(&f.carriers, out, |c, o| o.extend_from_slice(&c.0));
     out.push(b',');
     joined(&f.flight_numbers, out, |c, o| {
-        o.extend_from_slice(c.as_str().as_bytes())
+        o.extend_from_slice(c.as_bytes())
     });
     out.push(b',');
     joined(&f.layover_min, out, |m, o| int(*m, o));
@@ -276,58 +289,62 @@ fn quoted(bytes: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// A member's name with its separator and colon (see [`JSON_KEYS`]).
+#[inline(always)]
+fn key(column: usize, out: &mut Vec<u8>) {
+    out.extend_from_slice(JSON_KEYS[column].as_bytes());
+}
+
 /// Appends one JSON object (no trailing newline), members in canonical order.
 pub fn encode_json(f: &Flight, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\"provider\":");
+    key(col::PROVIDER, out);
     json_str(&f.provider, out);
-    out.extend_from_slice(b",\"offer_id\":");
+    key(col::OFFER_ID, out);
     json_str(&f.offer_id, out);
-    out.extend_from_slice(b",\"origin\":");
+    key(col::ORIGIN, out);
     quoted(&f.origin.0, out);
-    out.extend_from_slice(b",\"destination\":");
+    key(col::DESTINATION, out);
     quoted(&f.destination.0, out);
-    out.extend_from_slice(b",\"departure\":");
+    key(col::DEPARTURE, out);
     json_stamp(Some(f.departure), out);
-    out.extend_from_slice(b",\"arrival\":");
+    key(col::ARRIVAL, out);
     json_stamp(Some(f.arrival), out);
-    out.extend_from_slice(b",\"duration_min\":");
+    key(col::DURATION_MIN, out);
     int(f.duration_min, out);
-    out.extend_from_slice(b",\"stops\":");
+    key(col::STOPS, out);
     int(f.stops, out);
-    out.extend_from_slice(b",\"via\":");
+    key(col::VIA, out);
     json_list(&f.via, out, |c, o| quoted(&c.0, o));
-    out.extend_from_slice(b",\"carriers\":");
+    key(col::CARRIERS, out);
     json_list(&f.carriers, out, |c, o| quoted(&c.0, o));
-    out.extend_from_slice(b",\"flight_numbers\":");
-    json_list(&f.flight_numbers, out, |c, o| {
-        quoted(c.as_str().as_bytes(), o)
-    });
-    out.extend_from_slice(b",\"layover_min\":");
+    key(col::FLIGHT_NUMBERS, out);
+    json_list(&f.flight_numbers, out, |c, o| quoted(c.as_bytes(), o));
+    key(col::LAYOVER_MIN, out);
     json_list(&f.layover_min, out, |m, o| int(*m, o));
-    out.extend_from_slice(b",\"cabin\":");
+    key(col::CABIN, out);
     match f.cabin {
         Some(cabin) => quoted(cabin.as_str().as_bytes(), out),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"price\":");
+    key(col::PRICE, out);
     f.price.write(out);
-    out.extend_from_slice(b",\"currency\":");
+    key(col::CURRENCY, out);
     quoted(&f.currency.0, out);
-    out.extend_from_slice(b",\"seats\":");
+    key(col::SEATS, out);
     opt_int(f.seats, out, b"null");
-    out.extend_from_slice(b",\"bags\":");
+    key(col::BAGS, out);
     opt_int(f.bags, out, b"null");
-    out.extend_from_slice(b",\"refundable\":");
+    key(col::REFUNDABLE, out);
     out.extend_from_slice(match f.refundable {
         Some(true) => b"true",
         Some(false) => b"false",
         None => b"null",
     });
-    out.extend_from_slice(b",\"co2_kg\":");
+    key(col::CO2_KG, out);
     opt_int(f.co2_kg, out, b"null");
-    out.extend_from_slice(b",\"return_departure\":");
+    key(col::RETURN_DEPARTURE, out);
     json_stamp(f.return_departure, out);
-    out.extend_from_slice(b",\"return_arrival\":");
+    key(col::RETURN_ARRIVAL, out);
     json_stamp(f.return_arrival, out);
     out.push(b'}');
 }

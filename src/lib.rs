@@ -32,8 +32,12 @@
 //!
 //! * `cli` (default): the `flightsift` binary and what only it needs (clap, anyhow,
 //!   signal handling, the progress bar, atomic output files, manual pages). Implies
-//!   `gen`. A library user can leave it out: `default-features = false`.
+//!   `gen` and `eval-toml`. A library user can leave it out: `default-features = false`.
 //! * `gen` (default): [`gen`], synthetic dumps and provider responses.
+//! * `eval-toml` (default, through `cli`): `eval::parse_queries` and
+//!   `eval::update_expectations`, the TOML queries file of `flightsift eval` (the
+//!   `toml` and `toml_edit` crates). Without it, [`eval`] takes [`Query`] values built
+//!   in code.
 //! * `async`: [`SearchHandle::into_stream`], the results and rejects as
 //!   `futures_core::Stream`s, for any executor.
 //!
@@ -179,6 +183,7 @@ pub mod sql;
 #[cfg(feature = "async")]
 mod stream;
 mod summary;
+mod text;
 mod topk;
 
 pub use collect::{Chunk, Collector, Count, Encoded, Flights};

@@ -111,6 +111,11 @@ impl FlightNumber {
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("???")
     }
 
+    /// The designator's bytes (ASCII), for writers: no UTF-8 check.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
     /// Packed into an integer for equality tests in filters.
     pub fn key(&self) -> i64 {
         self.bytes
@@ -245,16 +250,20 @@ impl Stamp {
 
     /// Writes `YYYY-MM-DDTHH:MM:SS±HH:MM`.
     pub fn write(&self, out: &mut Vec<u8>) {
-        write_local_datetime(self.local, out);
+        // Formatted on the stack and appended in one copy: every timestamp written
+        // goes through here.
+        let mut t = [0u8; 25];
+        t[..19].copy_from_slice(&local_datetime(self.local));
         let (sign, off) = if self.offset < 0 {
             (b'-', -self.offset)
         } else {
             (b'+', self.offset)
         };
-        out.push(sign);
-        push2(out, (off / 3600) as u32);
-        out.push(b':');
-        push2(out, ((off / 60) % 60) as u32);
+        t[19] = sign;
+        put2(&mut t[20..22], (off / 3600) as u32);
+        t[22] = b':';
+        put2(&mut t[23..25], ((off / 60) % 60) as u32);
+        out.extend_from_slice(&t);
     }
 }
 
@@ -280,9 +289,17 @@ fn two_digits(a: u8, b: u8) -> Option<i64> {
     }
 }
 
-fn push2(out: &mut Vec<u8>, v: u32) {
-    out.push(b'0' + (v / 10 % 10) as u8);
-    out.push(b'0' + (v % 10) as u8);
+/// The last two decimal digits of `v` into `two`, from a table of all hundred pairs
+/// (one load instead of two divisions: a timestamp has ten of them).
+#[inline]
+fn put2(two: &mut [u8], v: u32) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+    let i = (v % 100) as usize * 2;
+    two.copy_from_slice(&PAIRS[i..i + 2]);
 }
 
 /// Parses `YYYY-MM-DD` into days since 1970-01-01, validating the calendar.
@@ -327,21 +344,19 @@ pub fn parse_local_datetime(s: &[u8]) -> Option<(i64, &[u8])> {
     Some((day * SECS_PER_DAY + tod, &s[19..]))
 }
 
-fn write_local_datetime(local: i64, out: &mut Vec<u8>) {
+/// `YYYY-MM-DDTHH:MM:SS` of local seconds since the epoch.
+fn local_datetime(local: i64) -> [u8; 19] {
     let (y, m, d) = civil_from_days(local.div_euclid(SECS_PER_DAY));
     let tod = local.rem_euclid(SECS_PER_DAY);
-    push2(out, (y / 100) as u32);
-    push2(out, (y % 100) as u32);
-    out.push(b'-');
-    push2(out, m as u32);
-    out.push(b'-');
-    push2(out, d as u32);
-    out.push(b'T');
-    push2(out, (tod / 3600) as u32);
-    out.push(b':');
-    push2(out, (tod / 60 % 60) as u32);
-    out.push(b':');
-    push2(out, (tod % 60) as u32);
+    let mut t = *b"0000-00-00T00:00:00";
+    put2(&mut t[0..2], (y / 100) as u32);
+    put2(&mut t[2..4], (y % 100) as u32);
+    put2(&mut t[5..7], m as u32);
+    put2(&mut t[8..10], d as u32);
+    put2(&mut t[11..13], (tod / 3600) as u32);
+    put2(&mut t[14..16], (tod / 60 % 60) as u32);
+    put2(&mut t[17..19], (tod % 60) as u32);
+    t
 }
 
 /// Formats days since 1970-01-01 as `YYYY-MM-DD`.
@@ -508,9 +523,14 @@ impl Price {
         out.extend_from_slice(b.format(self.micros / 1_000_000).as_bytes());
         if self.scale > 0 {
             out.push(b'.');
-            let frac = self.micros % 1_000_000;
-            let digits = format!("{frac:06}");
-            out.extend_from_slice(&digits.as_bytes()[..self.scale as usize]);
+            // Six digits on the stack, not a `format!`: every price written goes here.
+            let mut frac = (self.micros % 1_000_000).unsigned_abs();
+            let mut digits = [b'0'; 6];
+            for d in digits.iter_mut().rev() {
+                *d = b'0' + (frac % 10) as u8;
+                frac /= 10;
+            }
+            out.extend_from_slice(&digits[..self.scale as usize]);
         }
     }
 }
@@ -578,8 +598,8 @@ impl Cabin {
 /// * [`serde::Serialize`] gives the canonical JSON object: through `serde_json` it is
 ///   byte for byte the line [`crate::Format::Ndjson`] writes (same keys in the same
 ///   order, absent values as `null`, the price as a number with its decimals);
-/// * [`fmt::Display`] gives the canonical CSV row ([`crate::Format::Csv`], without the
-///   newline), under [`CSV_HEADER`].
+/// * [`fmt::Display`] (implemented beside the encoders) gives the canonical CSV row
+///   ([`crate::Format::Csv`], without the newline), under [`CSV_HEADER`].
 ///
 /// ```
 /// use flightsift::{Input, Search, SearchConfig};
@@ -700,22 +720,55 @@ impl Clone for Flight {
 }
 
 impl Flight {
-    /// Resets every field, keeping allocated capacity, so a worker can decode the next
-    /// record into the same value without touching the allocator.
+    /// Makes the flight ready for the next record decoded into it, keeping allocated
+    /// capacity so that a worker decodes record after record without touching the
+    /// allocator: empties the texts and the lists, and makes every value that may be
+    /// unknown unknown. A decoder leaves those alone when the input does not state
+    /// them (an absent NDJSON member, a CSV input without the return columns), so
+    /// they must not keep the last record's values.
+    ///
+    /// The required scalars (`origin`, `destination`, `departure`, `arrival`,
+    /// `duration_min`, `stops`, `price`, `currency`) keep their values: every decoder
+    /// writes each of them or fails the record, so resetting them would be work per
+    /// record for nothing. Read them only from a record decoded in full.
     pub fn clear(&mut self) {
-        self.provider.clear();
-        self.offer_id.clear();
-        self.via.clear();
-        self.carriers.clear();
-        self.flight_numbers.clear();
-        self.layover_min.clear();
-        self.cabin = None;
-        self.seats = None;
-        self.bags = None;
-        self.refundable = None;
-        self.co2_kg = None;
-        self.return_departure = None;
-        self.return_arrival = None;
+        // Destructured, so a new field has to be put on one side or the other.
+        let Flight {
+            provider,
+            offer_id,
+            origin: _,
+            destination: _,
+            departure: _,
+            arrival: _,
+            duration_min: _,
+            stops: _,
+            via,
+            carriers,
+            flight_numbers,
+            layover_min,
+            cabin,
+            price: _,
+            currency: _,
+            seats,
+            bags,
+            refundable,
+            co2_kg,
+            return_departure,
+            return_arrival,
+        } = self;
+        provider.clear();
+        offer_id.clear();
+        via.clear();
+        carriers.clear();
+        flight_numbers.clear();
+        layover_min.clear();
+        *cabin = None;
+        *seats = None;
+        *bags = None;
+        *refundable = None;
+        *co2_kg = None;
+        *return_departure = None;
+        *return_arrival = None;
     }
 
     /// Longest layover in minutes; `None` for a nonstop.
@@ -725,17 +778,6 @@ impl Flight {
     /// Shortest layover in minutes; `None` for a nonstop.
     pub fn min_layover(&self) -> Option<u32> {
         self.layover_min.iter().copied().min()
-    }
-}
-
-/// The canonical CSV row (no newline): what [`crate::encode::encode_csv`] writes.
-impl fmt::Display for Flight {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut row = Vec::with_capacity(256);
-        crate::encode::encode_csv(self, &mut row);
-        row.pop(); // the newline
-                   // Every part is UTF-8: strings come from `String`s, the rest is ASCII.
-        f.write_str(&String::from_utf8_lossy(&row))
     }
 }
 
@@ -928,6 +970,22 @@ mod tests {
         let mut out = Vec::new();
         p.write(&mut out);
         assert_eq!(out, b"250.10");
+        // Every scale writes exactly its decimals, and reads back the same.
+        for (text, micros) in [
+            (&b"7"[..], 7_000_000),
+            (b"0.5", 500_000),
+            (b"1.05", 1_050_000),
+            (b"12.340", 12_340_000),
+            (b"0.0001", 100),
+            (b"3.00009", 3_000_090),
+            (b"999999999999.999999", 999_999_999_999_999_999),
+        ] {
+            let p = Price::parse(text).unwrap();
+            assert_eq!(p.micros, micros);
+            out.clear();
+            p.write(&mut out);
+            assert_eq!(out, text, "{p:?}");
+        }
         assert_eq!(Price::parse(b"41200").unwrap().micros, 41_200_000_000);
         for bad in [&b""[..], b"-1", b"1e3", b"1.", b".5", b"1.2345678", b"12a"] {
             assert!(Price::parse(bad).is_err(), "{:?}", std::str::from_utf8(bad));
@@ -1052,6 +1110,111 @@ mod tests {
                 "flight {i}: {f:?}"
             );
             assert!(!shown.contains('\n'), "one line");
+        }
+    }
+
+    #[test]
+    fn integers_cover_u32_with_leading_zeros() {
+        assert_eq!(parse_int(b"0"), Ok(0));
+        assert_eq!(parse_int(b"1000000000"), Ok(1_000_000_000));
+        assert_eq!(parse_int(b"0000000001"), Ok(1));
+        assert_eq!(parse_int(&[b'0'; 300]), Ok(0));
+        assert_eq!(parse_int(b"4294967295"), Ok(u32::MAX));
+        assert_eq!(parse_int(b"0004294967295"), Ok(u32::MAX));
+        for big in [
+            &b"4294967296"[..],
+            b"9999999999",
+            b"10000000000",
+            b"000099999999999999",
+        ] {
+            assert_eq!(parse_int(big), Err(IntError::TooLarge), "{big:?}");
+        }
+        for bad in [
+            &b""[..],
+            b"-1",
+            b"+1",
+            b"1.0",
+            b"1e3",
+            b" 1",
+            b"1_000",
+            b"x",
+        ] {
+            assert_eq!(parse_int(bad), Err(IntError::NotAnInteger), "{bad:?}");
+        }
+        assert_eq!(
+            IntError::TooLarge.expected(),
+            "too large (at most 4294967295)"
+        );
+        // Every value round-trips through its decimal text.
+        for v in [0, 9, 10, 999_999_999, 1_000_000_000, u32::MAX - 1, u32::MAX] {
+            assert_eq!(parse_int(v.to_string().as_bytes()), Ok(v));
+            assert_eq!(parse_int(format!("{v:020}").as_bytes()), Ok(v));
+        }
+    }
+
+    #[test]
+    fn clear_resets_every_field_a_decoder_may_leave_unwritten() {
+        let mut next = xorshift(0x6A09_E667_F3BC_C909);
+        for i in 0..200 {
+            let mut f = random_flight(&mut next);
+            // What every decoder writes or fails on stays; nothing else may.
+            let kept = Flight {
+                origin: f.origin,
+                destination: f.destination,
+                departure: f.departure,
+                arrival: f.arrival,
+                duration_min: f.duration_min,
+                stops: f.stops,
+                price: f.price,
+                currency: f.currency,
+                ..Flight::default()
+            };
+            let capacity = (
+                f.provider.capacity(),
+                f.via.capacity(),
+                f.carriers.capacity(),
+            );
+            f.clear();
+            assert_eq!(f, kept, "flight {i}");
+            assert_eq!(
+                (
+                    f.provider.capacity(),
+                    f.via.capacity(),
+                    f.carriers.capacity()
+                ),
+                capacity,
+                "flight {i} keeps its buffers"
+            );
+        }
+    }
+
+    /// `Stamp::write` against a plain `format!` and back through `Stamp::parse`.
+    #[test]
+    fn stamps_write_as_formatted_and_read_back() {
+        let mut next = xorshift(0x3C6E_F372_FE94_F82B);
+        let mut out = Vec::new();
+        for _ in 0..20_000 {
+            // 1900 to 2100, offsets of whole quarter hours either side of UTC.
+            let s = Stamp {
+                local: (next() % 6_311_433_600) as i64 - 2_208_988_800,
+                offset: ((next() % 113) as i32 - 56) * 900,
+            };
+            let (y, m, d) = civil_from_days(s.local.div_euclid(SECS_PER_DAY));
+            let tod = s.local.rem_euclid(SECS_PER_DAY);
+            let off = s.offset.abs();
+            let want = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
+                tod / 3600,
+                tod / 60 % 60,
+                tod % 60,
+                if s.offset < 0 { '-' } else { '+' },
+                off / 3600,
+                off / 60 % 60
+            );
+            out.clear();
+            s.write(&mut out);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), want);
+            assert_eq!(Stamp::parse(&out), Ok(s), "{want}");
         }
     }
 

@@ -134,8 +134,7 @@ impl Block {
     }
 }
 
-/// Every canonical column.
-pub(crate) const ALL_COLUMNS: u32 = (1 << crate::record::COLUMNS.len()) - 1;
+pub(crate) use crate::columns::ALL_COLUMNS;
 
 /// What is wrong with a record's quoting or line breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,9 +1,10 @@
 //! Turning the bytes of one record into a [`Flight`].
 //!
-//! Both input formats share the per-field parsers here, so a value means the same
-//! thing whether it arrived as a CSV cell or a JSON member, and errors name the same
-//! fields. Nothing in this module allocates per record once the target `Flight` has
-//! grown to its working size.
+//! Both input formats decode a field through `decode_field`, which reads each
+//! column with its parser from `src/text.rs` (the same ones the text prefilter and
+//! the provider mappers use), so a value means the same thing whether it arrived as a
+//! CSV cell or a JSON member, and errors name the same fields. Nothing in this module
+//! allocates per record once the target `Flight` has grown to its working size.
 
 pub mod csv;
 pub mod ndjson;
@@ -13,8 +14,10 @@ pub(crate) mod responses;
 pub use page::{CsvDecoder, NdjsonDecoder, NdjsonJudgements};
 
 use crate::error::RecordError;
-use crate::record::{
-    parse_int, Airline, Airport, Cabin, Code, Currency, Flight, FlightNumber, Price, Stamp, COLUMNS,
+use crate::record::{Flight, COLUMNS};
+use crate::text::{
+    airline, airport, cabin, currency, flag, flight_number, list, one_line_text, optional_stamp,
+    optional_u32, price, required_u32, stamp,
 };
 
 /// One input format's view of a page: where its records are, and how to decode the
@@ -68,21 +71,10 @@ impl InputFormat {
     }
 }
 
-pub(crate) use crate::columns::{col, column_index};
+pub(crate) use crate::columns::{col, column_index, each_column};
 
 /// The UTF-8 byte-order mark some tools put at the start of a text file.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// The canonical columns in a bit mask (bit `i` = `COLUMNS[i]`), in order.
-#[inline]
-pub(crate) fn each_column(mask: u32) -> impl Iterator<Item = usize> {
-    let mut left = mask;
-    std::iter::from_fn(move || {
-        let column = (left != 0).then(|| left.trailing_zeros() as usize)?;
-        left &= left - 1;
-        Some(column)
-    })
-}
 
 /// Decodes one canonical field's text into `f`. `text` is the raw cell (CSV) or the
 /// unquoted string / number text (JSON); empty means unknown or empty list.
@@ -107,40 +99,12 @@ pub(crate) fn decode_field(f: &mut Flight, column: usize, text: &[u8]) -> Result
             flight_number,
         )?,
         col::LAYOVER_MIN => list(C[col::LAYOVER_MIN], text, &mut f.layover_min, required_u32)?,
-        col::CABIN if text.is_empty() => f.cabin = None,
-        col::CABIN => {
-            f.cabin = Some(Cabin::parse(text).ok_or_else(|| {
-                RecordError::new(
-                    C[col::CABIN],
-                    "enum",
-                    format!(
-                        "expected economy|premium_economy|business|first or empty, found {}",
-                        shown(text)
-                    ),
-                )
-            })?)
-        }
-        col::PRICE => {
-            f.price = Price::parse(text)
-                .map_err(|e| RecordError::new(C[col::PRICE], "number", found(e, text)))?
-        }
+        col::CABIN => f.cabin = cabin(C[col::CABIN], text)?,
+        col::PRICE => f.price = price(C[col::PRICE], text)?,
         col::CURRENCY => f.currency = currency(C[col::CURRENCY], text)?,
         col::SEATS => f.seats = optional_u32(C[col::SEATS], text)?,
         col::BAGS => f.bags = optional_u32(C[col::BAGS], text)?,
-        col::REFUNDABLE => {
-            f.refundable = match text {
-                b"" => None,
-                b"true" => Some(true),
-                b"false" => Some(false),
-                _ => {
-                    return Err(RecordError::new(
-                        C[col::REFUNDABLE],
-                        "enum",
-                        format!("expected true, false or empty, found {}", shown(text)),
-                    ))
-                }
-            }
-        }
+        col::REFUNDABLE => f.refundable = flag(C[col::REFUNDABLE], text)?,
         col::CO2_KG => f.co2_kg = optional_u32(C[col::CO2_KG], text)?,
         col::RETURN_DEPARTURE => {
             f.return_departure = optional_stamp(C[col::RETURN_DEPARTURE], text)?
@@ -190,162 +154,6 @@ pub(crate) fn check_consistency(f: &Flight) -> Result<(), RecordError> {
             "missing",
             "expected at least one carrier",
         ));
-    }
-    Ok(())
-}
-
-/// Renders a bad value for an error message (truncated, escaped).
-pub(crate) fn shown(text: &[u8]) -> String {
-    const MAX: usize = 40;
-    let s = String::from_utf8_lossy(&text[..text.len().min(MAX)]);
-    if text.is_empty() {
-        "an empty value".to_string()
-    } else if text.len() > MAX {
-        format!("{:?}...", s)
-    } else {
-        format!("{:?}", s)
-    }
-}
-
-fn found(expected: &str, text: &[u8]) -> String {
-    format!("{expected}, found {}", shown(text))
-}
-
-fn utf8<'a>(name: &'static str, text: &'a [u8]) -> Result<&'a str, RecordError> {
-    std::str::from_utf8(text).map_err(|e| {
-        RecordError::new(
-            name,
-            "utf8",
-            format!("invalid UTF-8 at byte {} of the field", e.valid_up_to()),
-        )
-    })
-}
-
-/// Provider and offer id: non-empty UTF-8 without control characters. A record is one
-/// line, so text cannot hold a line break: written out as CSV it would split the record
-/// (for every other reader too), and a stray quote could then swallow the rows after
-/// it. The other C0 controls and DEL go with them: no id needs one, and they make the
-/// output unreadable.
-pub(crate) fn one_line_text<'a>(
-    name: &'static str,
-    text: &'a [u8],
-) -> Result<&'a str, RecordError> {
-    if text.is_empty() {
-        return Err(RecordError::new(
-            name,
-            "missing",
-            "expected a non-empty value",
-        ));
-    }
-    if let Some(at) = text.iter().position(|&b| is_control(b)) {
-        return Err(RecordError::new(
-            name,
-            "control",
-            format!(
-                "{} at byte {at} of the text; a record is one line, and its text holds no control characters",
-                control_name(text[at])
-            ),
-        ));
-    }
-    utf8(name, text)
-}
-
-/// The bytes refused in text: the C0 controls (U+0000 to U+001F) and DEL (U+007F).
-#[inline]
-pub(crate) fn is_control(b: u8) -> bool {
-    b < 0x20 || b == 0x7F
-}
-
-/// Names a control character for a message.
-pub(crate) fn control_name(b: u8) -> String {
-    let name = match b {
-        0 => " (NUL)",
-        b'\t' => " (tab)",
-        b'\n' => " (line feed)",
-        b'\r' => " (carriage return)",
-        0x7F => " (DEL)",
-        _ => "",
-    };
-    format!("control character U+{b:04X}{name}")
-}
-
-fn code<const N: usize>(
-    name: &'static str,
-    text: &[u8],
-    what: &str,
-) -> Result<Code<N>, RecordError> {
-    Code::<N>::parse(text).ok_or_else(|| RecordError::new(name, "code", found(what, text)))
-}
-
-fn airport(name: &'static str, text: &[u8]) -> Result<Airport, RecordError> {
-    code(
-        name,
-        text,
-        "expected a 3-letter uppercase IATA airport code",
-    )
-}
-
-fn airline(name: &'static str, text: &[u8]) -> Result<Airline, RecordError> {
-    code(
-        name,
-        text,
-        "expected a 2-character uppercase IATA airline code",
-    )
-}
-
-fn currency(name: &'static str, text: &[u8]) -> Result<Currency, RecordError> {
-    code(
-        name,
-        text,
-        "expected a 3-letter uppercase ISO 4217 currency code",
-    )
-}
-
-fn flight_number(name: &'static str, text: &[u8]) -> Result<FlightNumber, RecordError> {
-    FlightNumber::parse(text).ok_or_else(|| {
-        RecordError::new(
-            name,
-            "code",
-            found("expected a flight designator like AA100", text),
-        )
-    })
-}
-
-fn stamp(name: &'static str, text: &[u8]) -> Result<Stamp, RecordError> {
-    Stamp::parse(text).map_err(|e| RecordError::new(name, "timestamp", found(e, text)))
-}
-
-fn optional_stamp(name: &'static str, text: &[u8]) -> Result<Option<Stamp>, RecordError> {
-    if text.is_empty() {
-        Ok(None)
-    } else {
-        stamp(name, text).map(Some)
-    }
-}
-
-fn required_u32(name: &'static str, text: &[u8]) -> Result<u32, RecordError> {
-    parse_int(text).map_err(|e| RecordError::new(name, "number", found(&e.expected(), text)))
-}
-
-fn optional_u32(name: &'static str, text: &[u8]) -> Result<Option<u32>, RecordError> {
-    if text.is_empty() {
-        Ok(None)
-    } else {
-        required_u32(name, text).map(Some)
-    }
-}
-
-fn list<T>(
-    name: &'static str,
-    text: &[u8],
-    out: &mut Vec<T>,
-    item: fn(&'static str, &[u8]) -> Result<T, RecordError>,
-) -> Result<(), RecordError> {
-    if text.is_empty() {
-        return Ok(());
-    }
-    for part in text.split(|&b| b == b';') {
-        out.push(item(name, part)?);
     }
     Ok(())
 }
@@ -441,73 +249,52 @@ impl Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::IntError;
 
+    /// A worker decodes record after record into one flight: what a record does not
+    /// state must come out unknown, not as the last record's value.
     #[test]
-    fn integers_cover_u32_with_leading_zeros() {
-        assert_eq!(parse_int(b"0"), Ok(0));
-        assert_eq!(parse_int(b"1000000000"), Ok(1_000_000_000));
-        assert_eq!(parse_int(b"0000000001"), Ok(1));
-        assert_eq!(parse_int(&[b'0'; 300]), Ok(0));
-        assert_eq!(parse_int(b"4294967295"), Ok(u32::MAX));
-        assert_eq!(parse_int(b"0004294967295"), Ok(u32::MAX));
-        for big in [
-            &b"4294967296"[..],
-            b"9999999999",
-            b"10000000000",
-            b"000099999999999999",
-        ] {
-            assert_eq!(parse_int(big), Err(IntError::TooLarge), "{big:?}");
+    fn a_reused_flight_decodes_as_a_new_one() {
+        let full = br#"{"provider":"sabre","offer_id":"sa-3","origin":"MEX","destination":"MAD","departure":"2027-01-11T13:45:00-06:00","arrival":"2027-01-12T12:15:00+01:00","duration_min":930,"stops":1,"via":["LHR"],"carriers":["BA","BA"],"flight_numbers":["BA222","BA3374"],"layover_min":[120],"cabin":"first","price":7420.89,"currency":"USD","seats":7,"bags":1,"refundable":false,"co2_kg":880,"return_departure":"2027-01-15T13:20:00+01:00","return_arrival":"2027-01-15T21:45:00-06:00"}"#;
+        // Nonstop, one way, and every member that may be unknown left out.
+        let bare = br#"{"provider":"kiwi","offer_id":"ki-1","origin":"PVG","destination":"MEL","departure":"2027-01-28T16:15:00+08:00","arrival":"2027-01-29T03:10:00+11:00","duration_min":595,"stops":0,"via":[],"carriers":["MU"],"flight_numbers":["MU343"],"layover_min":[],"price":738.30,"currency":"CNY"}"#;
+        let mut members = ndjson::Members::new();
+        let mut reused = Flight::default();
+        for line in [&full[..], bare, full, bare] {
+            ndjson::decode_any(line, &mut members, &mut reused).unwrap();
+            let mut new = Flight::default();
+            ndjson::decode_any(line, &mut ndjson::Members::new(), &mut new).unwrap();
+            assert_eq!(reused, new, "{}", String::from_utf8_lossy(line));
         }
-        for bad in [
-            &b""[..],
-            b"-1",
-            b"+1",
-            b"1.0",
-            b"1e3",
-            b" 1",
-            b"1_000",
-            b"x",
-        ] {
-            assert_eq!(parse_int(bad), Err(IntError::NotAnInteger), "{bad:?}");
-        }
-        assert_eq!(
-            IntError::TooLarge.expected(),
-            "too large (at most 4294967295)"
-        );
-        // Every value round-trips through its decimal text.
-        for v in [0, 9, 10, 999_999_999, 1_000_000_000, u32::MAX - 1, u32::MAX] {
-            assert_eq!(parse_int(v.to_string().as_bytes()), Ok(v));
-            assert_eq!(parse_int(format!("{v:020}").as_bytes()), Ok(v));
-        }
+        assert_eq!((reused.seats, reused.return_departure), (None, None));
     }
 
+    /// The writers put the columns in the order of `columns.rs`: a CSV row's fields
+    /// decode, column by column, into the record written, and a JSON object's members
+    /// come in that order.
     #[test]
-    fn text_refuses_every_control_character() {
-        for b in 0..=255u8 {
-            let text = [b'a', b, b'z'];
-            let got = one_line_text("provider", &text);
-            if b < 0x20 || b == 0x7F {
-                let e = got.unwrap_err();
-                assert_eq!((e.field, e.reason), (Some("provider"), "control"));
-                assert!(e.message.contains(&format!("U+{b:04X}")), "{}", e.message);
-            } else if b < 0x80 {
-                assert_eq!(got.ok().map(str::as_bytes), Some(&text[..]), "{b:#x}");
-            } else {
-                assert_eq!(
-                    got.unwrap_err().reason,
-                    "utf8",
-                    "a lone {b:#x} is not UTF-8"
-                );
-            }
+    fn the_writers_follow_the_column_table() {
+        let row = "sabre,\"sa-1,\"\"x\"\"\",MEX,MAD,2027-01-11T13:45:00-06:00,2027-01-12T12:15:00+01:00,930,1,LHR,BA;IB,BA222;IB3374,120,first,7420.89,USD,7,1,false,880,2027-01-15T13:20:00+01:00,2027-01-15T21:45:00-06:00";
+        let mut fields = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(row.as_bytes());
+        let fields = fields.records().next().unwrap().unwrap();
+        assert_eq!(fields.len(), COLUMNS.len());
+        let mut f = Flight::default();
+        for (column, text) in fields.iter().enumerate() {
+            decode_field(&mut f, column, text.as_bytes()).unwrap();
         }
-        assert_eq!(one_line_text("offer_id", "São ☃".as_bytes()), Ok("São ☃"));
-        let e = one_line_text("offer_id", b"a\nb").unwrap_err();
-        assert!(
-            e.message.contains("U+000A (line feed) at byte 1"),
-            "{}",
-            e.message
-        );
+        let mut out = Vec::new();
+        crate::encode::encode_csv(&f, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{row}\n"));
+        let mut json = Vec::new();
+        crate::encode::encode_json(&f, &mut json);
+        let json = String::from_utf8(json).unwrap();
+        let at: Vec<usize> = COLUMNS
+            .iter()
+            .map(|name| json.find(&format!("\"{name}\":")).expect(name))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+        assert_eq!(json.matches("\":").count(), COLUMNS.len(), "{json}");
     }
 
     #[test]
@@ -524,3 +311,6 @@ mod tests {
         assert_eq!(e.message, "column `note` (field 3): bad");
     }
 }
+
+#[cfg(test)]
+mod provider_tests;

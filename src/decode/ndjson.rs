@@ -23,8 +23,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use wide::i8x16;
 
-use super::csv::ALL_COLUMNS;
 use super::{check_consistency, col, column_index, decode_field};
+use crate::columns::ALL_COLUMNS;
 use crate::error::RecordError;
 use crate::filter::RawFilter;
 use crate::record::{Flight, COLUMNS};
@@ -844,7 +844,7 @@ fn wrong_kind(column: usize, what: &str, raw: &[u8]) -> RecordError {
         format!(
             "expected a JSON {}, found {what}{}",
             json_kind(column),
-            super::shown(raw)
+            crate::text::shown(raw)
         ),
     )
 }
@@ -1382,7 +1382,7 @@ mod prefilter_tests {
     use crate::filter::{parse_and_compile, Filter};
     use proptest::prelude::*;
 
-    use crate::filter::raw::tests::FILTERS;
+    use crate::filter::raw::FILTERS;
 
     /// Member values near the valid ones, and far from them.
     const VALUES: &[&str] = &[

@@ -15,8 +15,9 @@
 
 use super::ast::CmpOp;
 use super::compile::{Key, ListKey, Node, TextKey, Truth};
-use crate::decode::one_line_text;
+use crate::columns::ALL_COLUMNS;
 use crate::record::{parse_int, Airline, Airport, Cabin, Currency, FlightNumber, Price, Stamp};
+use crate::text::one_line_text;
 
 /// A filter that can be judged on field texts; see the module documentation.
 #[derive(Clone, Debug)]
@@ -78,7 +79,7 @@ impl RawFilter {
     /// filter does not read every column (then a rejected record is also checked
     /// for consistency across fields, which needs the decoded record).
     pub(crate) fn new(root: &Node, columns: u32) -> Option<RawFilter> {
-        if columns == crate::decode::csv::ALL_COLUMNS || !supported(root) {
+        if columns == ALL_COLUMNS || !supported(root) {
             return None;
         }
         // A constant filter has nothing to save.
@@ -455,45 +456,47 @@ fn text_matches(key: TextKey, text: &str, rhs: &str) -> bool {
     }
 }
 
+/// Filters over every kind of leaf, on every column a leaf can read (the NDJSON
+/// prefilter's tests use them too).
 #[cfg(all(test, feature = "gen"))]
-pub(crate) mod tests {
+pub(crate) const FILTERS: &[&str] = &[
+    "price between 150 and 600 and stops <= 1 and depart_time >= 06:00 and depart_time < 12:00 and duration <= 420 and cabin = economy and not via has ORD",
+    "price < 400 and stops <= 1",
+    "price < 0",
+    "origin = JFK or destination in (LHR, CDG)",
+    "currency = EUR and not refundable",
+    "refundable and seats >= 2",
+    "bags is null or bags > 0",
+    "co2_kg < 300 and arrive_time < 08:00",
+    "departure >= 2026-12-01T00:00:00Z and arrival < 2027-01-01",
+    "depart_date = 2026-12-02 or arrive_date >= 2027-01-04",
+    "return_departure is null",
+    "return_departure is not null and return_depart_time >= 10:00",
+    "return_arrival > 2026-12-10",
+    "carriers has AA or flight_numbers has LH400",
+    "layover_min has 180 and not via has SYD",
+    "provider = sabre and offer_id != sa-000000001",
+    "provider in (kiwi, duffel) or cabin in (business, first)",
+    "cabin is null or cabin != premium_economy",
+    "not (price > 1000 or stops = 0)",
+    // Comparisons of one key in one conjunction merge into a range, empty or not.
+    "price > 300 and price <= 300",
+    "stops != 1 and stops >= 0 and stops < 3 and (duration > 100 and duration < 900)",
+    "(price < 300 and (stops = 0 and duration > 100)) or not (cabin = economy and price >= 500)",
+    "seats > 2 and seats < 2 or bags >= 1 and bags <= 1",
+    "seats is null and co2_kg is not null",
+    "layover_min has 0 or carriers has KL",
+];
+
+#[cfg(feature = "gen")]
+#[cfg(test)]
+mod tests {
     use super::*;
     use crate::decode::csv::CsvRecords;
     use crate::decode::{decode_field, Schema};
     use crate::filter::parse_and_compile;
     use crate::record::{Flight, COLUMNS};
     use proptest::prelude::*;
-
-    /// Filters over every kind of leaf, on every column a leaf can read (the NDJSON
-    /// prefilter's tests use them too).
-    pub(crate) const FILTERS: &[&str] = &[
-        "price between 150 and 600 and stops <= 1 and depart_time >= 06:00 and depart_time < 12:00 and duration <= 420 and cabin = economy and not via has ORD",
-        "price < 400 and stops <= 1",
-        "price < 0",
-        "origin = JFK or destination in (LHR, CDG)",
-        "currency = EUR and not refundable",
-        "refundable and seats >= 2",
-        "bags is null or bags > 0",
-        "co2_kg < 300 and arrive_time < 08:00",
-        "departure >= 2026-12-01T00:00:00Z and arrival < 2027-01-01",
-        "depart_date = 2026-12-02 or arrive_date >= 2027-01-04",
-        "return_departure is null",
-        "return_departure is not null and return_depart_time >= 10:00",
-        "return_arrival > 2026-12-10",
-        "carriers has AA or flight_numbers has LH400",
-        "layover_min has 180 and not via has SYD",
-        "provider = sabre and offer_id != sa-000000001",
-        "provider in (kiwi, duffel) or cabin in (business, first)",
-        "cabin is null or cabin != premium_economy",
-        "not (price > 1000 or stops = 0)",
-        // Comparisons of one key in one conjunction merge into a range, empty or not.
-        "price > 300 and price <= 300",
-        "stops != 1 and stops >= 0 and stops < 3 and (duration > 100 and duration < 900)",
-        "(price < 300 and (stops = 0 and duration > 100)) or not (cabin = economy and price >= 500)",
-        "seats > 2 and seats < 2 or bags >= 1 and bags <= 1",
-        "seats is null and co2_kg is not null",
-        "layover_min has 0 or carriers has KL",
-    ];
 
     /// The decoded record's verdict for the filter's columns, or the decode error.
     fn slow(filter: &super::super::Filter, fields: &[Vec<u8>]) -> Result<Truth, ()> {

@@ -44,8 +44,9 @@ pub struct Airport {
     pub currency: Currency,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Currency {
+    #[default]
     Usd,
     Eur,
     Gbp,

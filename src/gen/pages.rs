@@ -35,7 +35,7 @@ use std::io::{self, Write};
 
 use super::data::{Currency, AIRLINES, AIRPORTS, CABINS};
 use super::math::{mix64, Rng};
-use super::{push_int, GenOptions, Offer, Sink, Tables, CHUNK, MAX_SEGS};
+use super::{push_int, GenOptions, Offer, Tables, CHUNK, MAX_SEGS};
 use crate::provider::Provider;
 use crate::record::Cabin;
 
@@ -516,8 +516,8 @@ pub(super) fn fixed6(out: &mut Vec<u8>, v: f64) {
     out.extend_from_slice(&d);
 }
 
-/// Lets `Sink` helpers take a page buffer.
+/// Appends `s` to a page.
 #[inline]
 pub(super) fn put(out: &mut Vec<u8>, s: &[u8]) {
-    Sink::put(out, s);
+    out.extend_from_slice(s);
 }

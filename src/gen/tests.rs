@@ -1,3 +1,6 @@
+use super::data::{AIRLINES, AIRPORTS, CABINS, PROVIDERS};
+use super::math::days_from_civil;
+use super::world::{airport_index, Alias, ZoneOffsets, WINDOW_END, WINDOW_START};
 use super::*;
 
 const CSV_HEADER: &str = crate::record::CSV_HEADER.trim_ascii_end();
@@ -259,6 +262,13 @@ fn tables_are_sane() {
         }
     }
     assert!(AIRLINES.len() <= 64);
+    // An offer's cabin index is both a canonical cabin and a name in the pages.
+    let names: Vec<&str> = CABINS.iter().map(|c| c.0).collect();
+    let canonical: Vec<&str> = crate::record::Cabin::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(names, canonical);
 }
 
 #[test]

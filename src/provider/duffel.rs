@@ -259,7 +259,7 @@ fn zone_of(
                 "unknown_airport",
                 format!(
                     "airport {code}: time zone {} is unknown to the time-zone database and the airport is not in the airport table",
-                    crate::decode::shown(name.as_bytes())
+                    crate::text::shown(name.as_bytes())
                 ),
             ),
             None => e,

@@ -147,7 +147,7 @@ impl Cabins {
                     "{what}: expected {} {}, found {}",
                     self.label,
                     self.listed(),
-                    crate::decode::shown(code.as_bytes())
+                    crate::text::shown(code.as_bytes())
                 ),
             )),
         }

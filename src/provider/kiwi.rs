@@ -157,7 +157,7 @@ fn stamp(field: &'static str, what: What, local: &str, utc: &str) -> Result<Stam
             "timestamp",
             format!(
                 "{what}: expected {which} like 2019-05-05T06:30:00.000Z, found {}",
-                crate::decode::shown(text.as_bytes())
+                crate::text::shown(text.as_bytes())
             ),
         )
     };

@@ -142,6 +142,7 @@ use std::fmt;
 
 use crate::error::RecordError;
 use crate::record::{Airline, Airport, FlightNumber, Price};
+use crate::text;
 
 pub use decoder::{
     decode_all, Decoded, Decoder, DurationMismatch, Offer, OwnedOffer, PageStats, ResponseError,
@@ -155,7 +156,8 @@ pub use registry::{Provider, UnknownProvider};
 pub(crate) use registry::registry;
 
 // ---------------------------------------------------------------------------
-// Field helpers shared by the provider mappers.
+// Field helpers shared by the provider mappers: a field's value read from the
+// provider's text, with where in the offer it was.
 
 /// Which part of an offer a message is about, formatted only when one is written.
 #[derive(Clone, Copy, Debug)]
@@ -181,120 +183,53 @@ impl fmt::Display for What {
     }
 }
 
+// The values themselves are read by `crate::text`, as canonical fields are, so a bad
+// one is reported in the same words whichever format it came in; these add where in
+// the offer it was.
+
 pub(crate) fn airport(field: &'static str, what: What, code: &str) -> Result<Airport, RecordError> {
-    Airport::parse(code.as_bytes()).ok_or_else(|| {
-        RecordError::new(
-            field,
-            "code",
-            format!(
-                "{what}: expected a 3-letter IATA airport code, found {}",
-                crate::decode::shown(code.as_bytes())
-            ),
-        )
-    })
+    text::airport(field, code.as_bytes()).map_err(|e| text::within(what, e))
 }
 
 pub(crate) fn airline(what: What, code: &str) -> Result<Airline, RecordError> {
-    Airline::parse(code.as_bytes()).ok_or_else(|| {
-        RecordError::new(
-            "carriers",
-            "code",
-            format!(
-                "{what}: expected a 2-character IATA airline code, found {}",
-                crate::decode::shown(code.as_bytes())
-            ),
-        )
-    })
+    text::airline("carriers", code.as_bytes()).map_err(|e| text::within(what, e))
 }
 
-/// `carrier` + `number` as a designator; leading zeros of the number are dropped
-/// (`0012` → `12`), an operational suffix letter is kept.
+/// `carrier` + `number` as a designator (see [`text::flight_number_of`]).
 pub(crate) fn flight_number(
     what: What,
     carrier: Airline,
     number: &str,
 ) -> Result<FlightNumber, RecordError> {
-    let n = number.trim();
-    let zeros = n.len() - n.trim_start_matches('0').len();
-    // "0" or "0A" keep one zero.
-    let keep = if zeros > 0 && !n[zeros..].starts_with(|c: char| c.is_ascii_digit()) {
-        zeros - 1
-    } else {
-        zeros
-    };
-    let digits = &n[keep..];
-    let mut buf = [0u8; 8];
-    let len = 2 + digits.len();
-    let parsed = (len <= buf.len())
-        .then(|| {
-            buf[..2].copy_from_slice(&carrier.0);
-            buf[2..len].copy_from_slice(digits.as_bytes());
-            FlightNumber::parse(&buf[..len])
-        })
-        .flatten();
-    parsed.ok_or_else(|| {
-        RecordError::new(
-            "flight_numbers",
-            "code",
-            format!(
-                "{what}: expected a flight number of 1-4 digits and an optional letter, found {}",
-                crate::decode::shown(number.as_bytes())
-            ),
-        )
-    })
+    text::flight_number_of("flight_numbers", carrier, number).map_err(|e| text::within(what, e))
 }
 
-pub(crate) fn price(text: &str) -> Result<Price, RecordError> {
-    Price::parse(text.as_bytes()).map_err(|e| {
-        RecordError::new(
-            "price",
-            "number",
-            format!("{e}, found {}", crate::decode::shown(text.as_bytes())),
-        )
-    })
+pub(crate) fn price(amount: &str) -> Result<Price, RecordError> {
+    text::price("price", amount.as_bytes())
 }
 
-pub(crate) fn currency(text: &str) -> Result<crate::record::Currency, RecordError> {
-    crate::record::Currency::parse(text.as_bytes()).ok_or_else(|| {
-        RecordError::new(
-            "currency",
-            "code",
-            format!(
-                "expected a 3-letter ISO 4217 currency code, found {}",
-                crate::decode::shown(text.as_bytes())
-            ),
-        )
-    })
+pub(crate) fn currency(code: &str) -> Result<crate::record::Currency, RecordError> {
+    text::currency("currency", code.as_bytes())
 }
+
+/// Emissions in whole kilograms from a decimal text (see [`text::kilograms`]).
+pub(crate) fn kilograms(amount: &str) -> Result<u32, RecordError> {
+    text::kilograms("co2_kg", amount.as_bytes())
+}
+
+// What only providers state: durations, local times without offset, airports'
+// zones. The messages are built as the canonical ones are (`text::found`).
 
 /// A stated ISO 8601 duration, in seconds.
-pub(crate) fn iso_duration(what: What, text: &str) -> Result<i64, RecordError> {
-    duration::parse_iso8601(text).map_err(|e| {
-        RecordError::new(
+pub(crate) fn iso_duration(what: What, stated: &str) -> Result<i64, RecordError> {
+    duration::parse_iso8601(stated).map_err(|e| {
+        let e = RecordError::new(
             "duration_min",
             "duration",
-            format!(
-                "{what}: {e}, found {}",
-                crate::decode::shown(text.as_bytes())
-            ),
-        )
+            text::found(e, stated.as_bytes()),
+        );
+        text::within(what, e)
     })
-}
-
-/// A whole number of kilograms from a decimal text (`"31"`, `"31.4"` → 31).
-pub(crate) fn kilograms(text: &str) -> Result<u32, RecordError> {
-    let p = Price::parse(text.as_bytes()).map_err(|_| {
-        RecordError::new(
-            "co2_kg",
-            "number",
-            format!(
-                "expected a non-negative number of kilograms, found {}",
-                crate::decode::shown(text.as_bytes())
-            ),
-        )
-    })?;
-    u32::try_from((p.micros + 500_000) / 1_000_000)
-        .map_err(|_| RecordError::new("co2_kg", "number", "too many kilograms"))
 }
 
 pub(crate) fn unknown_airport(field: &'static str, code: Airport) -> RecordError {
@@ -330,14 +265,9 @@ pub(crate) fn local_time(
     at: &str,
 ) -> Result<time::Local, RecordError> {
     time::parse_local(at).ok_or_else(|| {
-        RecordError::new(
-            field,
-            "timestamp",
-            format!(
-                "{what}: expected a local time like 2020-08-01T21:50:00, found {}",
-                crate::decode::shown(at.as_bytes())
-            ),
-        )
+        let expected = "expected a local time like 2020-08-01T21:50:00";
+        let e = RecordError::new(field, "timestamp", text::found(expected, at.as_bytes()));
+        text::within(what, e)
     })
 }
 
@@ -363,4 +293,4 @@ pub(crate) fn skipped_hour(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
