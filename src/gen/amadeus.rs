@@ -4,11 +4,12 @@
 
 use super::data::Currency;
 use super::math::Rng;
+use super::offer::{push_int, push_offer_id, Offer};
 use super::pages::{
     al, ap, base_minor, booking_class, cabin_code, co2_split, fare_basis, iso_minutes, members,
     money, put, quoted, quoted_int, Legs, PageFormat, PageInfo, AIRCRAFT,
 };
-use super::{push_int, push_offer_id, Offer, Tables};
+use super::world::Tables;
 use crate::provider::Provider;
 
 pub(super) struct Amadeus;

@@ -3,12 +3,13 @@
 //! IANA `time_zone`.
 
 use super::math::Rng;
+use super::offer::{push_int, push_offer_id, Offer};
 use super::pages::{
     airline_country, airport, al, ap, base_minor, booking_class, cabin_code, cabin_name,
     fare_basis, fixed6, iso_minutes, money, put, quoted, random_text, searched_at, Leg, Legs,
     PageFormat, PageInfo, AIRCRAFT, BASE62,
 };
-use super::{push_int, push_offer_id, Offer, Tables};
+use super::world::Tables;
 use crate::provider::Provider;
 
 pub(super) struct Duffel;
@@ -162,7 +163,10 @@ impl PageFormat for Duffel {
         put(out, b".000000Z\",\"updated_at\":\"");
         put(out, &at);
         put(out, b".000000Z\",\"expires_at\":\"");
-        put(out, &t.local(o.dep.min(super::WINDOW_END - 86_400), 0));
+        put(
+            out,
+            &t.local(o.dep.min(super::world::WINDOW_END - 86_400), 0),
+        );
         put(out, b".000000Z\",\"total_amount\":\"");
         money(out, o.price_minor, o.currency);
         put(out, b"\",\"total_currency\":");

@@ -4,11 +4,12 @@
 //! currency (the driver keys pages by it).
 
 use super::math::Rng;
+use super::offer::{push_int, push_offer_id, Offer};
 use super::pages::{
     airport, al, ap, base_minor, booking_class, cabin_code, fare_basis, members, money, put,
     quoted, random_text, searched_at, Legs, PageFormat, PageInfo, AIRCRAFT, HEX,
 };
-use super::{push_int, push_offer_id, Offer, Tables};
+use super::world::Tables;
 use crate::provider::Provider;
 
 pub(super) struct Kiwi;

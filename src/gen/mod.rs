@@ -37,6 +37,7 @@ mod duffel;
 mod kiwi;
 mod math;
 mod offer;
+mod options;
 mod pages;
 mod sabre;
 mod world;
@@ -46,33 +47,10 @@ use crate::provider::Provider;
 use crate::record::Flight;
 use math::Rng;
 // What the provider page writers take from here (`super::`).
-use offer::{push_int, push_money, push_offer_id, Offer};
-use world::{Tables, MAX_SEGS, WINDOW_END, WINDOW_START};
+use options::CHUNK;
+use world::Tables;
 
-/// Output format of [`generate`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GenFormat {
-    /// Canonical CSV with a header row.
-    Csv,
-    /// One JSON object per line.
-    Ndjson,
-    /// A provider's raw search responses, one whole response page per line,
-    /// decodable by [`crate::provider`] ([`Provider::unstated`] lists what each
-    /// provider cannot state). Providers without a page writer
-    /// ([`Provider::has_generator`]) are an `Unsupported` error.
-    Provider(Provider),
-}
-
-/// Options of [`generate`].
-#[derive(Clone, Debug)]
-pub struct GenOptions {
-    /// Offers to write.
-    pub rows: u64,
-    /// PRNG seed: the same seed gives the same bytes, on any machine.
-    pub seed: u64,
-    /// Output format.
-    pub format: GenFormat,
-}
+pub use options::{GenFormat, GenOptions};
 
 /// Writes `rows` offers (plus a header for CSV) to `out`. Same options, same bytes.
 pub fn generate<W: std::io::Write>(opts: &GenOptions, out: W) -> std::io::Result<()> {
@@ -133,9 +111,6 @@ macro_rules! page_writers {
 }
 
 crate::provider::registry!(page_writers);
-
-/// Output chunk handed to the writer at a time.
-const CHUNK: usize = 1 << 20;
 
 #[cfg(test)]
 mod tests;

@@ -35,7 +35,9 @@ use std::io::{self, Write};
 
 use super::data::{Currency, AIRLINES, AIRPORTS, CABINS};
 use super::math::{mix64, Rng};
-use super::{push_int, GenOptions, Offer, Tables, CHUNK, MAX_SEGS};
+use super::offer::{push_int, push_money, Offer};
+use super::options::{GenOptions, CHUNK};
+use super::world::{Tables, MAX_SEGS, WINDOW_START};
 use crate::provider::Provider;
 use crate::record::Cabin;
 
@@ -486,14 +488,14 @@ pub(super) fn base_minor(o: &Offer) -> u64 {
 
 /// An amount in the offer's currency.
 pub(super) fn money(out: &mut Vec<u8>, minor: u64, currency: Currency) {
-    super::push_money(out, minor, currency);
+    push_money(out, minor, currency);
 }
 
 /// A timestamp shortly before departure, `YYYY-MM-DDTHH:MM:SS` UTC, when the
 /// search was made (a recorded response is days to weeks old).
 pub(super) fn searched_at(t: &Tables, o: &Offer) -> [u8; 19] {
     let days = 3 + (mix64(o.row ^ 0x5EA4) % 40) as i64;
-    let at = (o.dep - days * 86_400).max(super::WINDOW_START);
+    let at = (o.dep - days * 86_400).max(WINDOW_START);
     t.local(at - at % 60, 0)
 }
 

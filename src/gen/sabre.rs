@@ -5,11 +5,12 @@
 //! which the decoder does not read yet; the OTA shape is what it decodes.
 
 use super::math::Rng;
+use super::offer::{push_int, push_offer_id, Offer};
 use super::pages::{
     al, ap, base_minor, booking_class, cabin_code, fare_basis, members, money, put, quoted,
     quoted_int, searched_at, Leg, Legs, PageFormat, PageInfo, AIRCRAFT,
 };
-use super::{push_int, push_offer_id, Offer, Tables};
+use super::world::Tables;
 use crate::provider::Provider;
 
 pub(super) struct Sabre;

@@ -21,7 +21,7 @@
 use crate::error::RecordError;
 use crate::record::{Airline, Airport, Cabin, Flight, FlightNumber, Stamp};
 
-use super::DurationMismatch;
+use super::decoder::DurationMismatch;
 
 /// One flight, as a provider describes it, with both ends placed in time.
 #[derive(Clone, Copy, Debug)]
