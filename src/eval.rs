@@ -42,7 +42,7 @@ use crate::collect::{Collector, Matched};
 use crate::columns::COLUMNS;
 use crate::error::{Error, Result};
 use crate::filter::{parse, Expr, Field, FieldRef, Filter, FilterFlags, Origin};
-use crate::pipeline::{Search, SearchConfig};
+use crate::search::{Search, SearchConfig};
 use crate::record::Flight;
 use crate::source::Input;
 use crate::summary::Summary;

@@ -169,7 +169,7 @@ pub mod filter;
 #[cfg(feature = "gen")]
 pub mod gen;
 pub mod latency;
-mod pipeline;
+mod search;
 pub mod provider;
 pub mod record;
 pub mod sort;
@@ -195,7 +195,7 @@ pub use futures_core;
 /// The date and time types of [`FilterFlags`]' typed builder (`jiff::civil::Date`,
 /// `jiff::civil::Time`), re-exported so callers use the same version.
 pub use jiff;
-pub use pipeline::{
+pub use search::{
     Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
     MAX_PRODUCERS, SORT_MEMORY_BUDGET,
 };
