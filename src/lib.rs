@@ -169,9 +169,9 @@ pub mod filter;
 #[cfg(feature = "gen")]
 pub mod gen;
 pub mod latency;
-mod search;
 pub mod provider;
 pub mod record;
+mod search;
 pub mod sort;
 mod source;
 pub mod sql;
@@ -195,11 +195,11 @@ pub use futures_core;
 /// The date and time types of [`FilterFlags`]' typed builder (`jiff::civil::Date`,
 /// `jiff::civil::Time`), re-exported so callers use the same version.
 pub use jiff;
+pub use record::Flight;
 pub use search::{
     Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
     MAX_PRODUCERS, SORT_MEMORY_BUDGET,
 };
-pub use record::Flight;
 pub use source::{compression::Compression, Input, MAX_RECORD_BYTES, MAX_RESPONSE_BYTES};
 #[cfg(feature = "async")]
 pub use stream::{RejectStream, SearchStream};
