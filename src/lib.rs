@@ -198,12 +198,13 @@ pub use jiff;
 pub use record::Flight;
 pub use search::{
     Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
-    MAX_PRODUCERS, SORT_MEMORY_BUDGET,
+    MAX_PRODUCERS,
 };
 pub use source::{compression::Compression, Input, MAX_RECORD_BYTES, MAX_RESPONSE_BYTES};
 #[cfg(feature = "async")]
 pub use stream::{RejectStream, SearchStream};
 pub use summary::{Counts, InputSummary, Outcome, Progress, ProviderSummary, Summary, TimeSplit};
+pub use topk::SORT_MEMORY_BUDGET;
 
 #[cfg(test)]
 mod front_page {

@@ -147,7 +147,3 @@ pub enum Rejects {
         capacity: usize,
     },
 }
-
-/// What a `--sort` run without a limit may hold in memory before it fails, asking
-/// for `-n` (with a limit it holds N matches per worker, whatever the dump size).
-pub const SORT_MEMORY_BUDGET: u64 = 1 << 30;

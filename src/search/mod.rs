@@ -57,10 +57,7 @@ use std::time::Instant;
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-pub use config::{
-    ErrorPolicy, Reject, Rejects, SearchConfig, DEFAULT_PAGE_SIZE, MAX_PRODUCERS,
-    SORT_MEMORY_BUDGET,
-};
+pub use config::{ErrorPolicy, Reject, Rejects, SearchConfig, DEFAULT_PAGE_SIZE, MAX_PRODUCERS};
 pub use handle::SearchHandle;
 pub use stop::Canceller;
 
@@ -73,10 +70,10 @@ use crate::decode::{
 };
 use crate::error::{Error, Result};
 use crate::record::Flight;
-use crate::sort::{Itinerary, SortSpec};
+use crate::sort::Itinerary;
 use crate::source::{Input, Page};
 use crate::summary::{Counters, InputCounters};
-use crate::topk::{self, Seen, TopK};
+use crate::topk::{Ranked, Seen};
 use handle::Reorder;
 use producer::{Pages, Producer};
 use stop::{wait_briefly, Shared, Stop, StopOnDrop, Watchdog, PRODUCER_GRACE};
@@ -167,15 +164,9 @@ impl Search {
         });
         let ordered = config.ordered && config.sort.is_none();
         let fanout = match (&config.sort, config.dedupe) {
-            (Some(spec), dedupe) => Fanout::Ranked {
-                spec: spec.clone(),
-                dedupe,
-                limit: config.limit,
-                heaps: (0..threads)
-                    .map(|_| Mutex::new(TopK::new(config.limit, dedupe)))
-                    .collect(),
-                held: std::sync::atomic::AtomicI64::new(0),
-            },
+            (Some(spec), dedupe) => {
+                Fanout::Ranked(Ranked::new(spec.clone(), dedupe, config.limit, threads))
+            }
             (None, true) if ordered => Fanout::InOrder,
             (None, true) => Fanout::FirstSeen(Seen::new()),
             (None, false) => Fanout::Plain,
@@ -274,15 +265,7 @@ enum Fanout<B> {
     /// Ordered `--dedupe`: the consumer keeps the first of each, in input order.
     InOrder,
     /// `--sort`: each worker thread keeps its best matches, merged at the end.
-    Ranked {
-        spec: SortSpec,
-        dedupe: bool,
-        limit: Option<u64>,
-        heaps: Vec<Mutex<TopK<B>>>,
-        /// Bytes held by the heaps (checked against [`SORT_MEMORY_BUDGET`] when
-        /// there is no limit).
-        held: std::sync::atomic::AtomicI64,
-    },
+    Ranked(Ranked<B>),
 }
 
 struct Run<C: Collector> {
@@ -403,15 +386,11 @@ impl<C: Collector> Run<C> {
             )
         });
         // The bridge is done and its receiver dropped: a blocked producer wakes.
-        if let Fanout::Ranked { heaps, limit, .. } = &mut self.fanout {
+        if let Fanout::Ranked(ranked) = &mut self.fanout {
             // A sorted run emits once the scan is over (or was stopped by a timeout
             // or an interruption: then the best of what was read, validly).
             if !matches!(self.shared.reason(), Stop::Failed | Stop::Cancelled) {
-                let heaps = std::mem::take(heaps)
-                    .into_iter()
-                    .map(|h| h.into_inner().unwrap_or_else(|p| p.into_inner()))
-                    .collect();
-                for ((_, seq, _), batch) in topk::merge(heaps, *limit) {
+                for (seq, batch) in ranked.take_merged() {
                     if results.send(Delivery::new(seq, batch)).is_err() {
                         self.shared.halt(Stop::Cancelled);
                         break;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::config::input_of;
 use super::stop::{Shared, Stop};
-use super::{Delivery, Failed, Fanout, PageItem, SORT_MEMORY_BUDGET};
+use super::{Delivery, Failed, Fanout, PageItem};
 use crate::collect::{Collector, Matched};
 use crate::currency::Converter;
 use crate::decode::{
@@ -172,40 +172,23 @@ impl<C: Collector> Worker<'_, C> {
                 }
             }
             Fanout::InOrder => self.itineraries.push(Itinerary::of(&self.flight)),
-            Fanout::Ranked {
-                spec,
-                dedupe,
-                limit,
-                heaps,
-                held,
-            } => {
-                let place = (spec.rank(&self.flight), place.0, place.1);
-                let itinerary = dedupe.then(|| Itinerary::of(&self.flight));
-                let slot = rayon::current_thread_index().unwrap_or(0) % heaps.len().max(1);
-                let Some(heap) = heaps.get(slot) else {
-                    return true;
-                };
-                let mut heap = heap.lock().unwrap_or_else(|p| p.into_inner());
-                if !heap.wants(&place, itinerary.as_ref()) {
-                    return true;
-                }
-                let mut one = self.collector.batch();
-                self.collector.add(
-                    &mut one,
-                    Matched {
-                        flight: &self.flight,
-                        raw,
-                        raw_is_canonical_csv: canonical,
-                    },
-                );
-                let weight = self.collector.weight(&one);
-                let delta = heap.insert(place, itinerary, one, weight) as i64;
-                let now = held.fetch_add(delta, AcqRel) + delta;
-                if limit.is_none() && now > SORT_MEMORY_BUDGET as i64 {
-                    self.shared.fail(Error::Config(format!(
-                        "--sort without -n keeps every match in memory, and the matches need more than {} MiB; add -n N to keep only the best N (memory grows with N and the threads, not with the dump)",
-                        SORT_MEMORY_BUDGET >> 20
-                    )));
+            Fanout::Ranked(ranked) => {
+                let (collector, flight) = (self.collector, &self.flight);
+                let packed = ranked.offer(flight, place, || {
+                    let mut one = collector.batch();
+                    collector.add(
+                        &mut one,
+                        Matched {
+                            flight,
+                            raw,
+                            raw_is_canonical_csv: canonical,
+                        },
+                    );
+                    let weight = collector.weight(&one);
+                    (one, weight)
+                });
+                if let Err(e) = packed {
+                    self.shared.fail(e);
                     return false;
                 }
                 return true;
