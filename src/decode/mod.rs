@@ -9,6 +9,7 @@ pub mod csv;
 pub mod ndjson;
 mod page;
 pub(crate) mod responses;
+pub(crate) mod scanner;
 
 pub use page::{CsvDecoder, NdjsonDecoder, NdjsonJudgements};
 

@@ -62,14 +62,8 @@ pub use handle::SearchHandle;
 pub use stop::Canceller;
 
 use crate::collect::{Collector, Flights};
-use crate::columns::col;
-use crate::decode::{
-    csv::{CsvRecords, ALL_COLUMNS},
-    ndjson,
-    responses::Responses,
-};
+use crate::decode::scanner::{Decoding, PageScanner};
 use crate::error::{Error, Result};
-use crate::record::Flight;
 use crate::sort::Itinerary;
 use crate::source::{Input, Page};
 use crate::summary::{Counters, InputCounters};
@@ -77,7 +71,7 @@ use crate::topk::{Ranked, Seen};
 use handle::Reorder;
 use producer::{Pages, Producer};
 use stop::{wait_briefly, Shared, Stop, StopOnDrop, Watchdog, PRODUCER_GRACE};
-use worker::Worker;
+use worker::{Keeper, Worker};
 
 /// Entry point of the library.
 pub struct Search;
@@ -330,28 +324,17 @@ impl<C: Collector> Run<C> {
             rx: page_rx,
             shared: &self.shared,
         };
-        let first_pass = if self.config.validate_all {
-            ALL_COLUMNS
-        } else if self.config.currency.is_some() {
-            // The filter must see converted prices.
-            self.config.filter.columns() | 1 << col::PRICE | 1 << col::CURRENCY
-        } else {
-            self.config.filter.columns()
-        };
         let per_page_cap = if ordered && !self.config.dedupe {
             self.config.limit
         } else {
             None
         };
-        // CSV records and NDJSON lines the filter rejects on their text are not
-        // decoded (exact: only when nothing but the filter's columns would be checked,
-        // and the filter alone decides; not when prices are converted first, as the
-        // text holds the unconverted amount).
-        let prefilter = (!self.config.validate_all
-            && self.config.currency.is_none()
-            && self.collector.filter_decides())
-        .then(|| self.config.filter.raw())
-        .flatten();
+        let decoding = Decoding::new(
+            &self.config.filter,
+            self.config.validate_all,
+            self.config.currency.as_ref(),
+            self.collector.filter_decides(),
+        );
         let (shared, filter, collector, sender, spare, fanout) = (
             &*self.shared,
             &self.config.filter,
@@ -363,24 +346,18 @@ impl<C: Collector> Run<C> {
         let _ = pool.install(|| {
             pages.par_bridge().try_for_each_init(
                 || Worker {
-                    flight: Flight::default(),
-                    csv: Some(CsvRecords::with_prefilter(prefilter.clone())),
-                    shared,
-                    filter,
-                    collector,
-                    results: sender,
-                    first_pass,
-                    members: Some(ndjson::Members::with_prefilter(
-                        prefilter.clone(),
-                        filter.columns(),
-                    )),
-                    responses: Some(Responses::default()),
-                    spare,
-                    ordered,
-                    per_page_cap,
-                    fanout,
-                    itineraries: Vec::new(),
-                    currency: self.config.currency.as_ref(),
+                    scanner: PageScanner::new(&decoding),
+                    keeper: Keeper {
+                        shared,
+                        filter,
+                        collector,
+                        results: sender,
+                        spare,
+                        ordered,
+                        per_page_cap,
+                        fanout,
+                        itineraries: Vec::new(),
+                    },
                 },
                 |worker, page| worker.page(page),
             )

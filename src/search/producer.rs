@@ -175,7 +175,7 @@ impl Producer {
                     return false;
                 }
             };
-            counters.label(match reader.info.format {
+            counters.label(match reader.info.layout.format() {
                 InputFormat::Responses(Some(p)) => p.name().to_string(),
                 InputFormat::Responses(None) => "responses".to_string(),
                 InputFormat::Csv | InputFormat::Ndjson => counters.name.clone(),

@@ -1,5 +1,10 @@
-//! A worker: filters one page at a time, and keeps what matches.
+//! A worker: scans one page at a time and keeps what matches.
+//!
+//! The decoding is [`PageScanner`]'s, whatever the format; the worker is the
+//! [`RecordSink`] it hands records to, and knows the run: when it stops, the error
+//! policy, the exact-N output slots and the fan-out (`--dedupe`, `--sort`).
 
+use std::ops::ControlFlow;
 use std::sync::atomic::Ordering::*;
 use std::time::Instant;
 
@@ -7,14 +12,7 @@ use super::config::input_of;
 use super::stop::{Shared, Stop};
 use super::{Delivery, Failed, Fanout, PageItem};
 use crate::collect::{Collector, Matched};
-use crate::currency::Converter;
-use crate::decode::{
-    check_consistency,
-    csv::{CsvCursor, CsvRecords, ALL_COLUMNS},
-    ndjson::{self, NdjsonCursor},
-    responses::{ResponseCursor, Responses},
-    Cursor, InputFormat,
-};
+use crate::decode::scanner::{PageScanner, RecordSink};
 use crate::error::{Error, Location, RecordError};
 use crate::filter::Filter;
 use crate::record::Flight;
@@ -31,11 +29,14 @@ pub(super) enum Scan {
     Fail(Error),
 }
 
-/// One worker's reusable state.
+/// One worker's reusable state: its decoding state, and what it keeps matches with.
 pub(super) struct Worker<'a, C: Collector> {
-    pub(super) flight: Flight,
-    /// Per-format reusable state, taken by the page being scanned.
-    pub(super) csv: Option<CsvRecords>,
+    pub(super) scanner: PageScanner<'a>,
+    pub(super) keeper: Keeper<'a, C>,
+}
+
+/// What a worker keeps matches with, and hands them on to.
+pub(super) struct Keeper<'a, C: Collector> {
     pub(super) shared: &'a Shared,
     pub(super) filter: &'a Filter,
     pub(super) collector: &'a C,
@@ -45,14 +46,9 @@ pub(super) struct Worker<'a, C: Collector> {
     pub(super) ordered: bool,
     /// Ordered mode with a limit: no page can contribute more than the limit.
     pub(super) per_page_cap: Option<u64>,
-    /// Columns decoded before the filter runs (the others only for matches).
-    pub(super) first_pass: u32,
-    pub(super) members: Option<ndjson::Members>,
-    pub(super) responses: Option<Responses>,
     pub(super) fanout: &'a Fanout<C::Batch>,
     /// Ordered `--dedupe`: the itineraries of the page's matches, in order.
     pub(super) itineraries: Vec<Itinerary>,
-    pub(super) currency: Option<&'a Converter>,
 }
 
 impl<C: Collector> Worker<'_, C> {
@@ -63,66 +59,90 @@ impl<C: Collector> Worker<'_, C> {
     /// workers carry on with the pages before it (short-circuiting here could leave
     /// an earlier page unread, and its matches or error unknown).
     pub(super) fn page(&mut self, item: PageItem) -> std::result::Result<(), ()> {
+        let keeper = &mut self.keeper;
         let page = match item {
             PageItem::Page(p) => p,
-            PageItem::Failed(Failed { seq, error }) if self.ordered => {
-                self.shared.failed_at(seq);
-                let batch = self.collector.batch();
-                return self.deliver(seq, batch, false, Some(error));
+            PageItem::Failed(Failed { seq, error }) if keeper.ordered => {
+                keeper.shared.failed_at(seq);
+                let batch = keeper.collector.batch();
+                return keeper.deliver(seq, batch, false, Some(error));
             }
             PageItem::Failed(Failed { error, .. }) => {
-                self.shared.fail(error);
+                keeper.shared.fail(error);
                 return Err(());
             }
             PageItem::End(seq) => {
-                if !self.ordered {
+                if !keeper.ordered {
                     return Ok(());
                 }
-                let mut end = Delivery::new(seq, self.collector.batch());
+                let mut end = Delivery::new(seq, keeper.collector.batch());
                 end.end = true;
-                return self.send(end);
+                return keeper.send(end);
             }
         };
-        if self.ordered && self.shared.after_failure(page.seq) {
-            let _ = self.spare.try_send(page.bytes);
+        if keeper.ordered && keeper.shared.after_failure(page.seq) {
+            let _ = keeper.spare.try_send(page.bytes);
             return Ok(()); // the consumer stops at the earlier error
         }
         let started = Instant::now();
-        let mut batch = self.collector.batch();
-        let mut records = 0u64;
-        let mut matched = 0u64;
-        let scan = self.scan_page(&page, &mut batch, &mut records, &mut matched);
-        let counters = &self.shared.counters;
+        let mut sink = PageSink {
+            batch: keeper.collector.batch(),
+            keeper,
+            page: &page,
+            matched: 0,
+        };
+        let scanned = self
+            .scanner
+            .scan(&page.source.layout, &page.bytes, &mut sink);
+        let PageSink {
+            batch,
+            matched,
+            keeper,
+            ..
+        } = sink;
+        let records = scanned.records;
+        let counters = &keeper.shared.counters;
         counters.records.fetch_add(records, Relaxed);
         counters
             .filtering_ns
             .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
         counters.matched.fetch_add(matched, Relaxed);
-        if let Some(input) = self.shared.inputs.get(input_of(page.seq)) {
+        if scanned.mismatches > 0 {
+            counters
+                .duration_mismatches
+                .fetch_add(scanned.mismatches, Relaxed);
+        }
+        if let Some(input) = keeper.shared.inputs.get(input_of(page.seq)) {
             input.records.fetch_add(records, Relaxed);
             input.matched.fetch_add(matched, Relaxed);
         }
-        let _ = self.spare.try_send(page.bytes);
+        let _ = keeper.spare.try_send(page.bytes);
+        let scan = match scanned.end {
+            ControlFlow::Continue(()) => Scan::Done,
+            ControlFlow::Break(scan) => scan,
+        };
         match scan {
-            Scan::Done => self.deliver(page.seq, batch, true, None),
-            Scan::Stop => self.deliver(page.seq, batch, false, None).and(Err(())),
-            Scan::Fail(e) if self.ordered => {
-                self.shared.failed_at(page.seq);
-                self.deliver(page.seq, batch, false, Some(e))
+            Scan::Done => keeper.deliver(page.seq, batch, true, None),
+            Scan::Stop => keeper.deliver(page.seq, batch, false, None).and(Err(())),
+            Scan::Fail(e) if keeper.ordered => {
+                keeper.shared.failed_at(page.seq);
+                keeper.deliver(page.seq, batch, false, Some(e))
             }
             Scan::Fail(e) => {
                 // The error is recorded before the batch is handed over, so nothing
                 // the consumer does with the batch can win the race for the stop.
-                self.shared.fail(e);
-                self.deliver(page.seq, batch, false, None).and(Err(()))
+                keeper.shared.fail(e);
+                keeper.deliver(page.seq, batch, false, None).and(Err(()))
             }
         }
     }
+}
 
+impl<C: Collector> Keeper<'_, C> {
     /// Hands a page's batch to the consumer. Slots reserved in it must reach the
     /// consumer, even on the way out; in ordered mode every page reports, empty or
     /// not, so the consumer can tell a page with no match from one still in progress.
-    pub(super) fn deliver(
+    fn deliver(
         &mut self,
         seq: u64,
         batch: C::Batch,
@@ -143,7 +163,7 @@ impl<C: Collector> Worker<'_, C> {
         self.send(delivery)
     }
 
-    pub(super) fn send(&self, delivery: Delivery<C::Batch>) -> std::result::Result<(), ()> {
+    fn send(&self, delivery: Delivery<C::Batch>) -> std::result::Result<(), ()> {
         if self.results.send(delivery).is_err() {
             self.shared.halt(Stop::Cancelled); // the consumer went away
             return Err(());
@@ -154,8 +174,9 @@ impl<C: Collector> Worker<'_, C> {
     /// Keeps a match if an output slot is left; `false` when this page or the run is
     /// done. `place` is the record's position: page sequence number, then index.
     #[inline]
-    pub(super) fn keep(
+    fn keep(
         &mut self,
+        flight: &Flight,
         raw: &[u8],
         canonical: bool,
         batch: &mut C::Batch,
@@ -166,14 +187,14 @@ impl<C: Collector> Worker<'_, C> {
         match self.fanout {
             Fanout::Plain => {}
             Fanout::FirstSeen(seen) => {
-                if !seen.insert(Itinerary::of(&self.flight)) {
+                if !seen.insert(Itinerary::of(flight)) {
                     self.shared.counters.duplicates.fetch_add(1, Relaxed);
                     return true;
                 }
             }
-            Fanout::InOrder => self.itineraries.push(Itinerary::of(&self.flight)),
+            Fanout::InOrder => self.itineraries.push(Itinerary::of(flight)),
             Fanout::Ranked(ranked) => {
-                let (collector, flight) = (self.collector, &self.flight);
+                let collector = self.collector;
                 let packed = ranked.offer(flight, place, || {
                     let mut one = collector.batch();
                     collector.add(
@@ -200,7 +221,7 @@ impl<C: Collector> Worker<'_, C> {
                 self.collector.add(
                     batch,
                     Matched {
-                        flight: &self.flight,
+                        flight,
                         raw,
                         raw_is_canonical_csv: canonical,
                     },
@@ -212,157 +233,77 @@ impl<C: Collector> Worker<'_, C> {
             }
         }
     }
+}
 
-    /// Applies the error policy; `Some` when the page must end.
-    pub(super) fn bad_record(
-        &self,
-        page: &Page,
-        line_offset: u64,
-        error: RecordError,
-        raw: &[u8],
-    ) -> Option<Scan> {
-        let location = Location {
-            input: page.source.name.clone(),
-            line: page.first_line + line_offset,
-        };
-        self.shared
-            .bad_record(input_of(page.seq), location, error, raw)
-            .err()
-            .map(Scan::Fail)
-    }
+/// One page's records as the scan loop hands them over.
+struct PageSink<'k, 'p, 'a, C: Collector> {
+    keeper: &'k mut Keeper<'a, C>,
+    page: &'p Page,
+    batch: C::Batch,
+    matched: u64,
+}
 
-    /// The scan loop, once for every format: stop check, decode what the filter
-    /// reads, filter, decode the rest only for a match (so a selective scan skips
-    /// most of the parsing), keep. Whatever is kept (emitted or counted) is always
-    /// fully decoded and checked.
+impl<C: Collector> RecordSink for PageSink<'_, '_, '_, C> {
+    type Break = Scan;
+
     #[inline]
-    pub(super) fn scan<K: Cursor>(
-        &mut self,
-        cursor: &mut K,
-        page: &Page,
-        batch: &mut C::Batch,
-        records: &mut u64,
-        matched: &mut u64,
-    ) -> Scan {
-        let bytes = &page.bytes[..];
-        let mut index = 0u32;
-        while let Some((range, line_offset)) = cursor.next_record(bytes) {
-            if self.shared.stopped() {
-                return Scan::Stop;
-            }
-            index += 1;
-            // Judged on its text: a record that fails is never decoded, one that
-            // passes is not judged again (the prefilter exists only when the filter
-            // alone decides).
-            let verdict = cursor.verdict(bytes);
-            if verdict == Some(false) {
-                *records += 1;
-                continue;
-            }
-            let raw = &bytes[range];
-            self.flight.clear();
-            let first = cursor
-                .first(bytes, self.first_pass, &mut self.flight)
-                .and_then(|()| {
-                    if self.first_pass == ALL_COLUMNS {
-                        check_consistency(&self.flight)
-                    } else {
-                        Ok(())
-                    }
-                })
-                .and_then(|()| match self.currency {
-                    Some(c) => c.convert_flight(&mut self.flight),
-                    None => Ok(()),
-                });
-            if let Err(e) = first {
-                match self.bad_record(page, line_offset, e, raw) {
-                    Some(scan) => return scan,
-                    None => continue,
-                }
-            }
-            // The collector decides (by default: the filter); `eval` counts here.
-            if verdict.is_none() && !self.collector.judge(self.filter, batch, &self.flight) {
-                *records += 1;
-                continue;
-            }
-            if self.first_pass != ALL_COLUMNS {
-                let rest = cursor
-                    .rest(bytes, ALL_COLUMNS & !self.first_pass, &mut self.flight)
-                    .and_then(|()| check_consistency(&self.flight));
-                if let Err(e) = rest {
-                    match self.bad_record(page, line_offset, e, raw) {
-                        Some(scan) => return scan,
-                        None => continue,
-                    }
-                }
-            }
-            *records += 1;
-            // A converted price is not the one the row says: the row is re-encoded.
-            let verbatim = cursor.canonical() && self.currency.is_none();
-            if !self.keep(raw, verbatim, batch, matched, (page.seq, index)) {
-                return if self.per_page_cap.is_some() && !self.shared.stopped() {
-                    Scan::Done
-                } else {
-                    Scan::Stop
-                };
-            }
+    fn go_on(&self) -> ControlFlow<Scan> {
+        if self.keeper.shared.stopped() {
+            ControlFlow::Break(Scan::Stop)
+        } else {
+            ControlFlow::Continue(())
         }
-        Scan::Done
     }
 
-    /// The page's format picks its cursor; the loop is the same.
-    pub(super) fn scan_page(
-        &mut self,
-        page: &Page,
-        batch: &mut C::Batch,
-        records: &mut u64,
-        matched: &mut u64,
-    ) -> Scan {
-        match page.source.format {
-            InputFormat::Csv => {
-                let Some(schema) = page.source.schema.as_ref() else {
-                    return Scan::Fail(Error::Internal("CSV page without a schema".into()));
-                };
-                // Taken for the page so the loop can borrow the worker beside it.
-                let Some(mut state) = self.csv.take() else {
-                    return Scan::Fail(Error::Internal("CSV state already in use".into()));
-                };
-                state.reset(schema);
-                let mut cursor = CsvCursor {
-                    records: &mut state,
-                    schema,
-                };
-                let scan = self.scan(&mut cursor, page, batch, records, matched);
-                self.csv = Some(state);
-                scan
-            }
-            InputFormat::Ndjson => {
-                let Some(mut state) = self.members.take() else {
-                    return Scan::Fail(Error::Internal("NDJSON state already in use".into()));
-                };
-                let scan = self.scan(
-                    &mut NdjsonCursor::new(&mut state),
-                    page,
-                    batch,
-                    records,
-                    matched,
-                );
-                self.members = Some(state);
-                scan
-            }
-            InputFormat::Responses(provider) => {
-                let Some(mut state) = self.responses.take() else {
-                    return Scan::Fail(Error::Internal("response state already in use".into()));
-                };
-                let mut cursor = ResponseCursor::new(&mut state, provider);
-                let scan = self.scan(&mut cursor, page, batch, records, matched);
-                self.shared
-                    .counters
-                    .duration_mismatches
-                    .fetch_add(cursor.mismatches, Relaxed);
-                self.responses = Some(state);
-                scan
-            }
+    /// The collector decides (by default: the filter); `eval` counts here.
+    #[inline]
+    fn judge(&mut self, flight: &Flight) -> bool {
+        self.keeper
+            .collector
+            .judge(self.keeper.filter, &mut self.batch, flight)
+    }
+
+    /// Applies the error policy: a fatal error ends the page.
+    fn bad(&mut self, line_offset: u64, error: RecordError, raw: &[u8]) -> ControlFlow<Scan> {
+        let location = Location {
+            input: self.page.source.name.clone(),
+            line: self.page.first_line + line_offset,
+        };
+        match self
+            .keeper
+            .shared
+            .bad_record(input_of(self.page.seq), location, error, raw)
+        {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => ControlFlow::Break(Scan::Fail(e)),
         }
+    }
+
+    #[inline]
+    fn keep(
+        &mut self,
+        flight: &Flight,
+        raw: &[u8],
+        verbatim: bool,
+        index: u32,
+    ) -> ControlFlow<Scan> {
+        let keeper = &mut *self.keeper;
+        if keeper.keep(
+            flight,
+            raw,
+            verbatim,
+            &mut self.batch,
+            &mut self.matched,
+            (self.page.seq, index),
+        ) {
+            return ControlFlow::Continue(());
+        }
+        ControlFlow::Break(
+            if keeper.per_page_cap.is_some() && !keeper.shared.stopped() {
+                Scan::Done
+            } else {
+                Scan::Stop
+            },
+        )
     }
 }

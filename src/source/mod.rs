@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use crate::decode::{InputFormat, Schema, UTF8_BOM};
+use crate::decode::{scanner::Layout, InputFormat, Schema, UTF8_BOM};
 use crate::error::{display_name, Error, Location, RecordError, Result};
 use crate::provider::{detect, DetectError};
 
@@ -183,9 +183,8 @@ impl Input {
 #[derive(Clone, Debug)]
 pub(crate) struct SourceInfo {
     pub name: String,
-    pub format: InputFormat,
-    /// CSV only: the column layout from the header.
-    pub schema: Option<Schema>,
+    /// The format, with a CSV input's columns.
+    pub layout: Layout,
 }
 
 /// A run of whole records from one input.
@@ -271,6 +270,8 @@ pub(crate) type OnOversized<'a> = dyn FnMut(Location, RecordError, &[u8]) -> Res
 pub(crate) struct PageReader {
     reader: Box<dyn Read + Send>,
     pub info: Arc<SourceInfo>,
+    /// The format (the layout in `info` is settled once the input is open).
+    format: InputFormat,
     /// Read buffer; only `buf[..filled]` holds data. The rest stays initialized
     /// between reads, so refilling never pays for zeroing memory again.
     buf: Vec<u8>,
@@ -339,9 +340,9 @@ impl PageReader {
             reader,
             info: Arc::new(SourceInfo {
                 name,
-                format: InputFormat::Csv,
-                schema: None,
+                layout: Layout::Ndjson,
             }),
+            format: InputFormat::Csv,
             buf: Vec::with_capacity(READ_CHUNK * 2),
             filled: 0,
             scan: 0,
@@ -360,7 +361,7 @@ impl PageReader {
             Choice::Exactly(format) => format,
             Choice::Canonical | Choice::Content => r.sniff(choice)?,
         };
-        Arc::make_mut(&mut r.info).format = format;
+        r.format = format;
         match format {
             InputFormat::Csv => {
                 // Reads can be short (pipes, the bytes a decompressor looked at):
@@ -384,8 +385,9 @@ impl PageReader {
                     (Err(e), _) => return Err(e),
                 }
             }
-            InputFormat::Ndjson => {}
-            InputFormat::Responses(_) => {
+            InputFormat::Ndjson => Arc::make_mut(&mut r.info).layout = Layout::Ndjson,
+            InputFormat::Responses(provider) => {
+                Arc::make_mut(&mut r.info).layout = Layout::Responses(provider);
                 // A response is the unit of work: one per page, however small.
                 r.page_records = 1;
                 r.max_record = MAX_RESPONSE_BYTES;
@@ -544,8 +546,7 @@ impl PageReader {
         })?;
         self.info = Arc::new(SourceInfo {
             name,
-            format: self.info.format,
-            schema: Some(schema),
+            layout: Layout::Csv(schema),
         });
         Ok(())
     }
@@ -755,10 +756,7 @@ impl PageReader {
         bytes.truncate(end);
         // A byte-order mark may start an input. A CSV header drops it when it is
         // resolved; JSON has no header, so its first page drops it here.
-        if self.next_line == 1
-            && self.info.format != InputFormat::Csv
-            && bytes.starts_with(UTF8_BOM)
-        {
+        if self.next_line == 1 && self.format != InputFormat::Csv && bytes.starts_with(UTF8_BOM) {
             bytes.drain(..UTF8_BOM.len());
         }
         self.filled = rest;
@@ -834,7 +832,7 @@ mod tests {
                 };
                 let choice = format.map_or(Choice::Content, Choice::Exactly);
                 let mut r = PageReader::with_choice(reader, "t".into(), choice, 100).unwrap();
-                assert_eq!(r.info.format, InputFormat::Ndjson);
+                assert_eq!(r.info.layout.format(), InputFormat::Ndjson);
                 let mut text = Vec::new();
                 while let Some(p) = r
                     .next_page(Vec::new(), &mut |_, e, _| panic!("{e}"))
