@@ -29,7 +29,7 @@ use crate::record::Flight;
 #[derive(Clone, Debug)]
 pub(crate) enum Layout {
     /// Canonical CSV, its columns as the header names them.
-    Csv(Schema),
+    Csv(Box<Schema>),
     /// One canonical JSON object per line.
     Ndjson,
     /// A provider's responses (`None`: each response tells its provider).

@@ -1,33 +1,20 @@
-//! The caller's end of a run: [`SearchHandle`], and the reordering of pages for
-//! ordered runs.
+//! The caller's end of a run: [`SearchHandle`], an iterator of batches, and its
+//! summary once the run is over.
 
-use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::config::{input_of, Reject, SEQ_SHIFT};
-use super::stop::{Canceller, Shared, Stop};
+use super::config::{input_of, Reject};
+use super::ordered::Reorder;
+use super::shared::Shared;
+use super::stop::{Canceller, Stop};
 use super::Delivery;
 use crate::collect::{Collector, Flights};
 use crate::error::{Error, Result};
 use crate::record::Flight;
-use crate::sort::Itinerary;
 use crate::summary::{Outcome, Progress, Summary};
-
-/// Consumer-side reordering for `ordered` runs: pages are released in sequence, and
-/// the run stops once the first N matches in input order are known.
-pub(super) struct Reorder<B> {
-    pub(super) next: u64,
-    pub(super) waiting: BTreeMap<u64, Delivery<B>>,
-    pub(super) left: Option<u64>,
-    pub(super) ended: bool,
-    /// An error met in order, applied once the matches before it were handed out.
-    pub(super) error: Option<Error>,
-    /// `--dedupe`: the itineraries already released.
-    pub(super) seen: Option<HashSet<Itinerary>>,
-}
 
 /// A running search: iterate it for batches of results as they are found.
 ///
@@ -54,7 +41,7 @@ impl<C: Collector> SearchHandle<C> {
     /// Asks the run to stop as soon as possible. Batches already found can still be
     /// taken; nothing new is started.
     pub fn cancel(&self) {
-        self.shared.halt(Stop::Cancelled);
+        self.shared.stop.halt(Stop::Cancelled);
     }
 
     /// A handle that can stop this run from another thread.
@@ -89,10 +76,10 @@ impl<C: Collector> SearchHandle<C> {
         self.finish()
     }
 
-    pub(super) fn finish(&mut self) -> Result<Summary> {
+    fn finish(&mut self) -> Result<Summary> {
         if let Some(rx) = self.results.take() {
             if !rx.is_disconnected() {
-                self.shared.halt(Stop::Cancelled);
+                self.shared.stop.halt(Stop::Cancelled);
             }
             drop(rx);
         }
@@ -100,19 +87,14 @@ impl<C: Collector> SearchHandle<C> {
         if let Some(driver) = self.driver.take() {
             if driver.join().is_err() {
                 self.shared
+                    .stop
                     .fail(Error::Internal("the pipeline driver panicked".into()));
             }
         }
-        if let Some(e) = self
-            .shared
-            .error
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
+        if let Some(e) = self.shared.stop.take_error() {
             return Err(e);
         }
-        let outcome = match self.shared.reason() {
+        let outcome = match self.shared.stop.reason() {
             Stop::Limit => Outcome::LimitReached,
             Stop::TimedOut => Outcome::TimedOut,
             Stop::Interrupted => Outcome::Interrupted,
@@ -147,99 +129,18 @@ impl<C: Collector> SearchHandle<C> {
         Ok(summary)
     }
 
-    pub(super) fn recv(&mut self) -> Option<Delivery<C::Batch>> {
+    fn recv(&mut self) -> Option<Delivery<C::Batch>> {
         self.results.as_ref()?.recv().ok()
-    }
-
-    /// Ordered mode: the next batch in sequence, trimmed to the limit.
-    pub(super) fn next_in_order(&mut self) -> Option<C::Batch> {
-        loop {
-            let order = self.order.as_mut()?;
-            if let Some(error) = order.error.take() {
-                self.shared.fail_in_order(error);
-                return None;
-            }
-            if order.ended {
-                return None;
-            }
-            if let Some(d) = order.waiting.remove(&order.next) {
-                self.shared.ahead.fetch_sub(1, AcqRel);
-                if d.end {
-                    // This input is done: the next one's first page comes next.
-                    let input = input_of(d.seq) as u64 + 1;
-                    order.next = input << SEQ_SHIFT;
-                    self.shared.head.store(input, Release);
-                    continue;
-                }
-                order.next += 1;
-                let mut batch = d.batch;
-                if let Some(seen) = order.seen.as_mut() {
-                    // The first offer of each itinerary in input order is kept.
-                    let keep: Vec<bool> = d
-                        .itineraries
-                        .into_iter()
-                        .map(|it| seen.insert(it))
-                        .collect();
-                    if keep.iter().any(|k| !k) {
-                        let dropped = keep.iter().filter(|k| !**k).count() as u64;
-                        self.shared.counters.duplicates.fetch_add(dropped, Relaxed);
-                        self.collector.retain(&mut batch, &keep);
-                    }
-                }
-                if !d.complete {
-                    // A page cut short by a stop or an error: what follows it is not
-                    // a prefix.
-                    order.ended = true;
-                }
-                let mut limit_reached = false;
-                if let Some(left) = order.left.as_mut() {
-                    let n = self.collector.len(&batch);
-                    if n >= *left {
-                        self.collector.truncate(&mut batch, *left);
-                        *left = 0;
-                        order.ended = true;
-                        limit_reached = true;
-                        self.shared.limit_in_order();
-                    } else {
-                        *left -= n;
-                    }
-                }
-                // The N-th match came before the error: a sequential scan would have
-                // stopped without meeting it.
-                if !limit_reached {
-                    order.error = d.error;
-                }
-                let n = self.collector.len(&batch);
-                if n > 0 {
-                    if let Some(input) = self.shared.inputs.get(input_of(d.seq)) {
-                        input.emitted.fetch_add(n, Relaxed);
-                    }
-                    return Some(batch);
-                }
-                continue;
-            }
-            match self.recv() {
-                Some(d) => {
-                    let order = self.order.as_mut()?;
-                    order.waiting.insert(d.seq, d);
-                }
-                None => {
-                    // The run is over; a gap means later pages were never finished.
-                    let order = self.order.as_mut()?;
-                    if !order.waiting.contains_key(&order.next) {
-                        order.ended = true;
-                    }
-                }
-            }
-        }
     }
 }
 
 impl<C: Collector> Iterator for SearchHandle<C> {
     type Item = C::Batch;
     fn next(&mut self) -> Option<C::Batch> {
-        let batch = if self.order.is_some() {
-            self.next_in_order()?
+        let batch = if let Some(order) = self.order.as_mut() {
+            // Ordered mode: the next batch in sequence, trimmed to the limit.
+            let results = self.results.as_ref();
+            order.next(&*self.collector, &self.shared, || results?.recv().ok())?
         } else {
             let d = self.recv()?;
             if let Some(input) = self.shared.inputs.get(input_of(d.seq)) {
@@ -270,7 +171,7 @@ impl SearchHandle<Flights> {
 impl<C: Collector> Drop for SearchHandle<C> {
     fn drop(&mut self) {
         if self.driver.is_some() {
-            self.shared.halt(Stop::Cancelled);
+            self.shared.stop.halt(Stop::Cancelled);
             let _ = self.finish();
         }
     }

@@ -45,13 +45,14 @@
 
 mod config;
 mod handle;
+mod ordered;
 mod producer;
+mod shared;
 mod stop;
 mod worker;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
@@ -66,11 +67,11 @@ use crate::decode::scanner::{Decoding, PageScanner};
 use crate::error::{Error, Result};
 use crate::sort::Itinerary;
 use crate::source::{Input, Page};
-use crate::summary::{Counters, InputCounters};
 use crate::topk::{Ranked, Seen};
-use handle::Reorder;
+use ordered::Reorder;
 use producer::{Pages, Producer};
-use stop::{wait_briefly, Shared, Stop, StopOnDrop, Watchdog, PRODUCER_GRACE};
+use shared::Shared;
+use stop::{wait_briefly, Stop, StopOnDrop, Watchdog, PRODUCER_GRACE};
 use worker::{Keeper, Worker};
 
 /// Entry point of the library.
@@ -117,45 +118,11 @@ impl Search {
             .thread_name(|i| format!("flightsift-worker-{i}"))
             .build()
             .map_err(|e| Error::Config(format!("cannot start {threads} worker threads: {e}")))?;
-        let (rejects_tx, rejects_rx, rejects_wait) = match (config.on_error, config.rejects) {
-            (ErrorPolicy::Skip, Rejects::Keep { capacity }) => {
-                let (tx, rx) = flume::bounded(capacity);
-                (Some(tx), Some(rx), false)
-            }
-            (ErrorPolicy::Skip, Rejects::Stream { capacity }) => {
-                let (tx, rx) = flume::bounded(capacity.max(1));
-                (Some(tx), Some(rx), true)
-            }
-            _ => (None, None, false),
-        };
-        let shared = Arc::new(Shared {
-            stop: AtomicU8::new(Stop::Running as u8),
-            // In ordered mode the consumer decides which matches count, in order; a
-            // sorted run reads everything and keeps the best.
-            remaining: if config.ordered || config.sort.is_some() {
-                None
-            } else {
-                config.limit.map(AtomicU64::new)
-            },
-            counters: Counters::default(),
-            error: Mutex::new(None),
-            policy: config.on_error,
-            rejects: Mutex::new(rejects_tx),
-            rejects_wait,
-            first_failed: AtomicU64::new(u64::MAX),
-            bad_by_input: Mutex::new(HashMap::new()),
-            unreadable: Mutex::new(Vec::new()),
-            inputs: config
-                .inputs
-                .iter()
-                .map(|i| InputCounters::new(i.name()))
-                .collect(),
-            head: AtomicU64::new(0),
-            ahead: AtomicU64::new(0),
-            // Enough for every worker to stay busy on later inputs while the head
-            // input catches up, little enough to bound the reorder buffer.
-            window: (2 * capacity + threads) as u64,
-        });
+        // Enough for every worker to stay busy on later inputs while the head input
+        // catches up, little enough to bound the reorder buffer.
+        let window = (2 * capacity + threads) as u64;
+        let (shared, rejects_rx) = Shared::new(&config, window);
+        let shared = Arc::new(shared);
         let ordered = config.ordered && config.sort.is_none();
         let fanout = match (&config.sort, config.dedupe) {
             (Some(spec), dedupe) => {
@@ -192,14 +159,7 @@ impl Search {
             first_at: None,
             last_at: None,
             emitted: 0,
-            order: ordered.then(|| Reorder {
-                next: 0,
-                waiting: BTreeMap::new(),
-                left: config.limit,
-                ended: false,
-                error: None,
-                seen: config.dedupe.then(HashSet::new),
-            }),
+            order: ordered.then(|| Reorder::new(config.limit, config.dedupe)),
             shape: (threads, config.page_size, capacity),
             limit: config.limit,
         })
@@ -280,7 +240,7 @@ impl<C: Collector> Run<C> {
         let _guard = StopOnDrop(self.shared.clone());
         if self.config.limit == Some(0) {
             // `-n 0`: emit nothing, read nothing.
-            self.shared.halt(Stop::Limit);
+            self.shared.stop.halt(Stop::Limit);
             return;
         }
         let _watchdog = self
@@ -310,7 +270,7 @@ impl<C: Collector> Run<C> {
             {
                 Ok(p) => producers.push(p),
                 Err(e) => {
-                    self.shared.fail(Error::Config(format!(
+                    self.shared.stop.fail(Error::Config(format!(
                         "cannot start a producer thread: {e}"
                     )));
                     return;
@@ -366,16 +326,16 @@ impl<C: Collector> Run<C> {
         if let Fanout::Ranked(ranked) = &mut self.fanout {
             // A sorted run emits once the scan is over (or was stopped by a timeout
             // or an interruption: then the best of what was read, validly).
-            if !matches!(self.shared.reason(), Stop::Failed | Stop::Cancelled) {
+            if !matches!(self.shared.stop.reason(), Stop::Failed | Stop::Cancelled) {
                 for (seq, batch) in ranked.take_merged() {
                     if results.send(Delivery::new(seq, batch)).is_err() {
-                        self.shared.halt(Stop::Cancelled);
+                        self.shared.stop.halt(Stop::Cancelled);
                         break;
                     }
                 }
             }
         }
-        self.shared.halt(Stop::Finished);
+        self.shared.stop.halt(Stop::Finished);
         drop(results);
         wait_briefly(producers, PRODUCER_GRACE);
     }

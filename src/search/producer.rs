@@ -1,19 +1,22 @@
-//! The producers: each takes the next unread command-line input and pages it into
-//! the channel; and [`Pages`], the workers' end of that channel.
+//! The producers: each takes the next unread command-line input, pulls its pages
+//! from a page source (wrapped for the statistics, a replayed latency and an ordered
+//! run's window) and hands them to the channel; and [`Pages`], the workers' end of
+//! that channel.
 
 use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use super::config::{ErrorPolicy, SEQ_SHIFT};
-use super::stop::{Shared, Stop};
+use super::ordered::Gated;
+use super::shared::Shared;
+use super::stop::Stop;
 use super::{Failed, PageItem};
 use crate::decode::InputFormat;
-use crate::error::{Error, Location, RecordError};
-use crate::latency::Latency;
-use crate::source::{Input, PageReader};
-use crate::summary::InputCounters;
+use crate::error::{Error, Location, RecordError, Result};
+use crate::latency::{Latency, Replayed};
+use crate::source::{self, Input, Next, OnOversized, PageSource, SourceInfo};
+use crate::summary::Counters;
 
 /// Bytes of an oversized record kept in its reject.
 pub(super) const REJECT_SAMPLE: usize = 1024;
@@ -40,7 +43,7 @@ impl Producer {
     pub(super) fn run(self) {
         loop {
             let arg = self.next.fetch_add(1, AcqRel);
-            if arg >= self.groups.len() || self.shared.stopped() {
+            if arg >= self.groups.len() || self.shared.stop.stopped() {
                 return;
             }
             if !self.input(arg) {
@@ -52,13 +55,13 @@ impl Producer {
     /// Whether page `seq` can no longer matter: the run stopped, or (ordered runs)
     /// an earlier page holds a fatal error.
     pub(super) fn done(&self, seq: u64) -> bool {
-        self.shared.stopped() || self.shared.after_failure(seq)
+        self.shared.stop.stopped() || self.shared.stop.after_failure(seq)
     }
 
     /// Hands a page or marker to the workers; false when they are gone.
     pub(super) fn send(&self, item: PageItem) -> bool {
         if self.ordered {
-            self.shared.ahead.fetch_add(1, AcqRel);
+            self.shared.window.sent();
         }
         let started = Instant::now();
         let sent = self.tx.send(item);
@@ -67,44 +70,6 @@ impl Producer {
             .producer_blocked_ns
             .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
         sent.is_ok()
-    }
-
-    /// Waits like a live provider before a page; false if the run stopped meanwhile.
-    pub(super) fn wait(&self, delay: Duration, counters: &InputCounters) -> bool {
-        let started = Instant::now();
-        let until = started + delay;
-        let done = loop {
-            if self.shared.stopped() {
-                break false;
-            }
-            let now = Instant::now();
-            if now >= until {
-                break true;
-            }
-            thread::sleep((until - now).min(Duration::from_millis(5)));
-        };
-        counters
-            .waiting_ns
-            .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
-        done
-    }
-
-    /// Ordered runs: an input after the one the consumer is releasing waits while
-    /// `window` pages are already ahead of it (the head input never waits, so the
-    /// consumer always progresses). False if the run stopped meanwhile.
-    pub(super) fn gate(&self, arg: usize) -> bool {
-        if !self.ordered {
-            return true;
-        }
-        let shared = &self.shared;
-        while arg as u64 > shared.head.load(Acquire) && shared.ahead.load(Acquire) >= shared.window
-        {
-            if shared.stopped() {
-                return false;
-            }
-            thread::sleep(Duration::from_millis(1));
-        }
-        true
     }
 
     /// An input's file failed (it cannot be opened or read to the end). Fatal by
@@ -155,19 +120,23 @@ impl Producer {
                 &sample[..sample.len().min(REJECT_SAMPLE)],
             )
         };
+        let stopped = || shared.stop.stopped();
+        // A later input's pages wait for the consumer (ordered runs) unless nothing
+        // of this input can matter any more.
+        let gate_gives_up = || shared.stop.stopped() || shared.stop.after_failure(base);
         for file in &self.groups[arg] {
             if self.done(base | page_no) {
-                return !shared.stopped();
+                return !shared.stop.stopped();
             }
             let opened = Instant::now();
-            let reader = PageReader::open(file, self.page_size);
+            let source = source::open(file, self.page_size);
             shared.counters.files.fetch_add(1, Relaxed);
             shared
                 .counters
                 .reading_ns
                 .fetch_add(opened.elapsed().as_nanos() as u64, Relaxed);
-            let mut reader = match reader {
-                Ok(r) => r,
+            let source = match source {
+                Ok(s) => s,
                 Err(e) => {
                     if self.file_failed(arg, base | page_no, file, 1, e) {
                         continue;
@@ -175,44 +144,31 @@ impl Producer {
                     return false;
                 }
             };
-            counters.label(match reader.info.layout.format() {
+            counters.label(match source.info().layout.format() {
                 InputFormat::Responses(Some(p)) => p.name().to_string(),
                 InputFormat::Responses(None) => "responses".to_string(),
                 InputFormat::Csv | InputFormat::Ndjson => counters.name.clone(),
             });
-            // The header and any sniffed bytes were read by `open`: they count too.
-            shared.counters.bytes.fetch_add(reader.bytes_read, Relaxed);
-            let mut counted = reader.bytes_read;
+            // The reading is metered; a live provider answers each request after a
+            // while (replayed latency); an ordered run's later inputs wait for the
+            // consumer (the window).
+            let metered = Metered::new(source, &shared.counters);
+            let replayed = Replayed::new(metered, delays.as_mut(), &stopped, &counters.waiting_ns);
+            let window = self.ordered.then_some(&shared.window);
+            let mut pages = Gated::new(replayed, window, arg, &gate_gives_up);
             loop {
-                // A live provider answers each request after a while.
-                if let Some(delay) = delays.as_mut().and_then(Iterator::next) {
-                    if !self.wait(delay, counters) {
-                        return false;
-                    }
-                }
-                let started = Instant::now();
                 let spare = self.spare.try_recv().unwrap_or_default();
-                let page = reader.next_page(spare, &mut on_oversized);
-                shared
-                    .counters
-                    .reading_ns
-                    .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
-                shared
-                    .counters
-                    .bytes
-                    .fetch_add(reader.bytes_read - counted, Relaxed);
-                counted = reader.bytes_read;
-                match page {
-                    Ok(Some(mut page)) => {
+                match pages.next_page(spare, &mut on_oversized) {
+                    Ok(Next::Page(mut page)) => {
                         // Every page cut counts as read; one cut after the stop is also
                         // counted as wasted work, and not handed out.
                         shared.counters.pages.fetch_add(1, Relaxed);
                         counters.pages.fetch_add(1, Relaxed);
-                        if self.done(base | page_no) || !self.gate(arg) {
-                            if shared.reason() == Stop::Limit {
+                        if self.done(base | page_no) {
+                            if shared.stop.reason() == Stop::Limit {
                                 shared.counters.pages_after_limit.fetch_add(1, Relaxed);
                             }
-                            return !shared.stopped();
+                            return !shared.stop.stopped();
                         }
                         page.seq = base | page_no;
                         page_no += 1;
@@ -220,9 +176,10 @@ impl Producer {
                             return false; // the workers are gone
                         }
                     }
-                    Ok(None) => break,
+                    Ok(Next::End) => break,
+                    Ok(Next::Stopped) => return false,
                     Err(e) => {
-                        let line = reader.line();
+                        let line = pages.line();
                         if self.file_failed(arg, base | page_no, file, line, e) {
                             break;
                         }
@@ -233,6 +190,54 @@ impl Producer {
         }
         // The consumer moves on to the next input only once it knows this one ended.
         !self.ordered || self.send(PageItem::End(base | page_no))
+    }
+}
+
+/// A page source whose reading is counted in the run's statistics: the time spent
+/// reading and cutting, and the bytes read (a header and sniffed bytes included).
+struct Metered<'a, S> {
+    inner: S,
+    counters: &'a Counters,
+    /// Bytes of `inner` already counted.
+    counted: u64,
+}
+
+impl<'a, S: PageSource> Metered<'a, S> {
+    fn new(inner: S, counters: &'a Counters) -> Self {
+        // The header and any sniffed bytes were read by opening the input.
+        let counted = inner.bytes_read();
+        counters.bytes.fetch_add(counted, Relaxed);
+        Metered {
+            inner,
+            counters,
+            counted,
+        }
+    }
+}
+
+impl<S: PageSource> PageSource for Metered<'_, S> {
+    fn info(&self) -> &Arc<SourceInfo> {
+        self.inner.info()
+    }
+
+    fn next_page(&mut self, spare: Vec<u8>, on_oversized: &mut OnOversized<'_>) -> Result<Next> {
+        let started = Instant::now();
+        let next = self.inner.next_page(spare, on_oversized);
+        self.counters
+            .reading_ns
+            .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+        let read = self.inner.bytes_read();
+        self.counters.bytes.fetch_add(read - self.counted, Relaxed);
+        self.counted = read;
+        next
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.inner.bytes_read()
+    }
+
+    fn line(&mut self) -> u64 {
+        self.inner.line()
     }
 }
 
@@ -253,7 +258,7 @@ impl Iterator for Pages<'_> {
                 .fetch_add(started.elapsed().as_nanos() as u64, Relaxed)
         };
         loop {
-            if self.shared.stopped() {
+            if self.shared.stop.stopped() {
                 waited();
                 return None;
             }

@@ -1,15 +1,22 @@
-//! How a run stops, and what its threads share: the stop flag (the first reason wins),
-//! the exact-N output slots, the fatal error, the error policy's counts.
+//! How a run stops: the stop flag every thread checks (the first reason wins), the
+//! exact-N output slots, the fatal error, and the ways to set them from outside (a
+//! [`Canceller`], a timeout [`Watchdog`]).
+//!
+//! Everything here is a few atomics, so the rules are unit-tested directly below:
+//! slots claimed by many threads at once, and which reason wins a race.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::*};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::config::{ErrorPolicy, Reject};
-use crate::error::{Error, Location, RecordError, Result};
-use crate::summary::{Counters, InputCounters, Progress};
+use super::shared::Shared;
+#[cfg(doc)]
+use super::SearchHandle;
+use crate::error::Error;
+#[cfg(doc)]
+use crate::summary::Outcome;
+use crate::summary::Progress;
 
 /// Why the run stopped; the first reason wins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,45 +32,38 @@ pub(super) enum Stop {
     Finished = 6,
 }
 
-/// State shared by the producer, the workers and the handle.
-pub(super) struct Shared {
-    pub(super) stop: AtomicU8,
+/// Whether the run goes on, and why not: checked by the workers per record, by the
+/// producers per page, by the consumer per batch.
+pub(super) struct StopFlag {
+    reason: AtomicU8,
     /// Output slots left; `None` when unlimited (or ordered: the consumer counts).
-    pub(super) remaining: Option<AtomicU64>,
-    pub(super) counters: Counters,
-    pub(super) error: Mutex<Option<Error>>,
-    pub(super) policy: ErrorPolicy,
-    /// Taken (and so closed) by the driver when the run ends, so a consumer draining
-    /// rejects sees the end even while something else still holds the shared state.
-    pub(super) rejects: Mutex<Option<flume::Sender<Reject>>>,
-    /// `Keep` drops rejects the caller has not taken; `Stream` waits for it.
-    pub(super) rejects_wait: bool,
+    remaining: Option<AtomicU64>,
+    /// The fatal error that stopped the run.
+    error: Mutex<Option<Error>>,
     /// Ordered runs: the sequence number of the first page known to hold a fatal
     /// error. Pages after it cannot matter (the consumer stops there), so nobody
     /// reads or filters them.
-    pub(super) first_failed: AtomicU64,
-    pub(super) bad_by_input: Mutex<HashMap<String, BTreeMap<&'static str, u64>>>,
-    /// `--on-error skip`: the errors that ended files early, in the order met.
-    pub(super) unreadable: Mutex<Vec<String>>,
-    /// Per command-line input: what it read, matched, emitted, and waited.
-    pub(super) inputs: Vec<InputCounters>,
-    /// Ordered runs: the input the consumer is releasing pages of. Producers of
-    /// later inputs may run only `window` pages ahead of it, so the reorder buffer
-    /// stays bounded however slow an earlier input is.
-    pub(super) head: AtomicU64,
-    /// Ordered runs: pages handed out and not yet released by the consumer.
-    pub(super) ahead: AtomicU64,
-    pub(super) window: u64,
+    first_failed: AtomicU64,
 }
 
-impl Shared {
+impl StopFlag {
+    /// A running flag with `slots` output slots (`None`: no limit to count here).
+    pub(super) fn new(slots: Option<u64>) -> StopFlag {
+        StopFlag {
+            reason: AtomicU8::new(Stop::Running as u8),
+            remaining: slots.map(AtomicU64::new),
+            error: Mutex::new(None),
+            first_failed: AtomicU64::new(u64::MAX),
+        }
+    }
+
     #[inline]
     pub(super) fn stopped(&self) -> bool {
-        self.stop.load(Relaxed) != Stop::Running as u8
+        self.reason.load(Relaxed) != Stop::Running as u8
     }
 
     pub(super) fn reason(&self) -> Stop {
-        match self.stop.load(Acquire) {
+        match self.reason.load(Acquire) {
             0 => Stop::Running,
             1 => Stop::Limit,
             2 => Stop::Cancelled,
@@ -76,7 +76,7 @@ impl Shared {
 
     /// Stops the run for `reason` unless it already stopped; true if this call did.
     pub(super) fn halt(&self, reason: Stop) -> bool {
-        self.stop
+        self.reason
             .compare_exchange(Stop::Running as u8, reason as u8, AcqRel, Acquire)
             .is_ok()
     }
@@ -112,7 +112,7 @@ impl Shared {
     /// only the consumer sets in ordered runs, and then never reaches an error): a
     /// page that failed before a timeout or the end of input still failed.
     pub(super) fn fail_in_order(&self, err: Error) {
-        let _ = self.stop.fetch_update(AcqRel, Acquire, |s| {
+        let _ = self.reason.fetch_update(AcqRel, Acquire, |s| {
             (s != Stop::Limit as u8).then_some(Stop::Failed as u8)
         });
         if self.reason() == Stop::Failed {
@@ -124,7 +124,7 @@ impl Shared {
     /// have marked the run finished (every page filtered before the consumer caught
     /// up); the limit is still why the output ends where it does.
     pub(super) fn limit_in_order(&self) {
-        let _ = self.stop.fetch_update(AcqRel, Acquire, |s| {
+        let _ = self.reason.fetch_update(AcqRel, Acquire, |s| {
             (s == Stop::Running as u8 || s == Stop::Finished as u8).then_some(Stop::Limit as u8)
         });
     }
@@ -140,52 +140,9 @@ impl Shared {
         seq > self.first_failed.load(Acquire)
     }
 
-    /// Applies the error policy to a malformed record of command-line input `input`:
-    /// `Err` when it is fatal.
-    pub(super) fn bad_record(
-        &self,
-        input: usize,
-        location: Location,
-        error: RecordError,
-        raw: &[u8],
-    ) -> Result<()> {
-        if self.policy == ErrorPolicy::Fail {
-            return Err(Error::Record { location, error });
-        }
-        self.counters.bad_records.fetch_add(1, Relaxed);
-        if let Some(c) = self.inputs.get(input) {
-            c.bad.fetch_add(1, Relaxed);
-        }
-        {
-            let mut by = self.bad_by_input.lock().unwrap_or_else(|p| p.into_inner());
-            *by.entry(location.input.clone())
-                .or_default()
-                .entry(error.reason)
-                .or_default() += 1;
-        }
-        let tx = self
-            .rejects
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some(tx) = tx {
-            let reject = Reject {
-                location,
-                error,
-                raw: raw.to_vec(),
-            };
-            // A consumer that dropped the receiver no longer wants them; one that
-            // keeps it but does not drain it must not stall the run (`Keep`).
-            let dropped = if self.rejects_wait {
-                tx.send(reject).is_err()
-            } else {
-                tx.try_send(reject).is_err()
-            };
-            if dropped {
-                self.counters.rejects_dropped.fetch_add(1, Relaxed);
-            }
-        }
-        Ok(())
+    /// The fatal error that stopped the run, taken (once) by whoever reports it.
+    pub(super) fn take_error(&self) -> Option<Error> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }
 
@@ -197,9 +154,10 @@ impl Drop for StopOnDrop {
     fn drop(&mut self) {
         if thread::panicking() {
             self.0
+                .stop
                 .fail(Error::Internal("a pipeline thread panicked".into()));
         }
-        self.0.halt(Stop::Finished);
+        self.0.stop.halt(Stop::Finished);
         self.0
             .rejects
             .lock()
@@ -215,12 +173,12 @@ pub struct Canceller(pub(super) Arc<Shared>);
 impl Canceller {
     /// Stops the run; its outcome is [`Outcome::Cancelled`].
     pub fn cancel(&self) {
-        self.0.halt(Stop::Cancelled);
+        self.0.stop.halt(Stop::Cancelled);
     }
     /// Stops the run because the user interrupted it; its outcome is
     /// [`Outcome::Interrupted`].
     pub fn interrupt(&self) {
-        self.0.halt(Stop::Interrupted);
+        self.0.stop.halt(Stop::Interrupted);
     }
     /// Live counters, as [`SearchHandle::progress`]: for a thread that reports
     /// progress while the consumer is blocked on the handle.
@@ -241,7 +199,7 @@ impl Watchdog {
             .name("flightsift-timeout".into())
             .spawn(move || {
                 if let Err(flume::RecvTimeoutError::Timeout) = rx.recv_timeout(after) {
-                    shared.halt(Stop::TimedOut);
+                    shared.stop.halt(Stop::TimedOut);
                 }
             });
         Watchdog { _disarm: tx }

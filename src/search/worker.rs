@@ -9,7 +9,8 @@ use std::sync::atomic::Ordering::*;
 use std::time::Instant;
 
 use super::config::input_of;
-use super::stop::{Shared, Stop};
+use super::shared::Shared;
+use super::stop::Stop;
 use super::{Delivery, Failed, Fanout, PageItem};
 use crate::collect::{Collector, Matched};
 use crate::decode::scanner::{PageScanner, RecordSink};
@@ -63,12 +64,12 @@ impl<C: Collector> Worker<'_, C> {
         let page = match item {
             PageItem::Page(p) => p,
             PageItem::Failed(Failed { seq, error }) if keeper.ordered => {
-                keeper.shared.failed_at(seq);
+                keeper.shared.stop.failed_at(seq);
                 let batch = keeper.collector.batch();
                 return keeper.deliver(seq, batch, false, Some(error));
             }
             PageItem::Failed(Failed { error, .. }) => {
-                keeper.shared.fail(error);
+                keeper.shared.stop.fail(error);
                 return Err(());
             }
             PageItem::End(seq) => {
@@ -80,7 +81,7 @@ impl<C: Collector> Worker<'_, C> {
                 return keeper.send(end);
             }
         };
-        if keeper.ordered && keeper.shared.after_failure(page.seq) {
+        if keeper.ordered && keeper.shared.stop.after_failure(page.seq) {
             let _ = keeper.spare.try_send(page.bytes);
             return Ok(()); // the consumer stops at the earlier error
         }
@@ -125,13 +126,13 @@ impl<C: Collector> Worker<'_, C> {
             Scan::Done => keeper.deliver(page.seq, batch, true, None),
             Scan::Stop => keeper.deliver(page.seq, batch, false, None).and(Err(())),
             Scan::Fail(e) if keeper.ordered => {
-                keeper.shared.failed_at(page.seq);
+                keeper.shared.stop.failed_at(page.seq);
                 keeper.deliver(page.seq, batch, false, Some(e))
             }
             Scan::Fail(e) => {
                 // The error is recorded before the batch is handed over, so nothing
                 // the consumer does with the batch can win the race for the stop.
-                keeper.shared.fail(e);
+                keeper.shared.stop.fail(e);
                 keeper.deliver(page.seq, batch, false, None).and(Err(()))
             }
         }
@@ -165,7 +166,7 @@ impl<C: Collector> Keeper<'_, C> {
 
     fn send(&self, delivery: Delivery<C::Batch>) -> std::result::Result<(), ()> {
         if self.results.send(delivery).is_err() {
-            self.shared.halt(Stop::Cancelled); // the consumer went away
+            self.shared.stop.halt(Stop::Cancelled); // the consumer went away
             return Err(());
         }
         Ok(())
@@ -209,13 +210,13 @@ impl<C: Collector> Keeper<'_, C> {
                     (one, weight)
                 });
                 if let Err(e) = packed {
-                    self.shared.fail(e);
+                    self.shared.stop.fail(e);
                     return false;
                 }
                 return true;
             }
         }
-        match self.shared.take_slot() {
+        match self.shared.stop.take_slot() {
             None => false,
             Some(last) => {
                 self.collector.add(
@@ -248,7 +249,7 @@ impl<C: Collector> RecordSink for PageSink<'_, '_, '_, C> {
 
     #[inline]
     fn go_on(&self) -> ControlFlow<Scan> {
-        if self.keeper.shared.stopped() {
+        if self.keeper.shared.stop.stopped() {
             ControlFlow::Break(Scan::Stop)
         } else {
             ControlFlow::Continue(())
@@ -267,7 +268,7 @@ impl<C: Collector> RecordSink for PageSink<'_, '_, '_, C> {
     fn bad(&mut self, line_offset: u64, error: RecordError, raw: &[u8]) -> ControlFlow<Scan> {
         let location = Location {
             input: self.page.source.name.clone(),
-            line: self.page.first_line + line_offset,
+            line: self.page.line(line_offset),
         };
         match self
             .keeper
@@ -299,7 +300,7 @@ impl<C: Collector> RecordSink for PageSink<'_, '_, '_, C> {
             return ControlFlow::Continue(());
         }
         ControlFlow::Break(
-            if keeper.per_page_cap.is_some() && !keeper.shared.stopped() {
+            if keeper.per_page_cap.is_some() && !keeper.shared.stop.stopped() {
                 Scan::Done
             } else {
                 Scan::Stop
