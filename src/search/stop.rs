@@ -222,3 +222,198 @@ pub(super) fn wait_briefly(producers: Vec<JoinHandle<()>>, grace: Duration) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Barrier;
+
+    use super::*;
+
+    const ALL: [Stop; 7] = [
+        Stop::Running,
+        Stop::Limit,
+        Stop::Cancelled,
+        Stop::TimedOut,
+        Stop::Interrupted,
+        Stop::Failed,
+        Stop::Finished,
+    ];
+
+    /// A flag already stopped for `reason` (or running).
+    fn stopped_for(reason: Stop) -> StopFlag {
+        let flag = StopFlag::new(None);
+        if reason != Stop::Running {
+            flag.halt(reason);
+        }
+        flag
+    }
+
+    /// `threads` threads claim slots (each at most `tries` times) from a flag with
+    /// `slots`, all starting together: the slots each got, and how many saw "last".
+    fn claim(slots: u64, threads: usize, tries: usize) -> (StopFlag, Vec<u64>, usize) {
+        let flag = StopFlag::new(Some(slots));
+        let start = Barrier::new(threads);
+        let (got, last): (Vec<u64>, Vec<usize>) = thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        let (mut got, mut last) = (0, 0);
+                        for _ in 0..tries {
+                            match flag.take_slot() {
+                                Some(l) => {
+                                    got += 1;
+                                    last += l as usize;
+                                }
+                                None => break,
+                            }
+                        }
+                        (got, last)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).unzip()
+        });
+        (flag, got, last.iter().sum())
+    }
+
+    /// However many threads race for them, exactly `min(slots, tries)` slots are
+    /// claimed, exactly one claimer is told it took the last, and the run stops for
+    /// the limit exactly when the slots ran out: what one thread alone would see.
+    #[test]
+    fn exactly_n_slots_are_claimed_by_any_number_of_threads() {
+        for round in 0..20 {
+            for threads in [1, 2, 3, 8, 16] {
+                for slots in [0, 1, 2, 7, 64, 1000] {
+                    let tries = 1 + (round * 37 + slots as usize) % 150;
+                    let (flag, got, last) = claim(slots, threads, tries);
+                    let (reference, _, reference_last) = claim(slots, 1, threads * tries);
+                    let claimed: u64 = got.iter().sum();
+                    let ctx = format!("{threads} threads, {slots} slots, {tries} tries each");
+                    assert_eq!(claimed, slots.min((threads * tries) as u64), "{ctx}");
+                    assert_eq!(last, reference_last, "{ctx}");
+                    assert_eq!(last, usize::from(slots > 0 && claimed == slots), "{ctx}");
+                    assert_eq!(flag.reason(), reference.reason(), "{ctx}");
+                    let ran_out = (threads * tries) as u64 >= slots;
+                    let expected = if ran_out { Stop::Limit } else { Stop::Running };
+                    assert_eq!(flag.reason(), expected, "{ctx}");
+                }
+            }
+        }
+    }
+
+    /// Unlimited runs never stop for a slot.
+    #[test]
+    fn without_a_limit_every_slot_is_granted() {
+        let flag = StopFlag::new(None);
+        for _ in 0..10_000 {
+            assert_eq!(flag.take_slot(), Some(false));
+        }
+        assert_eq!(flag.reason(), Stop::Running);
+    }
+
+    /// Threads stopping the run for different reasons at once: exactly one of them
+    /// stops it, and its reason is the run's.
+    #[test]
+    fn the_first_reason_wins_a_race() {
+        let reasons = [
+            Stop::Limit,
+            Stop::Cancelled,
+            Stop::TimedOut,
+            Stop::Interrupted,
+            Stop::Failed,
+            Stop::Finished,
+        ];
+        for round in 0..200 {
+            let threads = 2 + round % 11;
+            let flag = StopFlag::new(None);
+            let start = Barrier::new(threads);
+            let won: Vec<Stop> = thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|i| {
+                        let (flag, start) = (&flag, &start);
+                        let reason = reasons[(i + round) % reasons.len()];
+                        s.spawn(move || {
+                            start.wait();
+                            flag.halt(reason).then_some(reason)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .filter_map(|h| h.join().unwrap())
+                    .collect()
+            });
+            assert_eq!(won.len(), 1, "round {round}: {won:?}");
+            assert_eq!(flag.reason(), won[0], "round {round}");
+            assert!(flag.stopped());
+        }
+    }
+
+    /// A fatal error is the run's only if it stopped the run: a later one is a
+    /// consequence, and one after a cancel, a limit or the end is not reported.
+    #[test]
+    fn an_error_counts_only_if_it_stopped_the_run() {
+        for before in ALL {
+            let flag = stopped_for(before);
+            flag.fail(Error::Internal("first".into()));
+            flag.fail(Error::Internal("second".into()));
+            let error = flag.take_error().map(|e| e.to_string());
+            if before == Stop::Running {
+                assert_eq!(flag.reason(), Stop::Failed);
+                assert_eq!(error.as_deref(), Some("internal error: first"));
+            } else {
+                assert_eq!(flag.reason(), before, "{before:?}");
+                assert_eq!(error, None, "{before:?}");
+            }
+        }
+    }
+
+    /// Ordered runs meet errors and the limit in input order, after the fact: an
+    /// error reached in order overrides every stop but the limit (the consumer sets
+    /// that one, and never reaches an error after it), and the limit reached in
+    /// order overrides only a run still going or marked finished.
+    #[test]
+    fn in_order_stops_override_what_a_sequential_scan_would_not_have_met() {
+        for before in ALL {
+            let flag = stopped_for(before);
+            flag.fail_in_order(Error::Internal("in order".into()));
+            if before == Stop::Limit {
+                assert_eq!(flag.reason(), Stop::Limit);
+                assert!(flag.take_error().is_none());
+            } else {
+                assert_eq!(flag.reason(), Stop::Failed, "{before:?}");
+                assert!(flag.take_error().is_some(), "{before:?}");
+            }
+
+            let flag = stopped_for(before);
+            flag.limit_in_order();
+            let expected = match before {
+                Stop::Running | Stop::Finished => Stop::Limit,
+                other => other,
+            };
+            assert_eq!(flag.reason(), expected, "{before:?}");
+        }
+    }
+
+    /// The first failed page is the earliest ever reported, whatever the order the
+    /// reports arrive in; only pages after it are skipped.
+    #[test]
+    fn the_earliest_failed_page_bounds_what_is_read() {
+        for round in 0..50u64 {
+            let flag = StopFlag::new(None);
+            let pages: Vec<u64> = (0..8).map(|i| 100 + (i * 7 + round * 13) % 50).collect();
+            thread::scope(|s| {
+                for &page in &pages {
+                    let flag = &flag;
+                    s.spawn(move || flag.failed_at(page));
+                }
+            });
+            let first = *pages.iter().min().unwrap();
+            assert!(!flag.after_failure(first), "round {round}");
+            assert!(!flag.after_failure(first - 1), "round {round}");
+            assert!(flag.after_failure(first + 1), "round {round}");
+        }
+        assert!(!StopFlag::new(None).after_failure(u64::MAX - 1));
+    }
+}
