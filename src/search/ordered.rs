@@ -236,3 +236,229 @@ impl<B> Reorder<B> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::collect::Matched;
+    use crate::search::config::SearchConfig;
+    use crate::search::stop::Stop;
+
+    /// Batches of match numbers.
+    struct Ids;
+
+    impl Collector for Ids {
+        type Batch = Vec<u64>;
+        fn batch(&self) -> Vec<u64> {
+            Vec::new()
+        }
+        fn add(&self, _: &mut Vec<u64>, _: Matched<'_>) {}
+        fn len(&self, batch: &Vec<u64>) -> u64 {
+            batch.len() as u64
+        }
+        fn truncate(&self, batch: &mut Vec<u64>, n: u64) {
+            batch.truncate(n as usize);
+        }
+        fn retain(&self, batch: &mut Vec<u64>, keep: &[bool]) {
+            let mut flags = keep.iter();
+            batch.retain(|_| *flags.next().unwrap_or(&true));
+        }
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n.max(1)
+        }
+    }
+
+    /// One page as a worker reports it: its matches, and whether a fatal error cut
+    /// it short (after those matches).
+    struct PageReport {
+        seq: u64,
+        matches: Vec<u64>,
+        error: bool,
+    }
+
+    /// What a sequential scan of `inputs` emits with `limit`, and the error it meets
+    /// (the sequence number of its page), if it meets one before the limit.
+    fn sequential(inputs: &[Vec<PageReport>], limit: Option<u64>) -> (Vec<u64>, Option<u64>) {
+        let mut out = Vec::new();
+        for page in inputs.iter().flatten() {
+            for &m in &page.matches {
+                if limit.is_some_and(|n| out.len() as u64 >= n) {
+                    return (out, None);
+                }
+                out.push(m);
+            }
+            if limit.is_some_and(|n| out.len() as u64 >= n) {
+                return (out, None);
+            }
+            if page.error {
+                return (out, Some(page.seq));
+            }
+        }
+        (out, None)
+    }
+
+    /// Random inputs: pages with a few matches each (often none), and now and then a
+    /// page that fails.
+    fn random_inputs(rng: &mut Rng) -> Vec<Vec<PageReport>> {
+        let mut id = 0;
+        (0..1 + rng.below(4))
+            .map(|input| {
+                (0..rng.below(7))
+                    .map(|page| PageReport {
+                        seq: input << SEQ_SHIFT | page,
+                        matches: (0..rng.below(4))
+                            .map(|_| {
+                                id += 1;
+                                id
+                            })
+                            .collect(),
+                        error: rng.below(12) == 0,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Every delivery the workers would make, each input's end marker included.
+    fn deliveries(inputs: &[Vec<PageReport>]) -> Vec<Delivery<Vec<u64>>> {
+        let mut out = Vec::new();
+        for (input, pages) in inputs.iter().enumerate() {
+            for page in pages {
+                let mut d = Delivery::new(page.seq, page.matches.clone());
+                if page.error {
+                    d.complete = false;
+                    d.error = Some(Error::Internal(format!("page {}", page.seq)));
+                }
+                out.push(d);
+            }
+            let mut end =
+                Delivery::new((input as u64) << SEQ_SHIFT | pages.len() as u64, Vec::new());
+            end.end = true;
+            out.push(end);
+        }
+        out
+    }
+
+    /// Pages reported in any order (workers finish out of order, several at a time,
+    /// and pages after a failure may never report): the released batches are a
+    /// sequential scan's first N, and the run fails exactly when that scan would.
+    #[test]
+    fn pages_are_released_in_sequence_whatever_order_they_arrive_in() {
+        for seed in 0..3000u64 {
+            let mut rng = Rng(seed);
+            let inputs = random_inputs(&mut rng);
+            let limit = (rng.below(3) > 0).then(|| 1 + rng.below(12));
+            let (want, failed) = sequential(&inputs, limit);
+            let mut pending = deliveries(&inputs);
+            // Workers finish pages out of order, at most `spread` apart; pages after
+            // a failed one are sometimes skipped.
+            let spread = 1 + rng.below(6) as usize;
+            let first_failed = inputs.iter().flatten().find(|p| p.error).map(|p| p.seq);
+            if rng.below(2) == 0 {
+                pending.retain(|d| first_failed.is_none_or(|f| d.seq <= f || d.end));
+            }
+            let (shared, _) = Shared::new(&SearchConfig::new(Vec::new()), 4);
+            for _ in &pending {
+                shared.window.sent();
+            }
+            let mut reorder = Reorder::new(limit, false);
+            let mut got = Vec::new();
+            let recv = || {
+                if pending.is_empty() {
+                    return None;
+                }
+                let i = rng.below(spread.min(pending.len()) as u64) as usize;
+                Some(pending.remove(i))
+            };
+            let mut recv = recv;
+            while let Some(batch) = reorder.next(&Ids, &shared, &mut recv) {
+                assert!(!batch.is_empty(), "seed {seed}: an empty batch released");
+                got.extend(batch);
+            }
+            let ctx = format!("seed {seed}, limit {limit:?}, spread {spread}");
+            assert_eq!(got, want, "{ctx}");
+            let error = shared.stop.take_error().map(|e| e.to_string());
+            let want_error = failed.map(|seq| format!("internal error: page {seq}"));
+            assert_eq!(error, want_error, "{ctx}");
+            let reached = limit.is_some_and(|n| want.len() as u64 >= n);
+            let reason = shared.stop.reason();
+            match (reached, failed) {
+                (true, _) => assert_eq!(reason, Stop::Limit, "{ctx}"),
+                (false, Some(_)) => assert_eq!(reason, Stop::Failed, "{ctx}"),
+                (false, None) => assert_eq!(reason, Stop::Running, "{ctx}"),
+            }
+        }
+    }
+
+    /// A page cut short by a stop is the end of the ordered output: what comes after
+    /// it is not a prefix of the scan.
+    #[test]
+    fn a_page_cut_short_ends_the_output() {
+        let (shared, _) = Shared::new(&SearchConfig::new(Vec::new()), 4);
+        let mut cut = Delivery::new(1, vec![3, 4]);
+        cut.complete = false;
+        let mut pending = vec![Delivery::new(2, vec![5]), cut, Delivery::new(0, vec![1, 2])];
+        for _ in &pending {
+            shared.window.sent();
+        }
+        let mut reorder = Reorder::new(None, false);
+        let mut got = Vec::new();
+        while let Some(batch) = reorder.next(&Ids, &shared, || pending.pop()) {
+            got.extend(batch);
+        }
+        assert_eq!(got, [1, 2, 3, 4]);
+        assert_eq!(shared.stop.reason(), Stop::Running);
+    }
+
+    /// Waits for `admit` on another thread: whether it returned within `wait`.
+    fn admitted_within(window: &Window, input: usize, wait: Duration) -> (bool, bool) {
+        let done = AtomicBool::new(false);
+        let give_up = AtomicBool::new(false);
+        thread::scope(|s| {
+            let handle = s.spawn(|| {
+                let admitted = window.admit(input, &|| give_up.load(Acquire));
+                done.store(true, Release);
+                admitted
+            });
+            let deadline = std::time::Instant::now() + wait;
+            while !done.load(Acquire) && std::time::Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(1));
+            }
+            let in_time = done.load(Acquire);
+            give_up.store(true, Release);
+            (in_time, handle.join().unwrap())
+        })
+    }
+
+    /// The head input never waits; a later one waits while the window is full, and
+    /// goes on when the consumer releases a page or moves on to it.
+    #[test]
+    fn a_later_input_waits_for_the_window_and_the_head_never_does() {
+        let window = Window::new(2);
+        let long = Duration::from_millis(2000);
+        let short = Duration::from_millis(60);
+        window.sent();
+        // Room left: anyone goes.
+        assert_eq!(admitted_within(&window, 3, long), (true, true));
+        window.sent();
+        // Full: the head goes, a later input waits (and gives up when told).
+        assert_eq!(admitted_within(&window, 0, long), (true, true));
+        assert_eq!(admitted_within(&window, 1, short), (false, false));
+        window.released();
+        assert_eq!(admitted_within(&window, 1, long), (true, true));
+        window.sent();
+        window.advance(1);
+        assert_eq!(admitted_within(&window, 1, long), (true, true));
+        assert_eq!(admitted_within(&window, 2, short), (false, false));
+    }
+}
