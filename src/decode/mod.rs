@@ -6,6 +6,8 @@
 //! grown to its working size.
 
 pub mod csv;
+mod header;
+pub(crate) mod names;
 pub mod ndjson;
 mod page;
 pub(crate) mod responses;
@@ -61,11 +63,7 @@ pub enum InputFormat {
 impl InputFormat {
     /// Guesses a canonical format from a file extension; `None` if it says nothing.
     pub fn from_path(path: &std::path::Path) -> Option<InputFormat> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "csv" => Some(InputFormat::Csv),
-            "ndjson" | "jsonl" => Some(InputFormat::Ndjson),
-            _ => None,
-        }
+        names::format_of_extension(path.extension()?.to_str()?)
     }
 }
 

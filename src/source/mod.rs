@@ -36,6 +36,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::decode::names::DUMP_EXTENSIONS;
 use crate::decode::scanner::Layout;
 use crate::decode::InputFormat;
 use crate::error::{display_name, Error, Result};
@@ -130,7 +131,7 @@ impl Input {
                     io::ErrorKind::NotFound,
                     format!(
                         "no dump files in this directory (names ending in {}, optionally .gz or .zst)",
-                        walk::DUMP_EXTENSIONS.map(|e| format!(".{e}")).join(", ")
+                        DUMP_EXTENSIONS.iter().map(|e| e.dotted).collect::<Vec<_>>().join(", ")
                     ),
                 ),
             ));

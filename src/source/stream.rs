@@ -368,23 +368,7 @@ impl StreamPages {
                 message: "the input is empty; expected a header row".into(),
             });
         };
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(&header.bytes[..]);
-        let mut record = csv::ByteRecord::new();
-        let ok = rdr
-            .read_byte_record(&mut record)
-            .map_err(|e| Error::Header {
-                input: name.clone(),
-                message: e.to_string(),
-            })?;
-        if !ok {
-            return Err(Error::Header {
-                input: name,
-                message: "the first line is empty; expected a header row".into(),
-            });
-        }
-        let schema = Schema::from_header(record.iter()).map_err(|message| Error::Header {
+        let schema = Schema::parse_header(&header.bytes).map_err(|message| Error::Header {
             input: name.clone(),
             message,
         })?;
