@@ -154,6 +154,24 @@
 //! assert_eq!((matches, summary.matched), (117, 117));
 //! # Ok(()) }
 //! ```
+//!
+//! # Where things are
+//!
+//! A run goes input → pages → workers → handle, one room each:
+//!
+//! * `source` (internal): inputs ([`Input`]) and the page sources that cut them into
+//!   pages of whole records: a stream (stdin, pipes, compressed files, and today every
+//!   file) or byte ranges of a seekable file.
+//! * [`decode`]: a page's records into [`Flight`]s, whatever the format;
+//!   `decode::scanner` holds a worker's per-format state and the one scan loop.
+//! * [`filter`]: the `--where` language and the search flags, compiled to a [`Filter`].
+//! * `search` (internal): the pipeline, from [`Search::start`] to [`SearchHandle`];
+//!   `src/search/mod.rs` reads top to bottom, its rooms hold the stop logic, the
+//!   producers, the workers, ordered runs and the handle.
+//! * [`collect`], [`sort`] and `topk`: what becomes of a match (kept, encoded, counted;
+//!   ranked and deduplicated).
+//! * [`encode`]: canonical CSV and NDJSON out; [`provider`]: recorded provider
+//!   responses in.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -171,8 +189,10 @@ pub mod gen;
 pub mod latency;
 pub mod provider;
 pub mod record;
+/// The pipeline: `src/search/mod.rs` reads top to bottom.
 mod search;
 pub mod sort;
+/// Inputs and the page sources that cut them into pages.
 mod source;
 pub mod sql;
 #[cfg(feature = "async")]

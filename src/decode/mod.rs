@@ -21,9 +21,9 @@ use crate::record::{
 };
 
 /// One input format's view of a page: where its records are, and how to decode the
-/// columns of the current one. The worker's scan loop (stop checks, two-pass decoding,
-/// filtering, keeping) is written once over this trait and monomorphized per format,
-/// so a new format is one implementation, not another copy of the loop.
+/// columns of the current one. The scan loop ([`scanner`]: stop checks, two-pass
+/// decoding, filtering, keeping) is written once over this trait and monomorphized per
+/// format, so a new format is one implementation, not another copy of the loop.
 pub(crate) trait Cursor {
     /// Moves to the next record of `page`: its bytes (without terminator) and the
     /// number of line breaks before it in the page, for error locations.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-#[allow(unused_imports)]
+#[cfg(doc)]
 use super::{Search, SearchHandle};
 use crate::currency::Converter;
 use crate::error::{Location, RecordError};
@@ -11,6 +11,8 @@ use crate::filter::Filter;
 use crate::latency::Latency;
 use crate::sort::SortSpec;
 use crate::source::Input;
+#[cfg(doc)]
+use crate::{sort::Itinerary, summary::Summary};
 
 /// Default records per page, chosen by measurement (see README, "Performance").
 pub const DEFAULT_PAGE_SIZE: usize = 2048;

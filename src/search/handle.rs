@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+#[cfg(doc)]
+use super::config::ErrorPolicy;
 use super::config::{input_of, Reject};
 use super::ordered::Reorder;
 use super::shared::Shared;

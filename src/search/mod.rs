@@ -1,26 +1,48 @@
-//! The search pipeline, top to bottom.
+//! The search pipeline, top to bottom: this file is where a run reads as a whole
+//! ([`Search::start_with`] sets it up, `Run::drive` runs it); the rooms beside it
+//! hold one stage each.
 //!
 //! ```text
-//!  a producer per input     dedicated rayon pool (par_bridge)            consumer
-//!  ────────────────────     ────────────────────────────────            ────────
-//!  read blocks, cut    ──▶  recv page ─▶ decode ─▶ filter ─▶ reserve ─▶  SearchHandle
-//!  pages of records   flume  (each worker reuses one Flight)   slot     (iterator of
-//!  (source.rs), after bounded                                   │        batches)
-//!  any replayed latency                             limit hit ──┴─▶ stop flag
+//!  producers (threads)           workers (a rayon pool, par_bridge)        consumer
+//!  ───────────────────           ──────────────────────────────────        ────────
+//!  input ─▶ page source  ──▶ flume ──▶ page ─▶ scanner: decode, filter ──▶ SearchHandle
+//!  (source/)  │ metered  bounded        (decode::scanner, per format)     (handle.rs)
+//!             │ replayed latency              │ keep: slot / dedupe /     ordered runs:
+//!             │ ordered window                │ sort (worker.rs, topk)    Reorder
+//!             (producer.rs, ordered.rs)       └─ last slot ─▶ stop flag  (ordered.rs)
 //! ```
+//!
+//! The rooms:
+//!
+//! * `config.rs`: [`SearchConfig`] and its parts ([`ErrorPolicy`], [`Rejects`]), and
+//!   the sequence numbers pages are known by.
+//! * `stop.rs`: the stop flag (the first reason wins), the exact-N output slots, the
+//!   fatal error; [`Canceller`], the timeout watchdog, the producers' shutdown grace.
+//! * `shared.rs`: what every thread shares: the stop flag, the counters, the error
+//!   policy and where skipped records go.
+//! * `producer.rs`: a producer per input, pulling pages from a page source
+//!   (`crate::source`) wrapped for the statistics, a replayed latency
+//!   (`crate::latency`) and an ordered run's window; and the workers' end of the
+//!   channel.
+//! * `worker.rs`: a worker scans a page with its `decode::scanner::PageScanner` (which
+//!   knows the formats) and keeps what matches (which it alone knows how).
+//! * `ordered.rs`: ordered runs' two gates, the producers' window and the consumer's
+//!   reordering.
+//! * `handle.rs`: [`SearchHandle`], the caller's end, and the run's summary.
+//!
+//! What holds it together:
 //!
 //! * Each command-line input has its own producer (at most [`MAX_PRODUCERS`] at once),
 //!   as a search asks each provider in parallel; a page's sequence number is its
-//!   input's place, then its own ([`SEQ_SHIFT`]), so input order survives the fan-in.
-//! * `sort` replaces the slot: each worker thread keeps its best N ([`crate::topk`]),
-//!   merged when the scan ends. `dedupe` checks a shared set of itineraries before
-//!   the slot (or, ordered, lets the consumer drop repeats in input order).
-//!
+//!   input's place, then its own, so input order survives the fan-in.
 //! * Pages, not records, cross the channel: one send per page keeps the hand-off cost
 //!   negligible, and parsing happens in the workers, in parallel.
 //! * Exactly `min(N, matches)` records are emitted: a worker reserves an output slot
 //!   (`fetch_update` + `checked_sub`, as rayon's `take_any` does) *before* it keeps a
 //!   match, so the count can never overshoot whatever the thread count.
+//! * `sort` replaces the slot: each worker thread keeps its best N (`crate::topk`),
+//!   merged when the scan ends. `dedupe` checks a shared set of itineraries before
+//!   the slot (or, ordered, lets the consumer drop repeats in input order).
 //! * Stopping is prompt: taking the last slot sets the stop flag; workers check it per
 //!   record, the page iterator polls it between receives (so no worker stays parked on
 //!   a stalled input), and the producer checks it between pages.
@@ -37,11 +59,12 @@
 //!   number (the producer's own errors take the next one), the workers go on with
 //!   the pages before it, and the handle applies it only when it gets there, so an
 //!   error after the N-th match is never met and one before it always is.
-//! * Every format is scanned by one loop ([`Worker::scan`]) over a per-format
-//!   [`Cursor`]: adding a format means implementing the cursor, not copying the loop.
+//! * Every format is scanned by one loop (`decode::scanner`) over a per-format cursor:
+//!   adding a format means implementing the cursor, not copying the loop, and the
+//!   worker never learns of it.
 //! * Every other way to stop (a timeout watchdog, [`Canceller::interrupt`] from a signal
 //!   handler, a fatal error) sets the same flag; the first reason wins and becomes the
-//!   run's [`Outcome`].
+//!   run's [`crate::Outcome`].
 
 mod config;
 mod handle;
@@ -65,6 +88,8 @@ pub use stop::Canceller;
 use crate::collect::{Collector, Flights};
 use crate::decode::scanner::{Decoding, PageScanner};
 use crate::error::{Error, Result};
+#[cfg(doc)]
+use crate::record::Flight;
 use crate::sort::Itinerary;
 use crate::source::{Input, Page};
 use crate::topk::{Ranked, Seen};
