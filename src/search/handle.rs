@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use super::config::ErrorPolicy;
 use super::config::{input_of, Reject};
 use super::ordered::Reorder;
-use super::shared::Shared;
-use super::stop::{Canceller, Stop};
+use super::shared::{Canceller, Shared};
+use super::stop::Stop;
 use super::Delivery;
 use crate::collect::{Collector, Flights};
 use crate::error::{Error, Result};
@@ -142,7 +142,9 @@ impl<C: Collector> Iterator for SearchHandle<C> {
         let batch = if let Some(order) = self.order.as_mut() {
             // Ordered mode: the next batch in sequence, trimmed to the limit.
             let results = self.results.as_ref();
-            order.next(&*self.collector, &self.shared, || results?.recv().ok())?
+            order.next(&*self.collector, self.shared.ledger(), || {
+                results?.recv().ok()
+            })?
         } else {
             let d = self.recv()?;
             if let Some(input) = self.shared.inputs.get(input_of(d.seq)) {

@@ -83,7 +83,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 pub use config::{ErrorPolicy, Reject, Rejects, SearchConfig, DEFAULT_PAGE_SIZE, MAX_PRODUCERS};
 pub use handle::SearchHandle;
-pub use stop::Canceller;
+pub use shared::Canceller;
 
 use crate::collect::{Collector, Flights};
 use crate::decode::scanner::{Decoding, PageScanner};
@@ -95,8 +95,8 @@ use crate::source::{Input, Page};
 use crate::topk::{Ranked, Seen};
 use ordered::Reorder;
 use producer::{Pages, Producer};
-use shared::Shared;
-use stop::{wait_briefly, Stop, StopOnDrop, Watchdog, PRODUCER_GRACE};
+use shared::{Shared, StopOnDrop};
+use stop::{wait_briefly, Stop, Watchdog, PRODUCER_GRACE};
 use worker::{Keeper, Worker};
 
 /// Entry point of the library.
@@ -268,10 +268,12 @@ impl<C: Collector> Run<C> {
             self.shared.stop.halt(Stop::Limit);
             return;
         }
-        let _watchdog = self
-            .config
-            .timeout
-            .map(|t| Watchdog::start(t, self.shared.clone()));
+        let _watchdog = self.config.timeout.map(|t| {
+            let shared = self.shared.clone();
+            Watchdog::start(t, move || {
+                shared.stop.halt(Stop::TimedOut);
+            })
+        });
         let (page_tx, page_rx) = flume::bounded::<PageItem>(self.capacity);
         let (spare_tx, spare_rx) = flume::bounded::<Vec<u8>>(self.capacity + self.threads);
         let ordered = self.config.ordered && self.config.sort.is_none();

@@ -20,12 +20,13 @@ use std::thread;
 use std::time::Duration;
 
 use super::config::{input_of, SEQ_SHIFT};
-use super::shared::Shared;
+use super::stop::StopFlag;
 use super::Delivery;
 use crate::collect::Collector;
 use crate::error::{Error, Result};
 use crate::sort::Itinerary;
 use crate::source::{Next, OnOversized, PageSource, SourceInfo};
+use crate::summary::{Counters, InputCounters};
 
 /// How far the producers of later inputs may run ahead of the consumer.
 pub(super) struct Window {
@@ -124,6 +125,16 @@ impl<S: PageSource> PageSource for Gated<'_, S> {
     }
 }
 
+/// What the reordering reports to as it releases pages: the run's stop flag (the
+/// limit or an error reached in order), the window it frees, and the counters of
+/// what it drops and emits.
+pub(super) struct Ledger<'a> {
+    pub(super) stop: &'a StopFlag,
+    pub(super) window: &'a Window,
+    pub(super) counters: &'a Counters,
+    pub(super) inputs: &'a [InputCounters],
+}
+
 /// Consumer-side reordering for ordered runs: pages are released in sequence, and
 /// the run stops once the first N matches in input order are known.
 pub(super) struct Reorder<B> {
@@ -155,7 +166,7 @@ impl<B> Reorder<B> {
     pub(super) fn next<C: Collector<Batch = B>>(
         &mut self,
         collector: &C,
-        shared: &Shared,
+        shared: Ledger<'_>,
         mut recv: impl FnMut() -> Option<Delivery<B>>,
     ) -> Option<B> {
         loop {
@@ -243,8 +254,32 @@ mod tests {
 
     use super::*;
     use crate::collect::Matched;
-    use crate::search::config::SearchConfig;
     use crate::search::stop::Stop;
+
+    /// What a run's shared state gives the reordering.
+    struct Run {
+        stop: StopFlag,
+        window: Window,
+        counters: Counters,
+    }
+
+    impl Run {
+        fn new() -> Run {
+            Run {
+                stop: StopFlag::new(None),
+                window: Window::new(4),
+                counters: Counters::default(),
+            }
+        }
+        fn ledger(&self) -> Ledger<'_> {
+            Ledger {
+                stop: &self.stop,
+                window: &self.window,
+                counters: &self.counters,
+                inputs: &[],
+            }
+        }
+    }
 
     /// Batches of match numbers.
     struct Ids;
@@ -367,7 +402,7 @@ mod tests {
             if rng.below(2) == 0 {
                 pending.retain(|d| first_failed.is_none_or(|f| d.seq <= f || d.end));
             }
-            let (shared, _) = Shared::new(&SearchConfig::new(Vec::new()), 4);
+            let shared = Run::new();
             for _ in &pending {
                 shared.window.sent();
             }
@@ -381,7 +416,7 @@ mod tests {
                 Some(pending.remove(i))
             };
             let mut recv = recv;
-            while let Some(batch) = reorder.next(&Ids, &shared, &mut recv) {
+            while let Some(batch) = reorder.next(&Ids, shared.ledger(), &mut recv) {
                 assert!(!batch.is_empty(), "seed {seed}: an empty batch released");
                 got.extend(batch);
             }
@@ -404,7 +439,7 @@ mod tests {
     /// it is not a prefix of the scan.
     #[test]
     fn a_page_cut_short_ends_the_output() {
-        let (shared, _) = Shared::new(&SearchConfig::new(Vec::new()), 4);
+        let shared = Run::new();
         let mut cut = Delivery::new(1, vec![3, 4]);
         cut.complete = false;
         let mut pending = vec![Delivery::new(2, vec![5]), cut, Delivery::new(0, vec![1, 2])];
@@ -413,7 +448,7 @@ mod tests {
         }
         let mut reorder = Reorder::new(None, false);
         let mut got = Vec::new();
-        while let Some(batch) = reorder.next(&Ids, &shared, || pending.pop()) {
+        while let Some(batch) = reorder.next(&Ids, shared.ledger(), || pending.pop()) {
             got.extend(batch);
         }
         assert_eq!(got, [1, 2, 3, 4]);

@@ -1,15 +1,21 @@
 //! What every thread of a run shares: the stop flag, the counters, the error policy
-//! and where skipped records go, and (ordered runs) the producers' window.
+//! and where skipped records go, and (ordered runs) the producers' window; and the
+//! handles that stop a run from outside it ([`Canceller`]) or when its driver ends.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering::*;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::thread;
 
 use super::config::{ErrorPolicy, Reject, Rejects, SearchConfig};
-use super::ordered::Window;
-use super::stop::StopFlag;
+use super::ordered::{Ledger, Window};
+use super::stop::{Stop, StopFlag};
+#[cfg(doc)]
+use super::SearchHandle;
 use crate::error::{Error, Location, RecordError, Result};
-use crate::summary::{Counters, InputCounters};
+#[cfg(doc)]
+use crate::summary::Outcome;
+use crate::summary::{Counters, InputCounters, Progress};
 
 /// State shared by the producers, the workers and the handle.
 pub(super) struct Shared {
@@ -73,6 +79,16 @@ impl Shared {
         (shared, rejects_rx)
     }
 
+    /// What an ordered run's reordering reports to.
+    pub(super) fn ledger(&self) -> Ledger<'_> {
+        Ledger {
+            stop: &self.stop,
+            window: &self.window,
+            counters: &self.counters,
+            inputs: &self.inputs,
+        }
+    }
+
     /// Applies the error policy to a malformed record of command-line input `input`:
     /// `Err` when it is fatal.
     pub(super) fn bad_record(
@@ -119,5 +135,46 @@ impl Shared {
             }
         }
         Ok(())
+    }
+}
+
+/// Ends the run when the driver returns, however it returns: sets the stop flag (so
+/// a panic anywhere still ends the producer) and closes the rejects stream.
+pub(super) struct StopOnDrop(pub(super) Arc<Shared>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            self.0
+                .stop
+                .fail(Error::Internal("a pipeline thread panicked".into()));
+        }
+        self.0.stop.halt(Stop::Finished);
+        self.0
+            .rejects
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+    }
+}
+
+/// Stops a run from another thread (a signal handler, a UI): cheap to clone.
+#[derive(Clone)]
+pub struct Canceller(pub(super) Arc<Shared>);
+
+impl Canceller {
+    /// Stops the run; its outcome is [`Outcome::Cancelled`].
+    pub fn cancel(&self) {
+        self.0.stop.halt(Stop::Cancelled);
+    }
+    /// Stops the run because the user interrupted it; its outcome is
+    /// [`Outcome::Interrupted`].
+    pub fn interrupt(&self) {
+        self.0.stop.halt(Stop::Interrupted);
+    }
+    /// Live counters, as [`SearchHandle::progress`]: for a thread that reports
+    /// progress while the consumer is blocked on the handle.
+    pub fn progress(&self) -> Progress {
+        self.0.counters.snapshot()
     }
 }

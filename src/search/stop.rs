@@ -1,22 +1,16 @@
 //! How a run stops: the stop flag every thread checks (the first reason wins), the
-//! exact-N output slots, the fatal error, and the ways to set them from outside (a
-//! [`Canceller`], a timeout [`Watchdog`]).
+//! exact-N output slots, the fatal error; a timeout [`Watchdog`], and how long
+//! shutdown waits for a producer.
 //!
 //! Everything here is a few atomics, so the rules are unit-tested directly below:
 //! slots claimed by many threads at once, and which reason wins a race.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::*};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::shared::Shared;
-#[cfg(doc)]
-use super::SearchHandle;
 use crate::error::Error;
-#[cfg(doc)]
-use crate::summary::Outcome;
-use crate::summary::Progress;
 
 /// Why the run stopped; the first reason wins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,60 +140,20 @@ impl StopFlag {
     }
 }
 
-/// Ends the run when the driver returns, however it returns: sets the stop flag (so
-/// a panic anywhere still ends the producer) and closes the rejects stream.
-pub(super) struct StopOnDrop(pub(super) Arc<Shared>);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            self.0
-                .stop
-                .fail(Error::Internal("a pipeline thread panicked".into()));
-        }
-        self.0.stop.halt(Stop::Finished);
-        self.0
-            .rejects
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-    }
-}
-
-/// Stops a run from another thread (a signal handler, a UI): cheap to clone.
-#[derive(Clone)]
-pub struct Canceller(pub(super) Arc<Shared>);
-
-impl Canceller {
-    /// Stops the run; its outcome is [`Outcome::Cancelled`].
-    pub fn cancel(&self) {
-        self.0.stop.halt(Stop::Cancelled);
-    }
-    /// Stops the run because the user interrupted it; its outcome is
-    /// [`Outcome::Interrupted`].
-    pub fn interrupt(&self) {
-        self.0.stop.halt(Stop::Interrupted);
-    }
-    /// Live counters, as [`SearchHandle::progress`]: for a thread that reports
-    /// progress while the consumer is blocked on the handle.
-    pub fn progress(&self) -> Progress {
-        self.0.counters.snapshot()
-    }
-}
-
 /// Ends the run at a deadline, like a context timeout. Dropping it disarms it.
 pub(super) struct Watchdog {
     pub(super) _disarm: flume::Sender<()>,
 }
 
 impl Watchdog {
-    pub(super) fn start(after: Duration, shared: Arc<Shared>) -> Watchdog {
+    /// Calls `expire` (which stops the run) after `after`, unless dropped first.
+    pub(super) fn start(after: Duration, expire: impl FnOnce() + Send + 'static) -> Watchdog {
         let (tx, rx) = flume::bounded::<()>(0);
         let _ = thread::Builder::new()
             .name("flightsift-timeout".into())
             .spawn(move || {
                 if let Err(flume::RecvTimeoutError::Timeout) = rx.recv_timeout(after) {
-                    shared.stop.halt(Stop::TimedOut);
+                    expire();
                 }
             });
         Watchdog { _disarm: tx }

@@ -11,11 +11,14 @@
 //!
 //! Line numbers are what error messages need, and only they: a page carries its byte
 //! offset and either its first line (a stream counts lines as it cuts, for free) or a
-//! `LineCounter` that counts them in the file when an error asks (`ranges.rs`).
+//! [`LineCounter`] that counts them in the file when an error asks.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use super::ranges::LineCounter;
 use super::{Page, SourceInfo};
 use crate::error::{Location, RecordError, Result};
 
@@ -103,5 +106,105 @@ impl PageStart {
             FirstLine::Known(line) => *line,
             FirstLine::Counted(lines) => lines.line_at(self.offset),
         }
+    }
+}
+
+/// Counts a seekable file's lines up to an offset, on demand: only an error's
+/// location asks, so a scan without errors never reads the file twice. Each answer
+/// is kept as a checkpoint, so the next count starts from the nearest one before it
+/// (errors found in file order cost one extra read of the file in all).
+#[derive(Debug)]
+pub(crate) struct LineCounter {
+    path: PathBuf,
+    /// Opened when first asked (a scan without errors never opens it).
+    file: Mutex<Option<File>>,
+    /// Offset → newlines before it.
+    known: Mutex<BTreeMap<u64, u64>>,
+}
+
+/// Bytes read at a time while counting.
+const COUNT_CHUNK: usize = 256 * 1024;
+
+impl LineCounter {
+    /// Counts in the file at `path`, with its own handle (the counter seeks it).
+    pub(crate) fn new(path: PathBuf) -> LineCounter {
+        LineCounter {
+            path,
+            file: Mutex::new(None),
+            known: Mutex::new(BTreeMap::from([(0, 0)])),
+        }
+    }
+
+    /// The 1-based line of the byte at `offset`. A file that can no longer be read
+    /// (it was truncated or replaced meanwhile) gives line 0: the message still names
+    /// the file and says what is wrong.
+    pub(crate) fn line_at(&self, offset: u64) -> u64 {
+        self.newlines_before(offset).map_or(0, |n| n + 1)
+    }
+
+    fn newlines_before(&self, offset: u64) -> io::Result<u64> {
+        let (from, mut count) = {
+            let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            let (&from, &count) = known.range(..=offset).next_back().unwrap_or((&0, &0));
+            (from, count)
+        };
+        if from == offset {
+            return Ok(count);
+        }
+        let mut slot = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let file = match slot.as_mut() {
+            Some(file) => file,
+            None => slot.insert(File::open(&self.path)?),
+        };
+        file.seek(SeekFrom::Start(from))?;
+        let mut left = offset - from;
+        let mut buf = vec![0u8; COUNT_CHUNK.min(left as usize)];
+        while left > 0 {
+            let want = buf.len().min(left as usize);
+            let n = file.read(&mut buf[..want])?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            count += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+            left -= n as u64;
+        }
+        self.known
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(offset, count);
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_lines_agree_with_a_plain_count_in_any_order() {
+        let mut text = Vec::new();
+        let mut seed = 11u64;
+        for i in 0..3000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            text.extend(std::iter::repeat_n(b'x', (seed >> 58) as usize + i % 3));
+            text.push(b'\n');
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lines.csv");
+        std::fs::write(&path, &text).unwrap();
+        let counter = LineCounter::new(path.clone());
+        // Out of order, repeated, at and between line ends, and the end itself.
+        let mut offsets: Vec<u64> = (0..text.len() as u64).step_by(977).collect();
+        offsets.extend([text.len() as u64, 0, 5, 4000, 4000, 1]);
+        offsets.reverse();
+        for offset in offsets {
+            let plain = 1 + text[..offset as usize]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            assert_eq!(counter.line_at(offset), plain, "offset {offset}");
+        }
+        // Past the end: the file cannot say, and the answer says so.
+        assert_eq!(counter.line_at(text.len() as u64 + 10), 0);
     }
 }
