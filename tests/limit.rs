@@ -160,18 +160,43 @@ fn cancel_stops_a_running_search() {
     assert!(summary.records_read < rows.len() as u64);
 }
 
-/// Dropping the handle mid-run must not hang or leak a blocked producer.
+/// Dropping the handle mid-run cancels it: the drop returns promptly (no hang on a
+/// producer blocked in `send`), and the run has stopped by then, early, reading
+/// nothing more afterwards.
 #[test]
 fn dropping_the_handle_cancels() {
-    let (text, _) = random_dump(12, 20_000);
+    let (text, rows) = random_dump(12, 20_000);
     let (_dir, path) = temp_file("dump.csv", &text);
-    for _ in 0..20 {
-        let mut config = SearchConfig::new(vec![Input::from_path(&path)]);
-        config.page_size = 8;
-        config.channel_capacity = 1;
-        let mut handle = Search::start(config).unwrap();
-        let _ = handle.next();
-        drop(handle);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for round in 0..20 {
+            let mut config = SearchConfig::new(vec![Input::from_path(&path)]);
+            config.page_size = 8;
+            config.channel_capacity = 1;
+            let mut handle = Search::start(config).unwrap();
+            let canceller = handle.canceller();
+            assert!(handle.next().is_some(), "round {round}: a first batch");
+            drop(handle);
+            let after_drop = canceller.progress().records_read;
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            assert_eq!(
+                canceller.progress().records_read,
+                after_drop,
+                "round {round}: still reading after the drop"
+            );
+            assert!(
+                after_drop < rows.len() as u64,
+                "round {round}: read everything ({after_drop} records)"
+            );
+        }
+        let _ = done_tx.send(());
+    });
+    match done_rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("dropping a handle hung"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("an assertion failed in the dropping thread (see its panic above)")
+        }
     }
 }
 
