@@ -42,8 +42,8 @@ use crate::collect::{Collector, Matched};
 use crate::columns::COLUMNS;
 use crate::error::{Error, Result};
 use crate::filter::{parse, Expr, Field, FieldRef, Filter, FilterFlags, Origin};
-use crate::pipeline::{Search, SearchConfig};
 use crate::record::Flight;
+use crate::search::{Search, SearchConfig};
 use crate::source::Input;
 use crate::summary::Summary;
 

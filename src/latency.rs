@@ -4,14 +4,22 @@
 //! Making each input's producer wait before handing over every page, each with its
 //! own random stream, replays what a search fanning out to several providers sees:
 //! when the first results arrive, and how much paging the early stop saves.
+//!
+//! [`Latency`] is the distribution, [`Delays`] an input's stream of draws, and
+//! `Replayed` the page source wrapper that waits them out before each page.
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
+
+use crate::source::{Next, OnOversized, PageSource, SourceInfo};
 
 /// The 95th percentile of a standard normal distribution.
 const Z95: f64 = 1.644_853_626_951_472_2;
@@ -72,6 +80,80 @@ impl Iterator for Delays {
                 Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
             }
         })
+    }
+}
+
+/// A page source that waits before each page as a live provider would: the delays
+/// of one input (shared by its files), cut short when the run stops. Without
+/// delays it passes pages straight through.
+pub(crate) struct Replayed<'a, S> {
+    inner: S,
+    delays: Option<&'a mut Delays>,
+    stopped: &'a dyn Fn() -> bool,
+    /// Where the time spent waiting is added (nanoseconds).
+    waited: &'a AtomicU64,
+}
+
+impl<'a, S: PageSource> Replayed<'a, S> {
+    pub(crate) fn new(
+        inner: S,
+        delays: Option<&'a mut Delays>,
+        stopped: &'a dyn Fn() -> bool,
+        waited: &'a AtomicU64,
+    ) -> Self {
+        Replayed {
+            inner,
+            delays,
+            stopped,
+            waited,
+        }
+    }
+
+    /// Waits `delay`; false if the run stopped meanwhile.
+    fn wait(&self, delay: Duration) -> bool {
+        let started = Instant::now();
+        let until = started + delay;
+        let done = loop {
+            if (self.stopped)() {
+                break false;
+            }
+            let now = Instant::now();
+            if now >= until {
+                break true;
+            }
+            thread::sleep((until - now).min(Duration::from_millis(5)));
+        };
+        self.waited
+            .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+        done
+    }
+}
+
+impl<S: PageSource> PageSource for Replayed<'_, S> {
+    fn info(&self) -> &Arc<SourceInfo> {
+        self.inner.info()
+    }
+
+    fn next_page(
+        &mut self,
+        spare: Vec<u8>,
+        on_oversized: &mut OnOversized<'_>,
+    ) -> crate::Result<Next> {
+        // A live provider answers each request after a while.
+        if let Some(delay) = self.delays.as_mut().and_then(|d| d.next()) {
+            if !self.wait(delay) {
+                return Ok(Next::Stopped);
+            }
+        }
+        self.inner.next_page(spare, on_oversized)
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.inner.bytes_read()
+    }
+
+    fn line(&mut self) -> u64 {
+        self.inner.line()
     }
 }
 

@@ -159,6 +159,24 @@
 //! assert_eq!((matches, summary.matched), (117, 117));
 //! # Ok(()) }
 //! ```
+//!
+//! # Where things are
+//!
+//! A run goes input → pages → workers → handle, one room each:
+//!
+//! * `source` (internal): inputs ([`Input`]) and the page sources that cut them into
+//!   pages of whole records: a stream (stdin, pipes, compressed files, and today every
+//!   file) or byte ranges of a seekable file.
+//! * [`decode`]: a page's records into [`Flight`]s, whatever the format;
+//!   `decode::scanner` holds a worker's per-format state and the one scan loop.
+//! * [`filter`]: the `--where` language and the search flags, compiled to a [`Filter`].
+//! * `search` (internal): the pipeline, from [`Search::start`] to [`SearchHandle`];
+//!   `src/search/mod.rs` reads top to bottom, its rooms hold the stop logic, the
+//!   producers, the workers, ordered runs and the handle.
+//! * [`collect`], [`sort`] and `topk`: what becomes of a match (kept, encoded, counted;
+//!   ranked and deduplicated).
+//! * [`encode`]: canonical CSV and NDJSON out; [`provider`]: recorded provider
+//!   responses in.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -174,10 +192,12 @@ pub mod filter;
 #[cfg(feature = "gen")]
 pub mod gen;
 pub mod latency;
-mod pipeline;
 pub mod provider;
 pub mod record;
+/// The pipeline: `src/search/mod.rs` reads top to bottom.
+mod search;
 pub mod sort;
+/// Inputs and the page sources that cut them into pages.
 mod source;
 pub mod sql;
 #[cfg(feature = "async")]
@@ -201,15 +221,16 @@ pub use futures_core;
 /// The date and time types of [`FilterFlags`]' typed builder (`jiff::civil::Date`,
 /// `jiff::civil::Time`), re-exported so callers use the same version.
 pub use jiff;
-pub use pipeline::{
-    Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
-    MAX_PRODUCERS, SORT_MEMORY_BUDGET,
-};
 pub use record::Flight;
+pub use search::{
+    Canceller, ErrorPolicy, Reject, Rejects, Search, SearchConfig, SearchHandle, DEFAULT_PAGE_SIZE,
+    MAX_PRODUCERS,
+};
 pub use source::{compression::Compression, Input, MAX_RECORD_BYTES, MAX_RESPONSE_BYTES};
 #[cfg(feature = "async")]
 pub use stream::{RejectStream, SearchStream};
 pub use summary::{Counts, InputSummary, Outcome, Progress, ProviderSummary, Summary, TimeSplit};
+pub use topk::SORT_MEMORY_BUDGET;
 
 #[cfg(test)]
 mod front_page {

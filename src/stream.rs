@@ -18,7 +18,7 @@ use futures_core::Stream;
 
 use crate::collect::Collector;
 use crate::error::{Error, Result};
-use crate::pipeline::{Canceller, Reject, SearchHandle};
+use crate::search::{Canceller, Reject, SearchHandle};
 use crate::summary::Summary;
 
 /// What the handle's thread sends: a batch with its number of records, then the end.

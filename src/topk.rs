@@ -3,6 +3,8 @@
 //! * [`TopK`]: each worker thread's best N matches (or, with `--dedupe`, the best N
 //!   distinct itineraries), merged once the scan ends. Memory is O(N x threads)
 //!   whatever the dump size; without a limit it holds every match.
+//! * [`Ranked`]: a `--sort` run's fan-out, one [`TopK`] per worker thread, and the
+//!   memory budget a run without a limit must stay within.
 //! * [`Seen`]: the itineraries already emitted by an unordered `--dedupe` run, shared
 //!   by the workers (sharded, so they rarely wait on each other).
 //!
@@ -13,9 +15,16 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicI64, Ordering::AcqRel};
 use std::sync::Mutex;
 
-use crate::sort::{Itinerary, Rank};
+use crate::error::Error;
+use crate::record::Flight;
+use crate::sort::{Itinerary, Rank, SortSpec};
+
+/// What a `--sort` run without a limit may hold in memory before it fails, asking
+/// for `-n` (with a limit it holds N matches per worker, whatever the dump size).
+pub const SORT_MEMORY_BUDGET: u64 = 1 << 30;
 
 /// A match's place in the output order: rank first, input position to break ties.
 pub(crate) type Place = (Rank, u64, u32);
@@ -117,6 +126,78 @@ pub(crate) fn merge<B>(heaps: Vec<TopK<B>>, limit: Option<u64>) -> Vec<(Place, B
         .take(limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)))
         .map(|(place, k)| (place, k.batch))
         .collect()
+}
+
+/// A `--sort` run's matches while the workers scan: each worker thread offers its
+/// matches to its own [`TopK`] (so they never wait on each other), and the heaps are
+/// merged once the scan is over.
+pub(crate) struct Ranked<B> {
+    spec: SortSpec,
+    dedupe: bool,
+    limit: Option<u64>,
+    heaps: Vec<Mutex<TopK<B>>>,
+    /// Bytes held by the heaps, checked against [`SORT_MEMORY_BUDGET`] when there is
+    /// no limit (with one, the heaps hold at most N each).
+    held: AtomicI64,
+}
+
+impl<B> Ranked<B> {
+    /// Heaps for `threads` worker threads, keeping the best `limit` (or every match).
+    pub(crate) fn new(spec: SortSpec, dedupe: bool, limit: Option<u64>, threads: usize) -> Self {
+        Ranked {
+            spec,
+            dedupe,
+            limit,
+            heaps: (0..threads.max(1))
+                .map(|_| Mutex::new(TopK::new(limit, dedupe)))
+                .collect(),
+            held: AtomicI64::new(0),
+        }
+    }
+
+    /// Offers a match found at `position` (page sequence number, record in the
+    /// page). `pack` makes its batch and weight, and is called only when the match
+    /// is kept, so a scan packs only what may be emitted. `Err` when a run without a
+    /// limit would hold more than [`SORT_MEMORY_BUDGET`].
+    #[inline]
+    pub(crate) fn offer(
+        &self,
+        flight: &Flight,
+        position: (u64, u32),
+        pack: impl FnOnce() -> (B, usize),
+    ) -> Result<(), Error> {
+        let place = (self.spec.rank(flight), position.0, position.1);
+        let itinerary = self.dedupe.then(|| Itinerary::of(flight));
+        // One heap per worker thread: the lock is only ever contended at the merge.
+        let slot = rayon::current_thread_index().unwrap_or(0) % self.heaps.len();
+        let mut heap = self.heaps[slot].lock().unwrap_or_else(|p| p.into_inner());
+        if !heap.wants(&place, itinerary.as_ref()) {
+            return Ok(());
+        }
+        let (batch, weight) = pack();
+        let delta = heap.insert(place, itinerary, batch, weight) as i64;
+        let now = self.held.fetch_add(delta, AcqRel) + delta;
+        if self.limit.is_none() && now > SORT_MEMORY_BUDGET as i64 {
+            return Err(Error::Config(format!(
+                "--sort without -n keeps every match in memory, and the matches need more than {} MiB; add -n N to keep only the best N (memory grows with N and the threads, not with the dump)",
+                SORT_MEMORY_BUDGET >> 20
+            )));
+        }
+        Ok(())
+    }
+
+    /// The kept matches in output order (see [`merge`]), each with its page's
+    /// sequence number; the heaps are left empty.
+    pub(crate) fn take_merged(&mut self) -> Vec<(u64, B)> {
+        let heaps = std::mem::take(&mut self.heaps)
+            .into_iter()
+            .map(|h| h.into_inner().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        merge(heaps, self.limit)
+            .into_iter()
+            .map(|((_, seq, _), batch)| (seq, batch))
+            .collect()
+    }
 }
 
 /// Shards of [`Seen`]: enough that two workers rarely want the same one.
@@ -221,6 +302,27 @@ mod tests {
         }
         assert_eq!(held, 20);
         assert_eq!(heap.items.len(), 2);
+    }
+
+    #[test]
+    fn ranked_keeps_the_best_and_without_a_limit_stays_within_its_budget() {
+        let ranked: Ranked<i64> = Ranked::new("price".parse().unwrap(), false, Some(2), 3);
+        for (i, price) in [7, 3, 9, 1, 5].into_iter().enumerate() {
+            let mut f = Flight::default();
+            f.price.micros = price;
+            ranked.offer(&f, (0, i as u32), || (price, 1)).unwrap();
+        }
+        let mut ranked = ranked;
+        let kept: Vec<i64> = ranked.take_merged().into_iter().map(|(_, b)| b).collect();
+        assert_eq!(kept, [1, 3]);
+
+        let unlimited: Ranked<()> = Ranked::new("price".parse().unwrap(), false, None, 1);
+        let f = Flight::default();
+        let half = (SORT_MEMORY_BUDGET / 2) as usize;
+        assert!(unlimited.offer(&f, (0, 0), || ((), half)).is_ok());
+        assert!(unlimited.offer(&f, (0, 1), || ((), half)).is_ok());
+        let over = unlimited.offer(&f, (0, 2), || ((), 1)).unwrap_err();
+        assert!(over.to_string().contains("add -n N"), "{over}");
     }
 
     #[test]

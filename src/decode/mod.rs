@@ -7,9 +7,12 @@
 //! allocates per record once the target `Flight` has grown to its working size.
 
 pub mod csv;
+mod header;
+pub(crate) mod names;
 pub mod ndjson;
 mod page;
 pub(crate) mod responses;
+pub(crate) mod scanner;
 
 pub use page::{CsvDecoder, NdjsonDecoder, NdjsonJudgements};
 
@@ -21,9 +24,9 @@ use crate::text::{
 };
 
 /// One input format's view of a page: where its records are, and how to decode the
-/// columns of the current one. The worker's scan loop (stop checks, two-pass decoding,
-/// filtering, keeping) is written once over this trait and monomorphized per format,
-/// so a new format is one implementation, not another copy of the loop.
+/// columns of the current one. The scan loop ([`scanner`]: stop checks, two-pass
+/// decoding, filtering, keeping) is written once over this trait and monomorphized per
+/// format, so a new format is one implementation, not another copy of the loop.
 pub(crate) trait Cursor {
     /// Moves to the next record of `page`: its bytes (without terminator) and the
     /// number of line breaks before it in the page, for error locations.
@@ -63,11 +66,7 @@ pub enum InputFormat {
 impl InputFormat {
     /// Guesses a canonical format from a file extension; `None` if it says nothing.
     pub fn from_path(path: &std::path::Path) -> Option<InputFormat> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "csv" => Some(InputFormat::Csv),
-            "ndjson" | "jsonl" => Some(InputFormat::Ndjson),
-            _ => None,
-        }
+        names::format_of_extension(path.extension()?.to_str()?)
     }
 }
 

@@ -43,22 +43,13 @@ pub struct CsvDecoder {
 }
 
 impl CsvDecoder {
-    /// Resolves the header row (one line, without terminator), as the page reader does:
-    /// columns may come in any order and unknown ones are ignored. The error says why a
-    /// header is unusable (a missing required column, a duplicate, ...).
+    /// Resolves the header row (one line), as the page reader does
+    /// ([`Schema::parse_header`]): columns may come in any order and unknown ones are
+    /// ignored. The error says why a header is unusable (a missing required column, a
+    /// duplicate, ...).
     pub fn new(header: &[u8]) -> Result<CsvDecoder, String> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(header);
-        let mut record = csv::ByteRecord::new();
-        if !rdr
-            .read_byte_record(&mut record)
-            .map_err(|e| e.to_string())?
-        {
-            return Err("empty header".into());
-        }
         Ok(CsvDecoder {
-            schema: Schema::from_header(record.iter())?,
+            schema: Schema::parse_header(header)?,
             records: CsvRecords::new(),
             flight: Flight::default(),
         })

@@ -410,7 +410,7 @@ fn price_micros(text: &[u8]) -> Result<i64, Undecided> {
     let n = text.len();
     if (4..=11).contains(&n) && text[n - 3] == b'.' {
         let (int, frac) = (&text[..n - 3], &text[n - 2..]);
-        if int.iter().chain(frac).all(u8::is_ascii_digit) {
+        if int.iter().all(u8::is_ascii_digit) && frac.iter().all(u8::is_ascii_digit) {
             let whole = int
                 .iter()
                 .fold(0i64, |acc, &b| acc * 10 + (b - b'0') as i64);

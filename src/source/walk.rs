@@ -16,9 +16,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::compression::Compression;
-
-/// Extensions of dump files, before any compression suffix.
-pub const DUMP_EXTENSIONS: [&str; 4] = ["csv", "ndjson", "jsonl", "json"];
+use crate::decode::names::DUMP_EXTENSIONS;
 
 /// Whether a file name is a dump's.
 pub(crate) fn is_dump_name(name: &str) -> bool {
@@ -30,10 +28,9 @@ pub(crate) fn is_dump_name(name: &str) -> bool {
             break;
         }
     }
-    DUMP_EXTENSIONS.iter().any(|ext| {
-        stem.strip_suffix(ext)
-            .is_some_and(|s| s.ends_with('.') && s.len() > 1)
-    })
+    DUMP_EXTENSIONS
+        .iter()
+        .any(|ext| stem.strip_suffix(ext.dotted).is_some_and(|s| !s.is_empty()))
 }
 
 /// Every dump file beneath `dir`, depth first, each level in name order.

@@ -5,6 +5,7 @@
 use std::path::{Component, Path};
 
 use super::dialect::{column_type, duckdb_path, string, Dialect, SqlError};
+use crate::decode::names::DUMP_EXTENSIONS;
 use crate::decode::{InputFormat, Schema, UTF8_BOM};
 use crate::record::{COLUMNS, CSV_HEADER};
 
@@ -63,30 +64,20 @@ impl Source {
             SqlError::Unsupported(format!("{shown}: the path is not valid UTF-8"))
         })?;
         let file = std::fs::File::open(path).map_err(io)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(std::io::BufReader::new(file));
-        let mut header = csv::ByteRecord::new();
-        let found = reader
-            .read_byte_record(&mut header)
-            .map_err(|e| match e.into_kind() {
-                csv::ErrorKind::Io(e) => io(e),
-                other => SqlError::Header {
-                    path: shown.clone(),
-                    message: format!("cannot read the header: {other:?}"),
-                },
-            })?;
-        if !found {
+        let mut line = Vec::new();
+        std::io::BufRead::read_until(&mut std::io::BufReader::new(file), b'\n', &mut line)
+            .map_err(io)?;
+        if line.is_empty() {
             return Err(SqlError::Header {
                 path: shown,
                 message: "empty file: expected a header line".into(),
             });
         }
-        Self::csv(text, header.iter()).map_err(|message| SqlError::Header {
+        let schema = Schema::parse_header(&line).map_err(|message| SqlError::Header {
             path: shown,
             message,
-        })
+        })?;
+        Ok(Self::with_schema(text, &schema))
     }
 
     /// A CSV source from its path text and header names (checked like `search` checks
@@ -95,19 +86,18 @@ impl Source {
         path: &str,
         header: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Source, String> {
-        let names: Vec<&[u8]> = header.into_iter().collect();
-        Schema::from_header(names.iter().copied())?;
-        let columns = names
-            .iter()
-            .map(|n| {
-                let n = n.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(n);
-                COLUMNS.iter().copied().find(|c| c.as_bytes() == n)
-            })
-            .collect();
-        Ok(Source::Csv {
+        Ok(Self::with_schema(path, &Schema::from_header(header)?))
+    }
+
+    /// A CSV source whose columns `schema` resolved.
+    fn with_schema(path: &str, schema: &Schema) -> Source {
+        Source::Csv {
             path: path.to_string(),
-            columns,
-        })
+            columns: schema
+                .columns_in_order()
+                .map(|c| c.map(|c| COLUMNS[c]))
+                .collect(),
+        }
     }
 }
 
@@ -142,26 +132,25 @@ pub enum FilesKind {
     Location,
 }
 
-/// The names a `--source` reads, and the format each means. Compression is gzip: Spark
-/// (Hadoop's codecs), DuckDB and Hive tables all decompress it by the `.gz` suffix.
-const DATA_EXTENSIONS: [(&str, InputFormat); 6] = [
-    (".csv", InputFormat::Csv),
-    (".csv.gz", InputFormat::Csv),
-    (".ndjson", InputFormat::Ndjson),
-    (".ndjson.gz", InputFormat::Ndjson),
-    (".jsonl", InputFormat::Ndjson),
-    (".jsonl.gz", InputFormat::Ndjson),
-];
+/// The names a `--source` reads, and the format each means: every canonical dump
+/// extension, plain or gzip-compressed (Spark (Hadoop's codecs), DuckDB and Hive
+/// tables all decompress gzip by the `.gz` suffix).
+fn data_extensions() -> impl Iterator<Item = (&'static str, InputFormat)> {
+    DUMP_EXTENSIONS
+        .iter()
+        .filter_map(|e| Some([(e.dotted, e.format?), (e.gzipped, e.format?)]))
+        .flatten()
+}
 
 fn data_extension(name: &str) -> Option<(&'static str, InputFormat)> {
-    DATA_EXTENSIONS
-        .iter()
-        .find(|(ext, _)| name.ends_with(ext))
-        .copied()
+    data_extensions().find(|(ext, _)| name.ends_with(ext))
 }
 
 fn extension_list() -> String {
-    DATA_EXTENSIONS.map(|(e, _)| e).join(", ")
+    data_extensions()
+        .map(|(e, _)| e)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `scheme://...`: a file the engine reaches and `flightsift` does not.
