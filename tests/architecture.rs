@@ -144,7 +144,8 @@ fn is_ident(c: u8) -> bool {
 }
 
 /// Blanks out every item compiled only for tests (`#[cfg(test)]`, `#[cfg(all(test,
-/// …))]`): a test module, a helper, a `use`.
+/// …))]`) or for the documentation's links (`#[cfg(doc)]`): a test module, a helper,
+/// a `use`.
 fn strip_test_items(code: &str) -> String {
     let b = code.as_bytes();
     let mut out = String::with_capacity(code.len());
@@ -158,7 +159,10 @@ fn strip_test_items(code: &str) -> String {
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect();
+        // Test code, and imports for the documentation's links only: neither is a
+        // dependency of the code.
         let test_only = predicate == "cfg(test)"
+            || predicate == "cfg(doc)"
             || (predicate.starts_with("cfg(all(")
                 && predicate.contains("test")
                 && !predicate.contains("not("));
@@ -657,6 +661,8 @@ fn the_checker_reads_every_kind_of_path() {
         mod gen_tests { fn t() { crate::testgen::f(); } }
         #[cfg(not(test))]
         use crate::nottest::V;
+        #[cfg(doc)]
+        use crate::doclink::D;
         pub use crate::reexported::W;
         "##,
     ));
@@ -683,6 +689,7 @@ fn the_checker_reads_every_kind_of_path() {
         "testonly",
         "testuse",
         "testgen",
+        "doclink",
     ] {
         assert!(
             named.iter().all(|path| path[0] != unwanted),

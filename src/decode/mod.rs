@@ -63,13 +63,6 @@ pub enum InputFormat {
     Responses(Option<crate::provider::Provider>),
 }
 
-impl InputFormat {
-    /// Guesses a canonical format from a file extension; `None` if it says nothing.
-    pub fn from_path(path: &std::path::Path) -> Option<InputFormat> {
-        names::format_of_extension(path.extension()?.to_str()?)
-    }
-}
-
 pub(crate) use crate::columns::{col, column_index, each_column};
 
 /// The UTF-8 byte-order mark some tools put at the start of a text file.

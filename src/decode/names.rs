@@ -44,3 +44,10 @@ pub(crate) fn format_of_extension(extension: &str) -> Option<InputFormat> {
         .find(|e| e.name.eq_ignore_ascii_case(extension))
         .and_then(|e| e.format)
 }
+
+impl InputFormat {
+    /// Guesses a canonical format from a file extension; `None` if it says nothing.
+    pub fn from_path(path: &std::path::Path) -> Option<InputFormat> {
+        format_of_extension(path.extension()?.to_str()?)
+    }
+}

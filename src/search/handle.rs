@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::channel::Delivery;
 #[cfg(doc)]
 use super::config::ErrorPolicy;
 use super::config::{input_of, Reject};
 use super::ordered::Reorder;
 use super::shared::{Canceller, Shared};
 use super::stop::Stop;
-use super::Delivery;
 use crate::collect::{Collector, Flights};
 use crate::error::{Error, Result};
 use crate::record::Flight;

@@ -66,6 +66,7 @@
 //!   handler, a fatal error) sets the same flag; the first reason wins and becomes the
 //!   run's [`crate::Outcome`].
 
+mod channel;
 mod config;
 mod handle;
 mod ordered;
@@ -90,9 +91,9 @@ use crate::decode::scanner::{Decoding, PageScanner};
 use crate::error::{Error, Result};
 #[cfg(doc)]
 use crate::record::Flight;
-use crate::sort::Itinerary;
-use crate::source::{Input, Page};
+use crate::source::Input;
 use crate::topk::{Ranked, Seen};
+use channel::{Delivery, Fanout, PageItem};
 use ordered::Reorder;
 use producer::{Pages, Producer};
 use shared::{Shared, StopOnDrop};
@@ -189,62 +190,6 @@ impl Search {
             limit: config.limit,
         })
     }
-}
-
-/// A batch of matches from one page.
-struct Delivery<B> {
-    seq: u64,
-    batch: B,
-    /// False when the page's scan was cut short by a stop or an error.
-    complete: bool,
-    /// Ordered runs: the fatal error that ended this page, after `batch`'s matches.
-    /// The consumer applies it in input order, as a sequential scan would meet it.
-    error: Option<Error>,
-    /// Ordered `--dedupe` runs: each match's itinerary, in batch order, so the
-    /// consumer keeps the first of each in input order.
-    itineraries: Vec<Itinerary>,
-    /// Ordered runs: the input `seq` belongs to has no page at or after `seq`.
-    end: bool,
-}
-
-impl<B> Delivery<B> {
-    fn new(seq: u64, batch: B) -> Delivery<B> {
-        Delivery {
-            seq,
-            batch,
-            complete: true,
-            error: None,
-            itineraries: Vec::new(),
-            end: false,
-        }
-    }
-}
-
-/// A fatal error from a producer (an input that cannot be read, a bad header, an
-/// oversized record), at its place among the pages.
-struct Failed {
-    seq: u64,
-    error: Error,
-}
-
-/// What crosses the page channel.
-enum PageItem {
-    Page(Page),
-    Failed(Failed),
-    /// Ordered runs: an input ended; the sequence number its next page would have had.
-    End(u64),
-}
-
-/// What happens to a match besides the filter: plain emission, deduplication, or
-/// ranking (see [`crate::topk`]).
-enum Fanout<B> {
-    Plain,
-    /// Unordered `--dedupe`: the first worker to take an itinerary keeps it.
-    FirstSeen(Seen),
-    /// Ordered `--dedupe`: the consumer keeps the first of each, in input order.
-    InOrder,
-    /// `--sort`: each worker thread keeps its best matches, merged at the end.
-    Ranked(Ranked<B>),
 }
 
 struct Run<C: Collector> {

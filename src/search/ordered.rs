@@ -19,9 +19,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use super::channel::Delivery;
 use super::config::{input_of, SEQ_SHIFT};
 use super::stop::StopFlag;
-use super::Delivery;
 use crate::collect::Collector;
 use crate::error::{Error, Result};
 use crate::sort::Itinerary;

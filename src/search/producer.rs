@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::channel::{Failed, PageItem};
 use super::config::{ErrorPolicy, SEQ_SHIFT};
 use super::ordered::Gated;
 use super::shared::Shared;
 use super::stop::Stop;
-use super::{Failed, PageItem};
 use crate::decode::InputFormat;
 use crate::error::{Error, Location, RecordError, Result};
 use crate::latency::{Latency, Replayed};

@@ -8,10 +8,10 @@ use std::ops::ControlFlow;
 use std::sync::atomic::Ordering::*;
 use std::time::Instant;
 
+use super::channel::{Delivery, Failed, Fanout, PageItem};
 use super::config::input_of;
 use super::shared::Shared;
 use super::stop::Stop;
-use super::{Delivery, Failed, Fanout, PageItem};
 use crate::collect::{Collector, Matched};
 use crate::decode::scanner::{PageScanner, RecordSink};
 use crate::error::{Error, Location, RecordError};
