@@ -425,11 +425,6 @@ impl Filter {
     pub(crate) fn root(&self) -> &Node {
         &self.root
     }
-
-    /// The filter judged on field texts, when it can be (see [`super::RawFilter`]).
-    pub(crate) fn raw(&self) -> Option<super::RawFilter> {
-        super::RawFilter::new(&self.root, self.columns())
-    }
 }
 
 fn compile_node(e: &Expr) -> Result<Node, CompileError> {

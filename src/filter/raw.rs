@@ -14,7 +14,7 @@
 //! predicate that already said no. The tree then short-circuits on plain values.
 
 use super::ast::CmpOp;
-use super::compile::{Key, ListKey, Node, TextKey, Truth};
+use super::compile::{Filter, Key, ListKey, Node, TextKey, Truth};
 use crate::columns::ALL_COLUMNS;
 use crate::record::{parse_int, Airline, Airport, Cabin, Currency, FlightNumber, Price, Stamp};
 use crate::text::one_line_text;
@@ -458,6 +458,14 @@ fn text_matches(key: TextKey, text: &str, rhs: &str) -> bool {
 
 /// Filters over every kind of leaf, on every column a leaf can read (the NDJSON
 /// prefilter's tests use them too).
+impl Filter {
+    /// The filter judged on field texts, when it can be (see [`RawFilter`]). Defined
+    /// here, beside the judge, so that the compiled tree knows nothing of it.
+    pub(crate) fn raw(&self) -> Option<RawFilter> {
+        RawFilter::new(self.root(), self.columns())
+    }
+}
+
 #[cfg(all(test, feature = "gen"))]
 pub(crate) const FILTERS: &[&str] = &[
     "price between 150 and 600 and stops <= 1 and depart_time >= 06:00 and depart_time < 12:00 and duration <= 420 and cabin = economy and not via has ORD",
