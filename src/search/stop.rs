@@ -270,14 +270,8 @@ mod tests {
     /// stops it, and its reason is the run's.
     #[test]
     fn the_first_reason_wins_a_race() {
-        let reasons = [
-            Stop::Limit,
-            Stop::Cancelled,
-            Stop::TimedOut,
-            Stop::Interrupted,
-            Stop::Failed,
-            Stop::Finished,
-        ];
+        // Every reason a run can stop for (all but `Running`).
+        let reasons = &ALL[1..];
         for round in 0..200 {
             let threads = 2 + round % 11;
             let flag = StopFlag::new(None);
